@@ -1,0 +1,137 @@
+//! One-directional InfoNCE, the seed program's form (van den Oord et al., 2018, "Representation
+//! Learning with Contrastive Predictive Coding").
+//!
+//! With `a_i = z_a,i / ‖z_a,i‖`, `b_j = z_b,j / ‖z_b,j‖` and logits `s_ij = a_i · b_j / τ`:
+//!
+//! `L = (1/B) Σ_i [ log Σ_j exp(s_ij) − s_ii ]`
+//!
+//! — a row-wise cross-entropy with the positives on the diagonal, averaged over the `B` rows;
+//! `z_b`–`z_b` pairs are never compared. This is
+//! `F.cross_entropy(normalize(z_a) @ normalize(z_b).T / τ, arange(B))` in PyTorch.
+//! The log-sum-exp is shifted by each row's maximum.
+//!
+//! Gradient: with `P = softmax_rows(S)` and `G = (P − I) / (B τ)`,
+//! `∂L/∂a = G b`, `∂L/∂b = Gᵀ a`, then back through the normalization
+//! ([`crate::normalize`]).
+//!
+//! Mutual information: `I(view_a; view_b) ≥ log B − L` ([`InfoNce::mi_lower_bound`]).
+//!
+//! Default temperature: `τ = 0.2`, as in the seed program; chance level is `log B`.
+//!
+//! ```
+//! use nalgebra::{Const, SMatrix};
+//! use selfsup_core::loss::{InfoNce, PairLoss};
+//! let za = SMatrix::<f64, 2, 3>::new(1.0, 0.0, -1.0, 0.0, 1.0, 0.0);
+//! let mut loss = InfoNce::<f64, Const<2>, Const<3>>::new(0.2, Const, Const);
+//! let (mut ga, mut gb) = (SMatrix::<f64, 2, 3>::zeros(), SMatrix::<f64, 2, 3>::zeros());
+//! let l = loss.loss_grad(&za, &za, &mut ga, &mut gb);
+//! assert!(l > 0.0 && l < 3f64.ln()); // better than chance: views agree
+//! ```
+
+use super::{PairLoss, exp_shifted, max_of};
+use crate::dims::{Batch, EmbedDims, Mat, Vector, zeros};
+use crate::kernels::{add_mul, add_mul_tr, add_tr_mul};
+use crate::normalize::{NORM_EPS, l2_normalize, l2_normalize_backward};
+use crate::{Real, lit};
+use nalgebra::{DefaultAllocator, Dim, U1};
+
+/// One-directional InfoNCE with temperature `tau` and its working buffers.
+#[derive(Clone, Debug)]
+pub struct InfoNce<T: Real, K: Dim, B: Dim>
+where
+    DefaultAllocator: EmbedDims<K, B>,
+{
+    /// Temperature `τ`.
+    pub tau: T,
+    /// Norm guard of the L2 normalization ([`NORM_EPS`] by default).
+    pub eps: T,
+    a: Mat<T, K, B>,
+    b: Mat<T, K, B>,
+    na: Vector<T, B>,
+    nb: Vector<T, B>,
+    /// Column `i` holds row `i` of the logits `S` (then of `G`), so rows are contiguous.
+    s: Mat<T, B, B>,
+}
+
+impl<T: Real, K: Dim, B: Dim> InfoNce<T, K, B>
+where
+    DefaultAllocator: EmbedDims<K, B>,
+{
+    /// A loss for embeddings of size `k` in batches of `b`, temperature `tau`.
+    pub fn new(tau: f64, k: K, b: B) -> Self {
+        Self {
+            tau: lit(tau),
+            eps: lit(NORM_EPS),
+            a: zeros(k, b),
+            b: zeros(k, b),
+            na: zeros(b, U1),
+            nb: zeros(b, U1),
+            s: zeros(b, b),
+        }
+    }
+
+    /// `log B − L`: the InfoNCE lower bound on the mutual information between the views.
+    pub fn mi_lower_bound(loss: T, batch: usize) -> T {
+        T::of_usize(batch).ln_() - loss
+    }
+
+    /// Normalizes, fills the logits and turns each row into its softmax; returns the loss.
+    fn forward(&mut self, z_a: &Batch<T, K, B>, z_b: &Batch<T, K, B>) -> T {
+        l2_normalize(z_a, &mut self.a, &mut self.na, self.eps);
+        l2_normalize(z_b, &mut self.b, &mut self.nb, self.eps);
+        let n = self.s.nrows();
+        self.s.fill(T::zero());
+        add_tr_mul(&mut self.s, &self.b, &self.a); // s[j, i] = b_j · a_i
+        let inv_tau = T::one() / self.tau;
+        let mut total = T::zero();
+        for (i, row) in self.s.as_mut_slice().chunks_exact_mut(n.max(1)).enumerate() {
+            for x in row.iter_mut() {
+                *x *= inv_tau;
+            }
+            let m = max_of(row, None);
+            let pos = row[i];
+            let sum = exp_shifted(row, m, None);
+            total += m + sum.ln_() - pos;
+            let inv = T::one() / sum;
+            for x in row.iter_mut() {
+                *x *= inv;
+            }
+        }
+        total / T::of_usize(n)
+    }
+}
+
+impl<T: Real, K: Dim, B: Dim> PairLoss<T, K, B> for InfoNce<T, K, B>
+where
+    DefaultAllocator: EmbedDims<K, B>,
+{
+    fn loss_grad(
+        &mut self,
+        z_a: &Batch<T, K, B>,
+        z_b: &Batch<T, K, B>,
+        grad_a: &mut Batch<T, K, B>,
+        grad_b: &mut Batch<T, K, B>,
+    ) -> T {
+        let loss = self.forward(z_a, z_b);
+        let n = self.s.nrows();
+        let scale = T::one() / (T::of_usize(n) * self.tau);
+        for (i, row) in self.s.as_mut_slice().chunks_exact_mut(n.max(1)).enumerate() {
+            row[i] -= T::one();
+            for x in row.iter_mut() {
+                *x *= scale;
+            }
+        }
+        // grad_a[:, i] = Σ_j G_ij b_j ;  grad_b[:, j] = Σ_i G_ij a_i
+        grad_a.fill(T::zero());
+        add_mul(grad_a, &self.b, &self.s);
+        grad_b.fill(T::zero());
+        add_mul_tr(grad_b, &self.a, &self.s);
+        l2_normalize_backward(&self.a, &self.na, grad_a, self.eps);
+        l2_normalize_backward(&self.b, &self.nb, grad_b, self.eps);
+        loss
+    }
+
+    fn loss(&mut self, z_a: &Batch<T, K, B>, z_b: &Batch<T, K, B>) -> T {
+        self.forward(z_a, z_b)
+    }
+}

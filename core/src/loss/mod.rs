@@ -1,0 +1,62 @@
+//! Self-supervised objectives, one per file. Each takes the two views' **unnormalized**
+//! embeddings (`K × B`, samples are columns) and returns the loss together with its exact
+//! gradient with respect to both, through whatever normalization the objective applies.
+
+pub mod infonce;
+pub mod ntxent;
+
+pub use infonce::InfoNce;
+pub use ntxent::NtXent;
+
+use crate::Real;
+use crate::dims::{Batch, EmbedDims};
+use nalgebra::{DefaultAllocator, Dim};
+
+/// A loss on two views' embeddings, with analytic gradients.
+///
+/// Implementors keep their working buffers inside (allocated once by their constructor: on
+/// the stack for `Const` sizes), so a call allocates nothing.
+pub trait PairLoss<T: Real, K: Dim, B: Dim>
+where
+    DefaultAllocator: EmbedDims<K, B>,
+{
+    /// Returns `L(z_a, z_b)` and overwrites `grad_a = ∂L/∂z_a`, `grad_b = ∂L/∂z_b`.
+    fn loss_grad(
+        &mut self,
+        z_a: &Batch<T, K, B>,
+        z_b: &Batch<T, K, B>,
+        grad_a: &mut Batch<T, K, B>,
+        grad_b: &mut Batch<T, K, B>,
+    ) -> T;
+
+    /// Returns `L(z_a, z_b)` only.
+    fn loss(&mut self, z_a: &Batch<T, K, B>, z_b: &Batch<T, K, B>) -> T;
+}
+
+/// Numerically stable `ln Σ exp(x)` of a column, shifted by its maximum; also returns the
+/// maximum. `skip` excludes one index (the self-similarity in NT-Xent).
+#[inline]
+pub(crate) fn max_of<T: Real>(xs: &[T], skip: Option<usize>) -> T {
+    let mut m = T::min_value().unwrap_or(-T::max_value().unwrap_or(T::one()));
+    for (j, &x) in xs.iter().enumerate() {
+        if Some(j) != skip && x > m {
+            m = x;
+        }
+    }
+    m
+}
+
+/// Replaces each entry by `exp(x − m)` (0 at `skip`) and returns their sum, in index order.
+#[inline]
+pub(crate) fn exp_shifted<T: Real>(xs: &mut [T], m: T, skip: Option<usize>) -> T {
+    let mut s = T::zero();
+    for (j, x) in xs.iter_mut().enumerate() {
+        if Some(j) == skip {
+            *x = T::zero();
+        } else {
+            *x = (*x - m).exp_();
+            s += *x;
+        }
+    }
+    s
+}

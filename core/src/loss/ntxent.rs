@@ -1,0 +1,181 @@
+//! NT-Xent, the symmetric normalized-temperature cross-entropy of SimCLR (Chen et al., 2020,
+//! "A Simple Framework for Contrastive Learning of Visual Representations"), with the
+//! conventions of lightly's `NTXentLoss(temperature, memory_bank_size=0)`.
+//!
+//! Stack the `2B` normalized embeddings `u = (a_1 … a_B, b_1 … b_B)`. Every one of them is an
+//! anchor; its positive is the other view of the same sample (`pos(i) = i ± B`); the other
+//! `2B − 2` embeddings are its negatives; self-similarity is removed:
+//!
+//! `L = (1 / 2B) Σ_r [ log Σ_{c ≠ r} exp(u_r · u_c / τ) − u_r · u_pos(r) / τ ]`
+//!
+//! Gradient: with `P` the row softmax over `c ≠ r` and `G = (P − E_pos) / (2B τ)`,
+//! `∂L/∂u = (G + Gᵀ) u` (as rows), then back through the normalization.
+//! The four `B × B` blocks (`a·b`, `a·a`, `b·a`, `b·b`) are kept separately so the batch size
+//! stays a single dimension type.
+//!
+//! Default temperature: `τ = 0.5`, lightly's default (and SimCLR's for small batches).
+//!
+//! ```
+//! use nalgebra::{Const, SMatrix};
+//! use selfsup_core::loss::{NtXent, PairLoss};
+//! let z = SMatrix::<f64, 2, 2>::new(1.0, 0.0, 0.0, 1.0);
+//! let mut loss = NtXent::<f64, Const<2>, Const<2>>::new(0.5, Const, Const);
+//! // Two orthogonal samples, identical views: each anchor's positive has similarity 1,
+//! // its two negatives 0, so L = ln(e² + 2) − 2.
+//! let l = loss.loss(&z, &z);
+//! assert!((l - ((2f64).exp() + 2.0).ln() + 2.0).abs() < 1e-15);
+//! ```
+
+use super::{PairLoss, exp_shifted, max_of};
+use crate::Real;
+use crate::dims::{Batch, EmbedDims, Mat, Vector, zeros};
+use crate::kernels::{add_mul, add_tr_mul};
+use crate::lit;
+use crate::normalize::{NORM_EPS, l2_normalize, l2_normalize_backward};
+use nalgebra::{DefaultAllocator, Dim, U1};
+
+/// Symmetric NT-Xent with temperature `tau` and its working buffers.
+#[derive(Clone, Debug)]
+pub struct NtXent<T: Real, K: Dim, B: Dim>
+where
+    DefaultAllocator: EmbedDims<K, B>,
+{
+    /// Temperature `τ`.
+    pub tau: T,
+    /// Norm guard of the L2 normalization ([`NORM_EPS`] by default).
+    pub eps: T,
+    a: Mat<T, K, B>,
+    b: Mat<T, K, B>,
+    na: Vector<T, B>,
+    nb: Vector<T, B>,
+    // Column i holds anchor i's logits (then gradients) against the b's / the a's.
+    ab: Mat<T, B, B>,
+    aa: Mat<T, B, B>,
+    ba: Mat<T, B, B>,
+    bb: Mat<T, B, B>,
+}
+
+impl<T: Real, K: Dim, B: Dim> NtXent<T, K, B>
+where
+    DefaultAllocator: EmbedDims<K, B>,
+{
+    /// A loss for embeddings of size `k` in batches of `b` (`2b` anchors), temperature `tau`.
+    pub fn new(tau: f64, k: K, b: B) -> Self {
+        Self {
+            tau: lit(tau),
+            eps: lit(NORM_EPS),
+            a: zeros(k, b),
+            b: zeros(k, b),
+            na: zeros(b, U1),
+            nb: zeros(b, U1),
+            ab: zeros(b, b),
+            aa: zeros(b, b),
+            ba: zeros(b, b),
+            bb: zeros(b, b),
+        }
+    }
+
+    /// `log(2B − 1) − L`: the InfoNCE bound on the mutual information, with `2B − 1`
+    /// candidates per anchor.
+    pub fn mi_lower_bound(loss: T, batch: usize) -> T {
+        T::of_usize(2 * batch - 1).ln_() - loss
+    }
+
+    fn forward(&mut self, z_a: &Batch<T, K, B>, z_b: &Batch<T, K, B>) -> T {
+        l2_normalize(z_a, &mut self.a, &mut self.na, self.eps);
+        l2_normalize(z_b, &mut self.b, &mut self.nb, self.eps);
+        let n = self.ab.nrows();
+        for (m, (x, y)) in [
+            (&mut self.ab, (&self.b, &self.a)),
+            (&mut self.aa, (&self.a, &self.a)),
+            (&mut self.ba, (&self.a, &self.b)),
+            (&mut self.bb, (&self.b, &self.b)),
+        ] {
+            m.fill(T::zero());
+            add_tr_mul(m, x, y); // m[j, i] = x_j · y_i
+        }
+        let inv_tau = T::one() / self.tau;
+        let mut total = T::zero();
+        // Anchors a_i use (ab, aa), anchors b_i use (ba, bb); the positive sits in the cross
+        // block at row i, the self-similarity in the same-view block at row i.
+        for (cross, same) in [(&mut self.ab, &mut self.aa), (&mut self.ba, &mut self.bb)] {
+            let cols = cross
+                .as_mut_slice()
+                .chunks_exact_mut(n.max(1))
+                .zip(same.as_mut_slice().chunks_exact_mut(n.max(1)));
+            for (i, (c, s)) in cols.enumerate() {
+                for x in c.iter_mut().chain(s.iter_mut()) {
+                    *x *= inv_tau;
+                }
+                let m = max_of(c, None).max(max_of(s, Some(i)));
+                let pos = c[i];
+                let sum = exp_shifted(c, m, None) + exp_shifted(s, m, Some(i));
+                total += m + sum.ln_() - pos;
+                let inv = T::one() / sum;
+                for x in c.iter_mut().chain(s.iter_mut()) {
+                    *x *= inv;
+                }
+            }
+        }
+        total / T::of_usize(2 * n)
+    }
+}
+
+impl<T: Real, K: Dim, B: Dim> PairLoss<T, K, B> for NtXent<T, K, B>
+where
+    DefaultAllocator: EmbedDims<K, B>,
+{
+    fn loss_grad(
+        &mut self,
+        z_a: &Batch<T, K, B>,
+        z_b: &Batch<T, K, B>,
+        grad_a: &mut Batch<T, K, B>,
+        grad_b: &mut Batch<T, K, B>,
+    ) -> T {
+        let loss = self.forward(z_a, z_b);
+        let n = self.ab.nrows();
+        let scale = T::one() / (T::of_usize(2 * n) * self.tau);
+        for m in [&mut self.ab, &mut self.ba] {
+            for i in 0..n {
+                m[(i, i)] -= T::one();
+            }
+        }
+        for m in [&mut self.ab, &mut self.aa, &mut self.ba, &mut self.bb] {
+            for x in m.iter_mut() {
+                *x *= scale;
+            }
+        }
+        // Same-view blocks act in both directions: G_aa + G_aaᵀ (likewise bb). Cross blocks:
+        // H[j, i] = G_ab[j, i] + G_ba[i, j] couples b_j with a_i.
+        for i in 0..n {
+            for j in 0..i {
+                let s = self.aa[(j, i)] + self.aa[(i, j)];
+                self.aa[(j, i)] = s;
+                self.aa[(i, j)] = s;
+                let s = self.bb[(j, i)] + self.bb[(i, j)];
+                self.bb[(j, i)] = s;
+                self.bb[(i, j)] = s;
+            }
+            for j in 0..n {
+                let t = self.ba[(i, j)];
+                self.ab[(j, i)] += t;
+            }
+        }
+        // grad_a[:, i] = Σ_j H[j, i] b_j + Σ_j Aaa[j, i] a_j
+        grad_a.fill(T::zero());
+        add_mul(grad_a, &self.b, &self.ab);
+        add_mul(grad_a, &self.a, &self.aa);
+        // grad_b[:, j] = Σ_i H[j, i] a_i + Σ_i Abb[i, j] b_i   (H used transposed)
+        self.ab.transpose_to(&mut self.ba);
+        grad_b.fill(T::zero());
+        add_mul(grad_b, &self.a, &self.ba);
+        add_mul(grad_b, &self.b, &self.bb);
+        l2_normalize_backward(&self.a, &self.na, grad_a, self.eps);
+        l2_normalize_backward(&self.b, &self.nb, grad_b, self.eps);
+        loss
+    }
+
+    fn loss(&mut self, z_a: &Batch<T, K, B>, z_b: &Batch<T, K, B>) -> T {
+        self.forward(z_a, z_b)
+    }
+}

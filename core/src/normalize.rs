@@ -1,0 +1,95 @@
+//! Batched L2 normalization of embeddings and its backward pass.
+//!
+//! Forward, per sample (column) `u`: `z = u / max(‖u‖₂, ε)` — `torch.nn.functional.normalize`
+//! with its default `ε = 1e-12` ([`NORM_EPS`]); the seed program clamps `‖u‖²` at `1e-12`
+//! instead, which only differs for `‖u‖ < 1e-6`.
+//!
+//! Backward, through the Jacobian of `u ↦ u/‖u‖`, which projects onto the tangent plane of
+//! the unit sphere:
+//!
+//! `du = (I − z zᵀ) dz / ‖u‖`  when `‖u‖ > ε`,   `du = dz / ε` otherwise (the map is linear there).
+//!
+//! ```
+//! use nalgebra::{Matrix2, Vector2};
+//! use selfsup_core::normalize::{l2_normalize, l2_normalize_backward};
+//! let u = Matrix2::new(3.0, 0.0, 4.0, 2.0); // two samples: (3,4) and (0,2)
+//! let (mut z, mut n) = (Matrix2::zeros(), Vector2::zeros());
+//! l2_normalize(&u, &mut z, &mut n, 1e-12);
+//! assert!((z.column(0) - Vector2::new(0.6, 0.8)).norm() < 1e-15);
+//! assert_eq!(n, Vector2::new(5.0, 2.0));
+//! // A gradient along the sample itself vanishes (the norm absorbs it).
+//! let mut du = z;
+//! l2_normalize_backward(&z, &n, &mut du, 1e-12);
+//! assert!(du.norm() < 1e-15);
+//! ```
+
+use crate::Real;
+use crate::dims::{Batch, Vector};
+use crate::kernels::dot;
+use nalgebra::{DefaultAllocator, Dim, allocator::Allocator};
+
+/// PyTorch's default guard for `F.normalize`.
+pub const NORM_EPS: f64 = 1e-12;
+
+/// `z[:, j] = u[:, j] / max(‖u[:, j]‖, eps)`; `norms[j] = ‖u[:, j]‖` (unclamped).
+pub fn l2_normalize<T: Real, K: Dim, B: Dim>(
+    u: &Batch<T, K, B>,
+    z: &mut Batch<T, K, B>,
+    norms: &mut Vector<T, B>,
+    eps: T,
+) where
+    DefaultAllocator: Allocator<K, B> + Allocator<B>,
+{
+    let k = u.nrows();
+    if k == 0 {
+        return;
+    }
+    for ((uc, zc), n) in u
+        .as_slice()
+        .chunks_exact(k)
+        .zip(z.as_mut_slice().chunks_exact_mut(k))
+        .zip(norms.iter_mut())
+    {
+        let norm = dot(uc, uc).sqrt_();
+        *n = norm;
+        let inv = T::one() / if norm > eps { norm } else { eps };
+        for (zi, &ui) in zc.iter_mut().zip(uc) {
+            *zi = ui * inv;
+        }
+    }
+}
+
+/// In place: turns `dz` (gradient w.r.t. the normalized `z`) into the gradient w.r.t. the
+/// unnormalized `u`, given `z` and the `norms` from [`l2_normalize`].
+pub fn l2_normalize_backward<T: Real, K: Dim, B: Dim>(
+    z: &Batch<T, K, B>,
+    norms: &Vector<T, B>,
+    dz: &mut Batch<T, K, B>,
+    eps: T,
+) where
+    DefaultAllocator: Allocator<K, B> + Allocator<B>,
+{
+    let k = z.nrows();
+    if k == 0 {
+        return;
+    }
+    for ((zc, gc), &n) in z
+        .as_slice()
+        .chunks_exact(k)
+        .zip(dz.as_mut_slice().chunks_exact_mut(k))
+        .zip(norms.iter())
+    {
+        if n > eps {
+            let proj = dot(zc, gc);
+            let inv = T::one() / n;
+            for (g, &zi) in gc.iter_mut().zip(zc) {
+                *g = (*g - proj * zi) * inv;
+            }
+        } else {
+            let inv = T::one() / eps;
+            for g in gc.iter_mut() {
+                *g *= inv;
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! The scalar type: `f32` on devices, `f32` or `f64` on the host.
+//!
+//! Every transcendental function the crate uses goes through this trait, and both
+//! implementations call the [`libm`] crate. That pins results to one portable software
+//! implementation, so a microcontroller, WebAssembly and the host compute the same bits
+//! (the platform C library or target intrinsics would not).
+
+use nalgebra::RealField;
+use rand_core::Rng;
+
+/// A floating-point scalar for selfsup: `f32` or `f64`.
+///
+/// ```
+/// use selfsup_core::Real;
+/// assert_eq!(<f64 as Real>::of_f64(0.5).exp_(), libm::exp(0.5));
+/// assert_eq!(2.0_f32.sqrt_(), libm::sqrtf(2.0));
+/// ```
+pub trait Real: RealField + Copy + Default + core::fmt::Debug + 'static {
+    /// `e^self`, by libm.
+    fn exp_(self) -> Self;
+    /// Natural logarithm, by libm.
+    fn ln_(self) -> Self;
+    /// Square root, by libm (correctly rounded, as IEEE 754 requires).
+    fn sqrt_(self) -> Self;
+    /// Sine, by libm.
+    fn sin_(self) -> Self;
+    /// Cosine, by libm.
+    fn cos_(self) -> Self;
+    /// Nearest value of this type to `x`.
+    fn of_f64(x: f64) -> Self;
+    /// Nearest value of this type to `n`.
+    fn of_usize(n: usize) -> Self;
+    /// Widen to `f64` (exact).
+    fn to_f64(self) -> f64;
+    /// A uniform draw in `[0, 1)` on the type's full mantissa grid
+    /// (24 bits from `next_u32` for `f32`, 53 bits from `next_u64` for `f64`).
+    fn uniform01<R: Rng + ?Sized>(rng: &mut R) -> Self;
+    /// Raw IEEE bits, widened to `u64` (for bit-identity checks and reports).
+    fn bits(self) -> u64;
+}
+
+impl Real for f32 {
+    #[inline]
+    fn exp_(self) -> Self {
+        libm::expf(self)
+    }
+    #[inline]
+    fn ln_(self) -> Self {
+        libm::logf(self)
+    }
+    #[inline]
+    fn sqrt_(self) -> Self {
+        libm::sqrtf(self)
+    }
+    #[inline]
+    fn sin_(self) -> Self {
+        libm::sinf(self)
+    }
+    #[inline]
+    fn cos_(self) -> Self {
+        libm::cosf(self)
+    }
+    #[inline]
+    fn of_f64(x: f64) -> Self {
+        x as f32
+    }
+    #[inline]
+    fn of_usize(n: usize) -> Self {
+        n as f32
+    }
+    #[inline]
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    #[inline]
+    fn uniform01<R: Rng + ?Sized>(rng: &mut R) -> Self {
+        (rng.next_u32() >> 8) as f32 * (1.0 / 16_777_216.0)
+    }
+    #[inline]
+    fn bits(self) -> u64 {
+        self.to_bits() as u64
+    }
+}
+
+impl Real for f64 {
+    #[inline]
+    fn exp_(self) -> Self {
+        libm::exp(self)
+    }
+    #[inline]
+    fn ln_(self) -> Self {
+        libm::log(self)
+    }
+    #[inline]
+    fn sqrt_(self) -> Self {
+        libm::sqrt(self)
+    }
+    #[inline]
+    fn sin_(self) -> Self {
+        libm::sin(self)
+    }
+    #[inline]
+    fn cos_(self) -> Self {
+        libm::cos(self)
+    }
+    #[inline]
+    fn of_f64(x: f64) -> Self {
+        x
+    }
+    #[inline]
+    fn of_usize(n: usize) -> Self {
+        n as f64
+    }
+    #[inline]
+    fn to_f64(self) -> f64 {
+        self
+    }
+    #[inline]
+    fn uniform01<R: Rng + ?Sized>(rng: &mut R) -> Self {
+        (rng.next_u64() >> 11) as f64 * (1.0 / 9_007_199_254_740_992.0)
+    }
+    #[inline]
+    fn bits(self) -> u64 {
+        self.to_bits()
+    }
+}
+
+/// Shorthand for `T::of_f64(x)`, for constants in generic code.
+#[inline]
+pub fn lit<T: Real>(x: f64) -> T {
+    T::of_f64(x)
+}

@@ -1,0 +1,114 @@
+//! Random draws from any `rand_core` generator, computed with libm so every target agrees.
+//!
+//! The default generator is [`Rng`] = `Xoshiro256PlusPlus` (fast, 256-bit state, no
+//! allocation), seeded with [`seeded`]. Uniforms use the full mantissa grid of the scalar type
+//! (see [`Real::uniform01`]); normals use the Box–Muller transform
+//! `√(−2 ln u₁) · (cos 2πu₂, sin 2πu₂)` with `u₁ ∈ (0, 1]`.
+//!
+//! ```
+//! use selfsup_core::rng::{normal, seeded};
+//! let mut a = seeded(7);
+//! let mut b = seeded(7);
+//! let (x, y): (f64, f64) = (normal(&mut a), normal(&mut b));
+//! assert_eq!(x.to_bits(), y.to_bits()); // same seed, same bits
+//! ```
+
+use crate::Real;
+use rand_core::SeedableRng;
+
+/// The generator selfsup uses by default.
+pub type Rng = rand_xoshiro::Xoshiro256PlusPlus;
+
+/// A [`Rng`] seeded from a `u64` (SplitMix64 expansion, as `rand_core` defines it).
+pub fn seeded(seed: u64) -> Rng {
+    Rng::seed_from_u64(seed)
+}
+
+/// Uniform in `[lo, hi)`.
+#[inline]
+pub fn uniform<T: Real, R: rand_core::Rng + ?Sized>(rng: &mut R, lo: T, hi: T) -> T {
+    lo + (hi - lo) * T::uniform01(rng)
+}
+
+/// A pair of independent standard normal draws (one Box–Muller transform).
+#[inline]
+pub fn normal_pair<T: Real, R: rand_core::Rng + ?Sized>(rng: &mut R) -> (T, T) {
+    let u1 = T::one() - T::uniform01(rng); // (0, 1]: ln is finite
+    let u2 = T::uniform01(rng);
+    let r = (-(T::one() + T::one()) * u1.ln_()).sqrt_();
+    let a = T::two_pi() * u2;
+    (r * a.cos_(), r * a.sin_())
+}
+
+/// One standard normal draw (the second value of the pair is discarded).
+#[inline]
+pub fn normal<T: Real, R: rand_core::Rng + ?Sized>(rng: &mut R) -> T {
+    normal_pair(rng).0
+}
+
+/// Fills `out` with `N(mean, std²)` draws, two per Box–Muller transform.
+pub fn fill_normal<T: Real, R: rand_core::Rng + ?Sized>(rng: &mut R, out: &mut [T], mean: T, std: T) {
+    let mut chunks = out.chunks_exact_mut(2);
+    for c in &mut chunks {
+        let (a, b) = normal_pair::<T, R>(rng);
+        c[0] = mean + std * a;
+        c[1] = mean + std * b;
+    }
+    if let [last] = chunks.into_remainder() {
+        *last = mean + std * normal::<T, R>(rng);
+    }
+}
+
+/// A uniform index in `0..n` (`n > 0`), by Lemire's multiply-shift on 32 bits
+/// (bias below 2⁻³² · n, far under any effect on training).
+#[inline]
+pub fn index<R: rand_core::Rng + ?Sized>(rng: &mut R, n: usize) -> usize {
+    ((rng.next_u32() as u64 * n as u64) >> 32) as usize
+}
+
+/// Fisher–Yates shuffle (the same permutation on every target for the same generator state).
+pub fn shuffle<T, R: rand_core::Rng + ?Sized>(rng: &mut R, items: &mut [T]) {
+    for i in (1..items.len()).rev() {
+        let j = index(rng, i + 1);
+        items.swap(i, j);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_moments() {
+        let mut r = seeded(1);
+        let mut v = [0.0f64; 20001];
+        fill_normal(&mut r, &mut v, 1.0, 2.0);
+        let n = v.len() as f64;
+        let m = v.iter().sum::<f64>() / n;
+        let s = (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / n).sqrt();
+        assert!((m - 1.0).abs() < 0.05, "mean {m}");
+        assert!((s - 2.0).abs() < 0.05, "std {s}");
+    }
+
+    #[test]
+    fn shuffle_is_a_permutation() {
+        let mut r = seeded(3);
+        let mut v: [usize; 50] = core::array::from_fn(|i| i);
+        shuffle(&mut r, &mut v);
+        let mut seen = [false; 50];
+        for &x in &v {
+            seen[x] = true;
+        }
+        assert!(seen.iter().all(|&s| s));
+        assert_ne!(v, core::array::from_fn::<usize, 50, _>(|i| i));
+    }
+
+    #[test]
+    fn uniform_range() {
+        let mut r = seeded(4);
+        for _ in 0..1000 {
+            let x: f32 = uniform(&mut r, -0.25, 0.25);
+            assert!((-0.25..0.25).contains(&x));
+        }
+    }
+}
