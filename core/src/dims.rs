@@ -10,9 +10,9 @@
 //! behind the `alloc` feature). [`Dims`] gathers the allocator bounds so that signatures stay
 //! short: `where DefaultAllocator: Dims<K, D, B>`.
 
-pub use nalgebra::{Const, DefaultAllocator, Dim, OMatrix, OVector, U1};
 #[cfg(feature = "alloc")]
 pub use nalgebra::Dyn;
+pub use nalgebra::{Const, DefaultAllocator, Dim, OMatrix, OVector, U1};
 
 use nalgebra::allocator::Allocator;
 
@@ -33,12 +33,7 @@ pub trait EmbedDims<K: Dim, B: Dim>:
 }
 
 impl<K: Dim, B: Dim, A> EmbedDims<K, B> for A where
-    A: Allocator<K, B>
-        + Allocator<B, B>
-        + Allocator<K, K>
-        + Allocator<B>
-        + Allocator<K>
-        + Allocator<U1, B>
+    A: Allocator<K, B> + Allocator<B, B> + Allocator<K, K> + Allocator<B> + Allocator<K> + Allocator<U1, B>
 {
 }
 
@@ -50,22 +45,12 @@ impl<K: Dim, B: Dim, A> EmbedDims<K, B> for A where
 /// Supertraits are elaborated, so a function bounded by `Dims` can call one bounded by
 /// [`EmbedDims`].
 pub trait Dims<K: Dim, D: Dim, B: Dim>:
-    EmbedDims<K, B>
-    + Allocator<K, D>
-    + Allocator<D, K>
-    + Allocator<D, B>
-    + Allocator<D, D>
-    + Allocator<D>
+    EmbedDims<K, B> + Allocator<K, D> + Allocator<D, K> + Allocator<D, B> + Allocator<D, D> + Allocator<D>
 {
 }
 
 impl<K: Dim, D: Dim, B: Dim, A> Dims<K, D, B> for A where
-    A: EmbedDims<K, B>
-        + Allocator<K, D>
-        + Allocator<D, K>
-        + Allocator<D, B>
-        + Allocator<D, D>
-        + Allocator<D>
+    A: EmbedDims<K, B> + Allocator<K, D> + Allocator<D, K> + Allocator<D, B> + Allocator<D, D> + Allocator<D>
 {
 }
 

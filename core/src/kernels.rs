@@ -34,11 +34,8 @@ pub fn dot<T: Real>(a: &[T], b: &[T]) -> T {
 /// `out += a · b` with `a: R × M`, `b: M × C`, `out: R × C`.
 ///
 /// Column `j` of `out` accumulates `b[m, j] · a[:, m]` for `m = 0, 1, …` in order.
-pub fn add_mul<T: Real, R: Dim, M: Dim, C: Dim>(
-    out: &mut Mat<T, R, C>,
-    a: &Mat<T, R, M>,
-    b: &Mat<T, M, C>,
-) where
+pub fn add_mul<T: Real, R: Dim, M: Dim, C: Dim>(out: &mut Mat<T, R, C>, a: &Mat<T, R, M>, b: &Mat<T, M, C>)
+where
     DefaultAllocator: Allocator<R, C> + Allocator<R, M> + Allocator<M, C>,
 {
     let (r, m) = a.shape();
@@ -48,11 +45,7 @@ pub fn add_mul<T: Real, R: Dim, M: Dim, C: Dim>(
         return;
     }
     let a = a.as_slice();
-    for (oc, bc) in out
-        .as_mut_slice()
-        .chunks_exact_mut(r)
-        .zip(b.as_slice().chunks_exact(m.max(1)))
-    {
+    for (oc, bc) in out.as_mut_slice().chunks_exact_mut(r).zip(b.as_slice().chunks_exact(m.max(1))) {
         for (k, &bkj) in bc.iter().enumerate().take(m) {
             axpy(oc, bkj, &a[k * r..(k + 1) * r]);
         }
@@ -62,11 +55,8 @@ pub fn add_mul<T: Real, R: Dim, M: Dim, C: Dim>(
 /// `out += a · bᵀ` with `a: R × N`, `b: C × N`, `out: R × C`.
 ///
 /// Each entry sums over `n = 0, 1, …` in order (outer loop over `n`, axpy into columns).
-pub fn add_mul_tr<T: Real, R: Dim, N: Dim, C: Dim>(
-    out: &mut Mat<T, R, C>,
-    a: &Mat<T, R, N>,
-    b: &Mat<T, C, N>,
-) where
+pub fn add_mul_tr<T: Real, R: Dim, N: Dim, C: Dim>(out: &mut Mat<T, R, C>, a: &Mat<T, R, N>, b: &Mat<T, C, N>)
+where
     DefaultAllocator: Allocator<R, C> + Allocator<R, N> + Allocator<C, N>,
 {
     let (r, n) = a.shape();
@@ -90,11 +80,8 @@ pub fn add_mul_tr<T: Real, R: Dim, N: Dim, C: Dim>(
 
 /// `out += aᵀ · b` with `a: M × R`, `b: M × C`, `out: R × C`: entry `(i, j)` is the dot
 /// product of column `i` of `a` and column `j` of `b`, summed in index order.
-pub fn add_tr_mul<T: Real, M: Dim, R: Dim, C: Dim>(
-    out: &mut Mat<T, R, C>,
-    a: &Mat<T, M, R>,
-    b: &Mat<T, M, C>,
-) where
+pub fn add_tr_mul<T: Real, M: Dim, R: Dim, C: Dim>(out: &mut Mat<T, R, C>, a: &Mat<T, M, R>, b: &Mat<T, M, C>)
+where
     DefaultAllocator: Allocator<R, C> + Allocator<M, R> + Allocator<M, C>,
 {
     let (m, r) = a.shape();
@@ -107,11 +94,7 @@ pub fn add_tr_mul<T: Real, M: Dim, R: Dim, C: Dim>(
     if m == 0 {
         return;
     }
-    for (oc, bc) in out
-        .as_mut_slice()
-        .chunks_exact_mut(r)
-        .zip(b.as_slice().chunks_exact(m))
-    {
+    for (oc, bc) in out.as_mut_slice().chunks_exact_mut(r).zip(b.as_slice().chunks_exact(m)) {
         for (o, ac) in oc.iter_mut().zip(a.chunks_exact(m)) {
             *o += dot(ac, bc);
         }

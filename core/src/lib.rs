@@ -27,5 +27,6 @@ pub mod normalize;
 pub mod optim;
 mod real;
 pub mod rng;
+pub mod synth;
 
 pub use real::{Real, lit};

@@ -44,11 +44,8 @@ pub fn l2_normalize<T: Real, K: Dim, B: Dim>(
     if k == 0 {
         return;
     }
-    for ((uc, zc), n) in u
-        .as_slice()
-        .chunks_exact(k)
-        .zip(z.as_mut_slice().chunks_exact_mut(k))
-        .zip(norms.iter_mut())
+    for ((uc, zc), n) in
+        u.as_slice().chunks_exact(k).zip(z.as_mut_slice().chunks_exact_mut(k)).zip(norms.iter_mut())
     {
         let norm = dot(uc, uc).sqrt_();
         *n = norm;
@@ -73,11 +70,8 @@ pub fn l2_normalize_backward<T: Real, K: Dim, B: Dim>(
     if k == 0 {
         return;
     }
-    for ((zc, gc), &n) in z
-        .as_slice()
-        .chunks_exact(k)
-        .zip(dz.as_mut_slice().chunks_exact_mut(k))
-        .zip(norms.iter())
+    for ((zc, gc), &n) in
+        z.as_slice().chunks_exact(k).zip(dz.as_mut_slice().chunks_exact_mut(k)).zip(norms.iter())
     {
         if n > eps {
             let proj = dot(zc, gc);

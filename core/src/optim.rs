@@ -103,8 +103,12 @@ impl<T: Real> Optimizer<T> {
     }
 
     /// One update of `param` with gradient `grad`, advancing `state`.
-    pub fn update<R: Dim, C: Dim>(&self, state: &mut OptState<T, R, C>, param: &mut Mat<T, R, C>, grad: &Mat<T, R, C>)
-    where
+    pub fn update<R: Dim, C: Dim>(
+        &self,
+        state: &mut OptState<T, R, C>,
+        param: &mut Mat<T, R, C>,
+        grad: &Mat<T, R, C>,
+    ) where
         DefaultAllocator: Allocator<R, C>,
     {
         self.update_slice(state.as_parts(), param.as_mut_slice(), grad.as_slice());
