@@ -2,11 +2,17 @@
 //! embeddings (`K × B`, samples are columns) and returns the loss together with its exact
 //! gradient with respect to both, through whatever normalization the objective applies.
 
+pub mod barlow_twins;
 pub mod infonce;
+pub mod negcos;
 pub mod ntxent;
+pub mod vicreg;
 
+pub use barlow_twins::BarlowTwins;
 pub use infonce::InfoNce;
+pub use negcos::{NegCos, SymNegCos, Symmetric};
 pub use ntxent::NtXent;
+pub use vicreg::VicReg;
 
 use crate::Real;
 use crate::dims::{Batch, EmbedDims};
