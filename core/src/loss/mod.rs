@@ -2,9 +2,11 @@
 //! embeddings (`K × B`, samples are columns) and returns the loss together with its exact
 //! gradient with respect to both, through whatever normalization the objective applies.
 
+pub mod autoencoder;
 pub mod infonce;
 pub mod ntxent;
 
+pub use autoencoder::{AeBuffers, AeTrainer, LinearAutoencoder, ae_step, pca_optimum};
 pub use infonce::InfoNce;
 pub use ntxent::NtXent;
 
