@@ -2,8 +2,13 @@
 //!
 //! For parameters `p` and a scalar function `f`, the numeric gradient is
 //! `n_i = (f(p + h e_i) − f(p − h e_i)) / 2h` with `h = 1e-6` (truncation error `O(h²)` ≈ 1e-12,
-//! rounding error ≈ `1e-16 |f| / h` ≈ 1e-10 for the losses here), and an analytic gradient `a`
-//! passes when `max_i |a_i − n_i| / max(max_i |n_i|, 1e-6) < 1e-6`.
+//! rounding error ≈ `ε max(|f|, 1) / h` ≈ 1e-10 for the losses here), and an analytic gradient
+//! `a` passes when `max_i |a_i − n_i| / max(max_i |n_i|, floor) < 1e-6`, where `floor` ≈
+//! 2e-3 · max(|f|, 1) only matters for gradients that are zero or nearly so (by symmetry: K = 1,
+//! D = 1) and checks those to the finite differences' own noise, ≈ 2e-9 absolute (see
+//! [`rel_err`]). Measured over the ~1200 checks here: every gradient above the floor matches to
+//! ≤ 8e-8 relative; the few small real ones below it (≈ 1e-4, a nearly solved B = 2 batch at
+//! τ = 0.2) to ≈ 2e-10 absolute, the noise of the differences themselves.
 //!
 //! Checked: L2 normalization backward (through a random vector–Jacobian product), `Linear`
 //! backward (W, b and the input), InfoNCE and NT-Xent (both views), the linear autoencoder (both

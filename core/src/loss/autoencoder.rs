@@ -128,7 +128,7 @@ where
     }
 
     /// Runs the forward pass into `buf` (code and residual) and returns
-    /// `L = (1 / 2B) Σ_i ‖x̂_i − x_i‖²`.
+    /// `L = (1 / 2B) Σ_i ‖x̂_i − x_i‖²` (`x`: `D × B`, `B ≥ 1`; `buf` made for the same `B`).
     pub fn loss<B: Dim>(&self, x: &Batch<T, D, B>, buf: &mut AeBuffers<T, K, D, B>) -> T
     where
         DefaultAllocator: Dims<K, D, B>,
