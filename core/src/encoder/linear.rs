@@ -21,11 +21,13 @@
 //! assert_eq!(y.column(0), enc.w.column_sum());
 //! ```
 
-use crate::dims::{Batch, Mat, Vector, zeros};
+use super::Encoder;
+use crate::dims::{Batch, Dims, Mat, Vector, zeros};
 use crate::kernels::{add_mul, add_mul_tr, add_tr_mul};
+use crate::optim::{OptState, Optimizer};
 use crate::rng::{fill_normal, uniform};
 use crate::{Real, lit};
-use nalgebra::{DefaultAllocator, Dim, allocator::Allocator};
+use nalgebra::{DefaultAllocator, Dim, U1, allocator::Allocator};
 
 /// How to draw the initial weights.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -143,5 +145,56 @@ where
     /// Number of trainable scalars.
     pub fn num_params(&self) -> usize {
         self.w.len() + if self.bias { self.b.len() } else { 0 }
+    }
+}
+
+impl<T: Real, K: Dim, D: Dim, B: Dim> Encoder<T, D, K, B> for Linear<T, K, D>
+where
+    DefaultAllocator: Dims<K, D, B>,
+{
+    type Cache = ();
+    type OptState = (OptState<T, K, D>, OptState<T, K, U1>);
+
+    fn new_cache(&self, _b: B) {}
+
+    fn new_opt_state(&self) -> Self::OptState {
+        (OptState::for_param(&self.w), OptState::for_param(&self.b))
+    }
+
+    fn zeros_like(&self) -> Self {
+        Linear::zeros_like(self)
+    }
+
+    fn clear(&mut self) {
+        Linear::clear(self)
+    }
+
+    fn forward(&self, x: &Batch<T, D, B>, y: &mut Batch<T, K, B>, _cache: &mut ()) {
+        Linear::forward(self, x, y)
+    }
+
+    fn backward(
+        &self,
+        x: &Batch<T, D, B>,
+        _cache: &(),
+        dy: &Batch<T, K, B>,
+        grad: &mut Self,
+        dx: Option<&mut Batch<T, D, B>>,
+    ) {
+        Linear::backward(self, x, dy, grad);
+        if let Some(dx) = dx {
+            self.backward_input(dy, dx);
+        }
+    }
+
+    fn apply_update(&mut self, opt: &Optimizer<T>, state: &mut Self::OptState, grad: &Self) {
+        opt.update(&mut state.0, &mut self.w, &grad.w);
+        if self.bias {
+            opt.update(&mut state.1, &mut self.b, &grad.b);
+        }
+    }
+
+    fn num_params(&self) -> usize {
+        Linear::num_params(self)
     }
 }
