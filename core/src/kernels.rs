@@ -90,6 +90,32 @@ where
     let a = a.as_slice();
     let b = b.as_slice();
     let o = out.as_mut_slice();
+    if r <= 4 {
+        // Short columns (a few embedding dimensions): four output columns at a time, each
+        // running through all `t` while it stays in registers. Every entry still adds its terms
+        // in order `t = 0, 1, …` onto its old value: identical bits to the loop below.
+        let mut o4 = o.chunks_exact_mut(4 * r);
+        let mut j0 = 0;
+        for ob in &mut o4 {
+            let (o0, rest) = ob.split_at_mut(r);
+            let (o1, rest) = rest.split_at_mut(r);
+            let (o2, o3) = rest.split_at_mut(r);
+            for (acol, bcol) in a.chunks_exact(r).zip(b.chunks_exact(c)).take(n) {
+                let bj = &bcol[j0..j0 + 4];
+                axpy(o0, bj[0], acol);
+                axpy(o1, bj[1], acol);
+                axpy(o2, bj[2], acol);
+                axpy(o3, bj[3], acol);
+            }
+            j0 += 4;
+        }
+        for (jj, oc) in o4.into_remainder().chunks_exact_mut(r).enumerate() {
+            for (acol, bcol) in a.chunks_exact(r).zip(b.chunks_exact(c)).take(n) {
+                axpy(oc, bcol[j0 + jj], acol);
+            }
+        }
+        return;
+    }
     for t in 0..n {
         let acol = &a[t * r..(t + 1) * r];
         let bcol = &b[t * c..(t + 1) * c];
@@ -236,6 +262,32 @@ mod tests {
                     s += a[(m, i)] * b[(m, j)];
                 }
                 assert_eq!(o[(i, j)].to_bits(), (init[(i, j)] + s).to_bits(), "M={M} ({i}, {j})");
+            }
+        }
+    }
+
+    /// `out += a bᵀ` adds each entry's terms in order `t = 0, 1, …` onto its old value, for
+    /// short (≤ 4) and long columns, remainders included.
+    #[test]
+    fn mul_tr_keeps_the_summation_order() {
+        mul_tr_order::<2>();
+        mul_tr_order::<4>();
+        mul_tr_order::<7>();
+    }
+
+    fn mul_tr_order<const R: usize>() {
+        let a = SMatrix::<f32, R, 13>::from_fn(|i, j| ((i * 7 + j * 3) % 11) as f32 * 0.37 - 1.3);
+        let b = SMatrix::<f32, 10, 13>::from_fn(|i, j| ((i * 5 + j * 2) % 13) as f32 * 0.29 - 1.7);
+        let init = SMatrix::<f32, R, 10>::from_fn(|i, j| (i as f32 - j as f32) * 0.013);
+        let mut o = init;
+        add_mul_tr(&mut o, &a, &b);
+        for i in 0..R {
+            for j in 0..10 {
+                let mut s = init[(i, j)];
+                for t in 0..13 {
+                    s += b[(j, t)] * a[(i, t)];
+                }
+                assert_eq!(o[(i, j)].to_bits(), s.to_bits(), "R={R} ({i}, {j})");
             }
         }
     }
