@@ -90,7 +90,7 @@ where
             (&mut self.aa, (&self.a, &self.a)),
             (&mut self.bb, (&self.b, &self.b)),
         ] {
-            m.fill(T::zero());
+            m.as_mut_slice().fill(T::zero());
             add_tr_mul(m, x, y); // m[j, i] = x_j · y_i
         }
         // ba[j, i] = a_j · b_i = ab[i, j]: a dot product's terms are the same products in the
@@ -143,7 +143,7 @@ where
             }
         }
         for m in [&mut self.ab, &mut self.aa, &mut self.ba, &mut self.bb] {
-            for x in m.iter_mut() {
+            for x in m.as_mut_slice().iter_mut() {
                 *x *= scale;
             }
         }
@@ -153,12 +153,12 @@ where
         symmetrize(self.bb.as_mut_slice(), n);
         add_transposed(self.ab.as_mut_slice(), self.ba.as_slice(), n);
         // grad_a[:, i] = Σ_j H[j, i] b_j + Σ_j Aaa[j, i] a_j
-        grad_a.fill(T::zero());
+        grad_a.as_mut_slice().fill(T::zero());
         add_mul(grad_a, &self.b, &self.ab);
         add_mul(grad_a, &self.a, &self.aa);
         // grad_b[:, j] = Σ_i H[j, i] a_i + Σ_i Abb[i, j] b_i   (H used transposed)
         self.ab.transpose_to(&mut self.ba);
-        grad_b.fill(T::zero());
+        grad_b.as_mut_slice().fill(T::zero());
         add_mul(grad_b, &self.a, &self.ba);
         add_mul(grad_b, &self.b, &self.bb);
         l2_normalize_backward(&self.a, &self.na, grad_a, self.eps);
