@@ -19,6 +19,7 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+pub mod augment;
 pub mod dims;
 pub mod encoder;
 pub mod kernels;
@@ -28,5 +29,6 @@ pub mod optim;
 mod real;
 pub mod rng;
 pub mod synth;
+pub mod train;
 
 pub use real::{Real, lit};
