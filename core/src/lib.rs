@@ -27,6 +27,7 @@ pub mod normalize;
 pub mod optim;
 mod real;
 pub mod rng;
+pub mod stream;
 pub mod synth;
 
 pub use real::{Real, lit};

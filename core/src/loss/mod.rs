@@ -3,9 +3,13 @@
 //! gradient with respect to both, through whatever normalization the objective applies.
 
 pub mod infonce;
+pub mod infonce_queue;
+pub mod infonce_streaming;
 pub mod ntxent;
 
 pub use infonce::InfoNce;
+pub use infonce_queue::InfoNceQueue;
+pub use infonce_streaming::{LseMode, StreamingInfoNce, StreamingNtXent};
 pub use ntxent::NtXent;
 
 use crate::Real;
