@@ -19,6 +19,7 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+pub mod augment;
 pub mod dims;
 pub mod encoder;
 pub mod kernels;
@@ -29,5 +30,6 @@ mod real;
 pub mod rng;
 pub mod stream;
 pub mod synth;
+pub mod train;
 
 pub use real::{Real, lit};
