@@ -28,6 +28,7 @@ pub mod normalize;
 pub mod optim;
 mod real;
 pub mod rng;
+pub mod stream;
 pub mod synth;
 pub mod train;
 
