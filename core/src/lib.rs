@@ -28,7 +28,13 @@ pub mod normalize;
 pub mod optim;
 mod real;
 pub mod rng;
+pub mod stream;
 pub mod synth;
 pub mod train;
 
 pub use real::{Real, lit};
+
+/// The README's code blocks, compiled and run as doc-tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -6,10 +6,14 @@
 
 pub mod autoencoder;
 pub mod infonce;
+pub mod infonce_queue;
+pub mod infonce_streaming;
 pub mod ntxent;
 
 pub use autoencoder::{AeBuffers, AeTrainer, LinearAutoencoder, ae_step, pca_optimum};
 pub use infonce::InfoNce;
+pub use infonce_queue::InfoNceQueue;
+pub use infonce_streaming::{LseMode, StreamingInfoNce, StreamingNtXent};
 pub use ntxent::NtXent;
 
 use crate::Real;
