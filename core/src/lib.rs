@@ -19,6 +19,7 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+pub mod augment;
 pub mod dims;
 pub mod encoder;
 pub mod kernels;
@@ -27,6 +28,13 @@ pub mod normalize;
 pub mod optim;
 mod real;
 pub mod rng;
+pub mod stream;
 pub mod synth;
+pub mod train;
 
 pub use real::{Real, lit};
+
+/// The README's code blocks, compiled and run as doc-tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -61,3 +61,37 @@ fn ntxent_matches_lightly() {
     check_pair_loss::<f64, _>(name, NtXent::new(tau, k, b), 1e-10);
     check_pair_loss::<f32, _>(name, NtXent::new(tau, k, b), 1e-5);
 }
+
+fn check_autoencoder<T: Real>(tol: f64) {
+    use selfsup_core::loss::autoencoder::{AeBuffers, LinearAutoencoder};
+    let name = "autoencoder_N8_D3_H2";
+    let c = case(name);
+    let x = samples_as_columns::<T>(&c["x"]);
+    // W_enc (H x D) and W_dec (D x H) are stored as ordinary row-major matrices: transpose back.
+    let w_enc = samples_as_columns::<T>(&c["W_enc"]).transpose();
+    let w_dec = samples_as_columns::<T>(&c["W_dec"]).transpose();
+    let (h, d, n) = (w_enc.nrows(), x.nrows(), x.ncols());
+    assert_eq!((h, d, n), (2, 3, 8));
+    let ae = LinearAutoencoder::from_weights(w_enc, w_dec);
+    let mut grad = ae.zeros_like();
+    let mut buf = AeBuffers::new(Dyn(h), Dyn(d), Dyn(n));
+    let l = ae.loss_grad(&x, &mut grad, &mut buf).to_f64();
+    let want = c["loss"].as_f64().unwrap();
+    assert!(((l - want) / want).abs() < tol, "{name}: loss {l} vs {want}");
+    let l2 = ae.loss(&x, &mut buf).to_f64();
+    assert_eq!(l.to_bits(), l2.to_bits(), "{name}: loss() and loss_grad() differ");
+    let e = rel_err(&grad.enc.w, &samples_as_columns::<T>(&c["grad_W_enc"]).transpose());
+    assert!(e < tol, "{name}: grad_W_enc rel err {e:e}");
+    let e = rel_err(&grad.dec.w, &samples_as_columns::<T>(&c["grad_W_dec"]).transpose());
+    assert!(e < tol, "{name}: grad_W_dec rel err {e:e}");
+    let mut x_hat = x.clone();
+    ae.reconstruct(&x, &mut x_hat, &mut buf);
+    let e = rel_err(&x_hat, &samples_as_columns::<T>(&c["intermediates"]["x_hat"]));
+    assert!(e < tol, "{name}: x_hat rel err {e:e}");
+}
+
+#[test]
+fn autoencoder_matches_torch() {
+    check_autoencoder::<f64>(1e-10);
+    check_autoencoder::<f32>(1e-5);
+}

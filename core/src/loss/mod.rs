@@ -1,11 +1,19 @@
 //! Self-supervised objectives, one per file. Each takes the two views' **unnormalized**
 //! embeddings (`K × B`, samples are columns) and returns the loss together with its exact
-//! gradient with respect to both, through whatever normalization the objective applies.
+//! gradient with respect to both, through whatever normalization the objective applies
+//! ([`PairLoss`]). The exception is the seed's reconstruction objective, [`autoencoder`], which
+//! takes one batch of inputs and owns its encoder and decoder.
 
+pub mod autoencoder;
 pub mod infonce;
+pub mod infonce_queue;
+pub mod infonce_streaming;
 pub mod ntxent;
 
+pub use autoencoder::{AeBuffers, AeTrainer, LinearAutoencoder, ae_step, pca_optimum};
 pub use infonce::InfoNce;
+pub use infonce_queue::InfoNceQueue;
+pub use infonce_streaming::{LseMode, StreamingInfoNce, StreamingNtXent};
 pub use ntxent::NtXent;
 
 use crate::Real;

@@ -1,0 +1,273 @@
+//! Augmentations: random, label-preserving transformations that make the two views of a
+//! sample. They define which invariances self-supervised learning learns.
+//!
+//! Every operation works on a whole batch in the crate's layout (**samples are columns**: a
+//! `D × B` matrix, column-major), draws from any `rand_core` generator, allocates nothing, and
+//! is written once for `f32`/`f64` and for every dimension type. One concept per module:
+//!
+//! | spec | module | what it does (per sample `j`, feature `i`) | default |
+//! |---|---|---|---|
+//! | `noise:σ` | [`noise`] | `x += σ N(0,1)` | σ = 0.1 |
+//! | `jitter:σ` | [`noise`] | the same, for time series (Um et al., 2017) | σ = 0.1 |
+//! | `rotate:a` | [`rotate`] | rotate coordinate pairs by `θ ~ U(−a, a)` (the seed's ring augmentation) | a = 0.25 |
+//! | `uscale:lo:hi` | [`scale`] | `x_{:,j} *= U(lo, hi)`; `uscale:v` is `U(1 − v, 1 + v)` | 0.8 : 1.2 |
+//! | `scale:σ` | [`magnitude`] | each channel `*= N(1, σ²)` (Um et al., 2017) | σ = 0.2 |
+//! | `mask:p` | [`mask`] | zero each feature w.p. `p` (VIME) | p = 0.2 |
+//! | `scarf:p` | [`scarf`] | replace each feature w.p. `p` by the same feature of a random sample of the batch (Bahri et al., 2022) | p = 0.6 |
+//! | `shift:f` | [`shift`] | shift all channels by `s ~ U{−m … m}`, `m = round(f L)`, edge-padded | f = 0.1 |
+//!
+//! A value left out (`"scarf"`) takes the default. Time-series operations see a sample as
+//! `C` channels of `L = D / C` steps, channel-major (feature `c·L + t`); `C` is set with
+//! [`Pipeline::with_channels`] (1 by default: tabular rows).
+//!
+//! A [`Pipeline`] applies its operations in the order given, each on the output of the
+//! previous one (SCARF reads its replacement values from the clean input batch). The seed's
+//! ring augmentation — rotate by `U(−0.25, 0.25)`, **then** add `N(0, 0.05²)` — is
+//! `"rotate:0.25,noise:0.05"` = [`Pipeline::seed_ring`].
+//!
+//! ```
+//! use nalgebra::SMatrix;
+//! use selfsup_core::{augment::Pipeline, rng::seeded};
+//! let aug: Pipeline = "rotate:0.25,noise:0.05".parse().unwrap();
+//! assert_eq!(aug, Pipeline::seed_ring());
+//! assert_eq!(aug.to_string(), "rotate:0.25,noise:0.05");
+//! let x = SMatrix::<f32, 2, 64>::from_fn(|i, _| if i == 0 { 1.0 } else { 0.0 });
+//! let mut view = SMatrix::<f32, 2, 64>::zeros();
+//! aug.apply(&x, &mut view, &mut seeded(1));
+//! assert!((view - x).abs().max() < 0.5);
+//! ```
+
+pub mod magnitude;
+pub mod mask;
+pub mod noise;
+pub mod rotate;
+pub mod scale;
+pub mod scarf;
+pub mod shift;
+mod spec;
+
+pub use spec::{SpecError, Token};
+
+use crate::Real;
+use crate::dims::Batch;
+use nalgebra::{DefaultAllocator, Dim, allocator::Allocator};
+
+/// Most operations a [`Pipeline`] holds (fixed capacity: no allocation).
+pub const MAX_OPS: usize = 8;
+
+/// One augmentation with its parameters (kept as the `f64` values of the spec, so the
+/// pipeline prints back exactly what was parsed and serves `f32` and `f64` alike).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Op {
+    /// Additive Gaussian noise `N(0, std²)` on every feature ([`noise::add_noise`]).
+    Noise {
+        /// Standard deviation σ.
+        std: f64,
+    },
+    /// Time-series jitter: additive `N(0, std²)`, the same operation as `Noise`
+    /// ([`noise::add_noise`]).
+    Jitter {
+        /// Standard deviation σ.
+        std: f64,
+    },
+    /// Rotation of coordinate pairs by `θ ~ U(−max_angle, max_angle)` radians
+    /// ([`rotate::rotate_pairs`]).
+    Rotate {
+        /// Largest angle `a` (radians).
+        max_angle: f64,
+    },
+    /// Per-sample scaling by `U(lo, hi)` ([`scale::scale_uniform`]).
+    UniformScale {
+        /// Smallest factor.
+        lo: f64,
+        /// Largest factor (exclusive).
+        hi: f64,
+    },
+    /// Per-channel magnitude scaling by `N(1, std²)` ([`magnitude::scale_magnitude`]).
+    MagnitudeScale {
+        /// Standard deviation σ of the factor.
+        std: f64,
+    },
+    /// Zero each feature with probability `p` ([`mask::mask_features`]).
+    Mask {
+        /// Masking probability.
+        p: f64,
+    },
+    /// SCARF: replace each feature with probability `p` by the same feature of a random sample
+    /// of the batch ([`scarf::scarf_corrupt`]).
+    Scarf {
+        /// Corruption rate.
+        p: f64,
+    },
+    /// Time shift of all channels by up to `round(max_frac · L)` steps, edge-padded
+    /// ([`shift::time_shift`]).
+    TimeShift {
+        /// Largest shift as a fraction of the series length `L`.
+        max_frac: f64,
+    },
+}
+
+impl Op {
+    /// The spec name of the operation (`noise`, `jitter`, `rotate`, `uscale`, `scale`, `mask`,
+    /// `scarf`, `shift`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Noise { .. } => "noise",
+            Op::Jitter { .. } => "jitter",
+            Op::Rotate { .. } => "rotate",
+            Op::UniformScale { .. } => "uscale",
+            Op::MagnitudeScale { .. } => "scale",
+            Op::Mask { .. } => "mask",
+            Op::Scarf { .. } => "scarf",
+            Op::TimeShift { .. } => "shift",
+        }
+    }
+
+    /// Applies the operation in place to the column-major batch `x` (columns of `d` rows),
+    /// drawing from `rng`. `src` is the clean batch (same shape; SCARF reads from it) and
+    /// `channels` the number of time-series channels (1 for tabular rows).
+    pub fn apply<T: Real, R: rand_core::Rng + ?Sized>(
+        &self,
+        src: &[T],
+        x: &mut [T],
+        d: usize,
+        channels: usize,
+        rng: &mut R,
+    ) {
+        let t = T::of_f64;
+        match *self {
+            Op::Noise { std } | Op::Jitter { std } => noise::add_noise(x, t(std), rng),
+            Op::Rotate { max_angle } => rotate::rotate_pairs(x, d, t(max_angle), rng),
+            Op::UniformScale { lo, hi } => scale::scale_uniform(x, d, t(lo), t(hi), rng),
+            Op::MagnitudeScale { std } => magnitude::scale_magnitude(x, d, channels, t(std), rng),
+            Op::Mask { p } => mask::mask_features(x, t(p), rng),
+            Op::Scarf { p } => scarf::scarf_corrupt(src, x, d, t(p), rng),
+            Op::TimeShift { max_frac } => {
+                let len = d.checked_div(channels).unwrap_or(0);
+                shift::time_shift(x, d, channels, shift::max_steps(max_frac, len), rng)
+            }
+        }
+    }
+
+    fn is_time_series(&self) -> bool {
+        matches!(self, Op::MagnitudeScale { .. } | Op::TimeShift { .. })
+    }
+}
+
+/// An ordered list of augmentations (at most [`MAX_OPS`]) and the channel count of the data.
+///
+/// Build it from a spec string (`"jitter:0.1,scale:0.2,shift:0.1"`, see the [module
+/// docs](self) for names and defaults) with [`str::parse`] / [`Pipeline::parse`], or with
+/// [`Pipeline::then`]. `Display` prints the spec back (`"none"` for the empty pipeline, which
+/// copies its input).
+///
+/// ```
+/// use selfsup_core::augment::{Op, Pipeline};
+/// let p = Pipeline::new().then(Op::Jitter { std: 0.1 }).unwrap().with_channels(6);
+/// assert_eq!(p.to_string(), "jitter:0.1");
+/// assert!(p.validate(600).is_ok());
+/// assert!(Pipeline::parse("shift:0.1").unwrap().with_channels(7).validate(600).is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pipeline {
+    ops: heapless::Vec<Op, MAX_OPS>,
+    channels: usize,
+}
+
+impl Default for Pipeline {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Pipeline {
+    /// The empty pipeline (views are copies of the input), one channel.
+    pub const fn new() -> Self {
+        Self { ops: heapless::Vec::new(), channels: 1 }
+    }
+
+    /// The seed program's ring augmentation: rotation by `U(−0.25, 0.25)` then `N(0, 0.05²)`
+    /// noise (`"rotate:0.25,noise:0.05"`).
+    pub fn seed_ring() -> Self {
+        let mut p = Self::new();
+        // Two ops always fit.
+        let _ = p.ops.push(Op::Rotate { max_angle: 0.25 });
+        let _ = p.ops.push(Op::Noise { std: 0.05 });
+        p
+    }
+
+    /// Parses a spec such as `"rotate:0.25,noise:0.05"` (see [`SpecError`] for what is
+    /// rejected). Same as `spec.parse::<Pipeline>()`.
+    pub fn parse(spec: &str) -> Result<Self, SpecError> {
+        spec.parse()
+    }
+
+    /// Appends an operation (applied after the ones already there); fails when full.
+    pub fn then(mut self, op: Op) -> Result<Self, SpecError> {
+        self.ops.push(op).map_err(|_| SpecError::TooMany { max: MAX_OPS })?;
+        Ok(self)
+    }
+
+    /// Sets the number of time-series channels `C` (a sample is `C` channel-major series of
+    /// `D / C` steps). `0` is treated as 1.
+    pub fn with_channels(mut self, channels: usize) -> Self {
+        self.channels = channels.max(1);
+        self
+    }
+
+    /// The number of time-series channels.
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// The operations, in application order.
+    pub fn ops(&self) -> &[Op] {
+        &self.ops
+    }
+
+    /// Whether the pipeline has no operation.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    /// Checks the pipeline against samples of `d` features: time-series operations need the
+    /// channel count to divide `d`; rotation needs `d ≥ 2`.
+    pub fn validate(&self, d: usize) -> Result<(), SpecError> {
+        for op in &self.ops {
+            if op.is_time_series() && (d == 0 || d % self.channels != 0) {
+                return Err(SpecError::Channels { op: op.name(), d, channels: self.channels });
+            }
+            if matches!(op, Op::Rotate { .. }) && d < 2 {
+                return Err(SpecError::RotateNeedsPairs { d });
+            }
+        }
+        Ok(())
+    }
+
+    /// `out = augment(x)`: copies the batch and applies every operation in order. `x` and
+    /// `out` are `D × B` batches (samples are columns).
+    pub fn apply<T: Real, D: Dim, B: Dim, R: rand_core::Rng + ?Sized>(
+        &self,
+        x: &Batch<T, D, B>,
+        out: &mut Batch<T, D, B>,
+        rng: &mut R,
+    ) where
+        DefaultAllocator: Allocator<D, B>,
+    {
+        self.apply_slice(x.as_slice(), out.as_mut_slice(), x.nrows(), rng);
+    }
+
+    /// [`Pipeline::apply`] on column-major slices with `d` rows (`x` and `out` of equal length).
+    pub fn apply_slice<T: Real, R: rand_core::Rng + ?Sized>(
+        &self,
+        x: &[T],
+        out: &mut [T],
+        d: usize,
+        rng: &mut R,
+    ) {
+        out.copy_from_slice(x);
+        for op in &self.ops {
+            op.apply(x, out, d, self.channels, rng);
+        }
+    }
+}
