@@ -99,7 +99,7 @@ pub struct RunArgs {
     /// Embedding size K [default: 2 for 2-D data, else min(16, d)].
     #[arg(long, value_name = "K")]
     pub dim: Option<usize>,
-    /// Training epochs [default: 200 for 2-D points and up to 2,000 rows, else 100].
+    /// Training epochs [default: about 400 optimizer steps: ⌈400 / batches per epoch⌉, at most 200].
     #[arg(long)]
     pub epochs: Option<usize>,
     /// Batch size [default: 256, or the number of training rows if fewer].
@@ -117,14 +117,15 @@ pub struct RunArgs {
     /// Weight decay (L2, added to the gradient).
     #[arg(long, value_name = "W", default_value_t = 1e-4)]
     pub weight_decay: f64,
-    /// Augmentations, comma-separated `name:value` [default: by data kind:
-    /// 2-D points `rotate:0.25,noise:0.05`; tabular `noise:0.5`;
-    /// time series `jitter:0.1,magscale:0.2,shift:0.1`].
-    /// Names: noise:STD, rotate:MAX_RADIANS (2-D only), scale:MAX (whole sample times 1±MAX),
-    /// mask:P (zero each feature with probability P), scarf:P (replace each feature with
-    /// probability P by the same feature of a random training row), jitter:STD (series),
-    /// magscale:STD (each channel times N(1, STD²), series), shift:FRAC (series: roll in time by
-    /// up to FRAC of the length).
+    /// Augmentations (selfsup-core's spec), comma-separated `name:value`, applied in order
+    /// [default: by data kind: 2-D points `rotate:0.25,noise:0.05`; tabular `noise:0.5`;
+    /// time series `jitter:0.1,scale:0.2,shift:0.1`].
+    /// Names: noise:STD; jitter:STD (the same, for series); rotate:MAX_RADIANS (coordinate
+    /// pairs); uscale:LO:HI or uscale:V (each sample times U(LO, HI), U(1-V, 1+V)); scale:STD
+    /// (each channel times N(1, STD²)); mask:P (zero each feature with probability P); scarf:P
+    /// (replace each feature with probability P by the same feature of another sample of the
+    /// batch); shift:FRAC (shift every channel by up to FRAC of its length, edge-padded);
+    /// `none` for no augmentation. Ignored by --method ae.
     #[arg(long, value_name = "SPEC")]
     pub aug: Option<String>,
     /// Random seed: fixes the split, the initialisation, the batches and the augmentations.

@@ -108,6 +108,30 @@ pub struct Dataset {
     pub scale: Vec<f64>,
     /// Names of the zero-variance columns (centred only).
     pub zero_variance: Vec<String>,
+    /// For time series: the per-feature affine map `x_e = a_j x_j + b_j` from the standardized
+    /// features to the encoders' input, each channel standardized as a whole (train mean and
+    /// std over all its steps), so that a time shift moves values of one scale. `None` for
+    /// other data (the encoders see the standardized features).
+    pub encoder_input: Option<Affine>,
+}
+
+/// A per-feature affine map `y_j = a_j x_j + b_j`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Affine {
+    /// Factors `a_j`.
+    pub a: Vec<f64>,
+    /// Offsets `b_j`.
+    pub b: Vec<f64>,
+}
+
+impl Affine {
+    /// Applies the map to row-major rows of `a.len()` features.
+    pub fn apply(&self, x: &[f64]) -> Vec<f64> {
+        let d = self.a.len();
+        x.chunks_exact(d)
+            .flat_map(|row| row.iter().zip(&self.a).zip(&self.b).map(|((v, a), b)| a * v + b))
+            .collect()
+    }
 }
 
 impl Dataset {
@@ -119,6 +143,14 @@ impl Dataset {
     pub fn num_classes(&self) -> usize {
         self.class_names.len()
     }
+    /// The training rows as the encoders see them (see [`Dataset::encoder_input`]).
+    pub fn encoder_train(&self) -> std::borrow::Cow<'_, [f64]> {
+        match &self.encoder_input {
+            Some(m) => std::borrow::Cow::Owned(m.apply(&self.train.x)),
+            None => std::borrow::Cow::Borrowed(&self.train.x),
+        }
+    }
+
     /// Whether labels are present (evaluation runs).
     pub fn labelled(&self) -> bool {
         self.label_column.is_some()
@@ -377,7 +409,14 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
         Split { x: xs, y: ys, rows: rows.to_vec() }
     };
     let kind = detect_kind(path, &feature_names, opts.channels)?;
+    let encoder_input = match kind {
+        DataKind::Series { channels, length, .. } => {
+            Some(channel_standardizer(&x, d, &train_rows, channels, length, &mean, &scale))
+        }
+        _ => None,
+    };
     Ok(Dataset {
+        encoder_input,
         path: path.to_path_buf(),
         class_names,
         label_column: label_col.map(|c| headers[c].clone()),
@@ -536,6 +575,41 @@ fn train_stats(x: &[f64], d: usize, rows: &[usize]) -> (Vec<f64>, Vec<f64>, Vec<
     (mean, scale, zero)
 }
 
+/// The map from per-feature standardized values to per-channel standardized values:
+/// `v = σ_j x_j + μ_j`, `x_e = (v − μ_c) / σ_c` with `μ_c`, `σ_c` the train mean and std
+/// (ddof = 0) of channel `c` over all its steps.
+fn channel_standardizer(
+    x: &[f64],
+    d: usize,
+    rows: &[usize],
+    channels: usize,
+    length: usize,
+    mean: &[f64],
+    scale: &[f64],
+) -> Affine {
+    let mut a = vec![0.0; d];
+    let mut b = vec![0.0; d];
+    let count = (rows.len() * length) as f64;
+    for c in 0..channels {
+        let cols = c * length..(c + 1) * length;
+        let mc: f64 = cols.clone().map(|j| mean[j]).sum::<f64>() / length as f64;
+        let mut var = 0.0;
+        for &i in rows {
+            for j in cols.clone() {
+                let e = x[i * d + j] - mc;
+                var += e * e;
+            }
+        }
+        let sc = (var / count).sqrt();
+        let sc = if sc <= 10.0 * f64::EPSILON * mc.abs().max(1.0) { 1.0 } else { sc };
+        for j in cols {
+            a[j] = scale[j] / sc;
+            b[j] = (mean[j] - mc) / sc;
+        }
+    }
+    Affine { a, b }
+}
+
 /// Recognises a time series from the headers or `--channels`, else 2-D points or tabular.
 fn detect_kind(path: &Path, names: &[String], channels: Option<usize>) -> Result<DataKind> {
     let d = names.len();
@@ -584,6 +658,24 @@ mod tests {
         }
         assert_eq!(stratified_split(&y, 3, 0.3, 5), (tr.clone(), te.clone()));
         assert_ne!(stratified_split(&y, 3, 0.3, 6).1, te);
+    }
+
+    #[test]
+    fn channel_standardizer_maps_to_channel_z_scores() {
+        // Two rows, two channels of two steps: channel 0 = {1, 3, 5, 7}, channel 1 = {10, 10, 10, 10}.
+        let x = [1.0, 3.0, 10.0, 10.0, 5.0, 7.0, 10.0, 10.0];
+        let rows = [0, 1];
+        let (mean, scale, zero) = train_stats(&x, 4, &rows);
+        assert_eq!(zero, vec![2, 3]);
+        let m = channel_standardizer(&x, 4, &rows, 2, 2, &mean, &scale);
+        let (mu, sd) = (&mean, &scale);
+        let standardized: Vec<f64> =
+            x.chunks(4).flat_map(|r| (0..4).map(move |j| (r[j] - mu[j]) / sd[j])).collect();
+        let e = m.apply(&standardized);
+        let sd = 5f64.sqrt(); // channel 0: mean 4, var (9 + 1 + 1 + 9) / 4 = 5
+        for (got, want) in e.iter().zip([-3.0 / sd, -1.0 / sd, 0.0, 0.0, 1.0 / sd, 3.0 / sd, 0.0, 0.0]) {
+            assert!((got - want).abs() < 1e-12, "{e:?}");
+        }
     }
 
     #[test]

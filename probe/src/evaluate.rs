@@ -2,8 +2,9 @@
 //! (fitted on train), a random encoder (the pretraining initialisation) and the pretrained
 //! encoder. Each gets the linear probe ([`crate::linear_probe`]), kNN retrieval
 //! ([`crate::knn`]) and the diagnostics ([`crate::diagnostics`]); the diagnostics' two views
-//! are augmentations (the run's pipeline, seeded) of the test rows mapped through the same
-//! representation.
+//! are augmentations (the run's pipeline, seeded) of the test rows in the representation's
+//! input space (the encoders' input for the encoders, the standardized features for raw and
+//! PCA), mapped through the representation.
 //!
 //! The linear probe of an encoder's embedding sees it standardized with the train statistics
 //! (scikit-learn's `make_pipeline(StandardScaler(), LogisticRegression())`): the contrastive
@@ -12,14 +13,14 @@
 //! standardized, and PCA is probed unwhitened as in `BASELINES.md`. kNN and the diagnostics
 //! use the embedding as it is (cosine similarity, as the losses).
 
-use crate::augment::Pipeline;
-use crate::dataset::Dataset;
+use crate::augment::{Pipeline, two_views};
+use crate::dataset::{Affine, Dataset};
 use crate::diagnostics::{Diagnostics, diagnose};
 use crate::knn::{self, KnnScores};
 use crate::linear_probe::{LogisticRegression, ProbeScores};
 use crate::pca::Pca;
 use crate::pretrain::embed;
-use selfsup_core::rng::seeded;
+use std::borrow::Cow;
 
 /// A map from standardized features to an embedding.
 pub enum Representation<'a> {
@@ -33,6 +34,8 @@ pub enum Representation<'a> {
         w: &'a [f64],
         /// Output size.
         k: usize,
+        /// The map from standardized features to the encoder's input (series: per channel).
+        input: Option<&'a Affine>,
     },
 }
 
@@ -46,13 +49,26 @@ impl Representation<'_> {
         }
     }
 
-    /// Embeds row-major `x` (`n × d`).
-    pub fn apply(&self, x: &[f64], d: usize) -> Vec<f64> {
+    /// Maps standardized rows to this representation's input space.
+    pub fn input<'x>(&self, x: &'x [f64]) -> Cow<'x, [f64]> {
+        match self {
+            Representation::Linear { input: Some(m), .. } => Cow::Owned(m.apply(x)),
+            _ => Cow::Borrowed(x),
+        }
+    }
+
+    /// Embeds rows already in the input space (row-major `n × d`).
+    pub fn embed_input(&self, x: &[f64], d: usize) -> Vec<f64> {
         match self {
             Representation::Raw => x.to_vec(),
             Representation::Pca(p) => p.transform(x),
-            Representation::Linear { w, k } => embed(w, *k, x, d),
+            Representation::Linear { w, k, .. } => embed(w, *k, x, d),
         }
+    }
+
+    /// Embeds standardized rows (row-major `n × d`).
+    pub fn apply(&self, x: &[f64], d: usize) -> Vec<f64> {
+        self.embed_input(&self.input(x), d)
     }
 }
 
@@ -67,26 +83,15 @@ pub struct Scores {
     pub diagnostics: Diagnostics,
 }
 
-/// Two augmented views of the test rows (row-major), drawn with `seed`.
-pub fn test_views(data: &Dataset, aug: &Pipeline, seed: u64) -> (Vec<f64>, Vec<f64>) {
-    let d = data.dim();
-    let mut rng = seeded(seed ^ 0x5eed_d1a6);
-    let (mut a, mut b) = (data.test.x.clone(), data.test.x.clone());
-    let mut tmp = vec![0.0; d];
-    for (ra, rb) in a.chunks_exact_mut(d).zip(b.chunks_exact_mut(d)) {
-        aug.apply(&mut rng, ra, &data.train.x, &mut tmp);
-        aug.apply(&mut rng, rb, &data.train.x, &mut tmp);
-    }
-    (a, b)
-}
-
-/// Scores a representation on the dataset's split.
-pub fn score(data: &Dataset, rep: &Representation<'_>, views: &(Vec<f64>, Vec<f64>)) -> Scores {
+/// Scores a representation on the dataset's split; the diagnostics' views are drawn from
+/// `aug` seeded with `seed`.
+pub fn score(data: &Dataset, rep: &Representation<'_>, aug: &Pipeline, seed: u64) -> Scores {
     let d = data.dim();
     let k = rep.dim(d);
     let c = data.num_classes();
     let tr = rep.apply(&data.train.x, d);
-    let te = rep.apply(&data.test.x, d);
+    let te_in = rep.input(&data.test.x);
+    let te = rep.embed_input(&te_in, d);
     let probe = if matches!(rep, Representation::Linear { .. }) {
         let (str_, ste) = standardize(&tr, &te, k);
         LogisticRegression::evaluate(&str_, &data.train.y, &ste, &data.test.y, k, c)
@@ -94,7 +99,8 @@ pub fn score(data: &Dataset, rep: &Representation<'_>, views: &(Vec<f64>, Vec<f6
         LogisticRegression::evaluate(&tr, &data.train.y, &te, &data.test.y, k, c)
     };
     let knn = knn::evaluate(&tr, &data.train.y, &te, &data.test.y, k, c);
-    let diagnostics = diagnose(&te, &rep.apply(&views.0, d), &rep.apply(&views.1, d), k);
+    let (va, vb) = two_views(aug, &te_in, d, seed ^ 0x5eed_d1a6);
+    let diagnostics = diagnose(&te, &rep.embed_input(&va, d), &rep.embed_input(&vb, d), k);
     Scores { probe, knn, diagnostics }
 }
 

@@ -36,12 +36,12 @@ pub mod pretrain;
 pub mod report;
 pub mod synth;
 
-use augment::{Pipeline, default_spec};
+use augment::default_spec;
 use clap::Parser;
 use cli::{Cli, Command, GenArgs, Method, OptimizerKind, RunArgs};
 use dataset::{DataKind, Dataset, LoadOptions, SplitSource};
 use error::{ProbeError, Result};
-use evaluate::{Representation, Scores, score, test_views};
+use evaluate::{Representation, Scores, score};
 use pretrain::{PretrainConfig, Pretrained, pretrain};
 use report::{
     Choice, Config, Input, Metrics, Report, RepresentationReport, RunReport, Timings, TrainingRun, Versions,
@@ -168,12 +168,14 @@ fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Settings> {
     let epochs = match args.epochs {
         Some(e) => e,
         None => {
-            let (e, why) = if matches!(data.kind, DataKind::Points2d) && n <= 2000 {
-                (200, "2-D points, few rows: 200 epochs as the seed's ring program")
-            } else {
-                (100, "100 epochs: enough for a linear encoder to converge on up to a few thousand rows")
-            };
-            chosen.push(choice("--epochs", e, why));
+            // The batch is resolved below; the default one is min(256, n).
+            let per_epoch = (n / args.batch.unwrap_or(256).clamp(1, n.max(1))).max(1);
+            let e = 400usize.div_ceil(per_epoch).min(200);
+            chosen.push(choice(
+                "--epochs",
+                e,
+                &format!("about 400 optimizer steps ({per_epoch} batch(es) per epoch), at most 200 epochs: enough for a linear encoder, short enough not to overfit small sets"),
+            ));
             e
         }
     };
@@ -262,7 +264,7 @@ fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Settings> {
             s.to_string()
         }
     };
-    let aug = Pipeline::parse(&spec, d, &data.kind)?;
+    let aug = augment::parse(&spec, d, &data.kind)?;
     let out_dir = match &args.out {
         Some(o) => o.clone(),
         None => {
@@ -341,6 +343,7 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
     let t1 = Instant::now();
     let bar_on = show && std::io::stderr().is_terminal();
     let mut runs: Vec<Pretrained> = Vec::new();
+    let train_input = data.encoder_train();
     for &seed in &s.seeds {
         let cfg = PretrainConfig { seed, ..s.cfg.clone() };
         let bar = if bar_on {
@@ -360,9 +363,9 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
             bar.set_message(format!("{l:.4}"));
         };
         let r = if s.double {
-            pretrain::<f64>(&data.train.x, d, &cfg, &mut progress)
+            pretrain::<f64>(&train_input, d, &cfg, &mut progress)
         } else {
-            pretrain::<f32>(&data.train.x, d, &cfg, &mut progress)
+            pretrain::<f32>(&train_input, d, &cfg, &mut progress)
         };
         bar.finish_and_clear();
         runs.push(r?);
@@ -376,18 +379,23 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
     if data.labelled() {
         let kp = k.min(d);
         let pca = pca::Pca::fit(&data.train.x, d, kp);
-        let views0 = test_views(&data, &s.cfg.aug, s.seeds[0]);
         let one = |name: &str, rep: &Representation<'_>| {
-            representation_report(name, rep.dim(d), vec![(s.seeds[0], score(&data, rep, &views0))])
+            representation_report(
+                name,
+                rep.dim(d),
+                vec![(s.seeds[0], score(&data, rep, &s.cfg.aug, s.seeds[0]))],
+            )
         };
         evaluation.push(one("raw", &Representation::Raw));
         evaluation.push(one("pca", &Representation::Pca(&pca)));
         let mut random = Vec::new();
         let mut trained = Vec::new();
         for (&seed, r) in s.seeds.iter().zip(&runs) {
-            let views = test_views(&data, &s.cfg.aug, seed);
-            random.push((seed, score(&data, &Representation::Linear { w: &r.initial, k }, &views)));
-            trained.push((seed, score(&data, &Representation::Linear { w: &r.weights, k }, &views)));
+            let input = data.encoder_input.as_ref();
+            let aug = &s.cfg.aug;
+            random.push((seed, score(&data, &Representation::Linear { w: &r.initial, k, input }, aug, seed)));
+            trained
+                .push((seed, score(&data, &Representation::Linear { w: &r.weights, k, input }, aug, seed)));
         }
         evaluation.push(representation_report("random", k, random));
         evaluation.push(representation_report("pretrained", k, trained));
@@ -512,7 +520,7 @@ fn build_report(
                 OptimizerKind::Sgd => "sgd".into(),
             },
             weight_decay: cfg.weight_decay,
-            aug: cfg.aug.spec(),
+            aug: cfg.aug.to_string(),
             seed: cfg.seed,
             repeats: s.seeds.len(),
             seeds: s.seeds.clone(),
@@ -558,9 +566,9 @@ fn write_outputs(
     plot::loss_curve(&loss_path, &format!("{name}: {} training loss", report.config.method), &curves)
         .map_err(|e| ProbeError::output(&loss_path, &e))?;
     let d = data.dim();
-    let first = &runs[0];
+    let first = Representation::Linear { w: &runs[0].weights, k, input: data.encoder_input.as_ref() };
     if data.labelled() {
-        let z = pretrain::embed(&first.weights, k, &data.test.x, d);
+        let z = first.apply(&data.test.x, d);
         let p = dir.join("embedding.svg");
         let title = format!("{name}: pretrained test embeddings (K = {k}, seed {})", report.config.seeds[0]);
         plot::embedding_scatter(&p, &title, &z, k, &data.test.y, &data.class_names)
@@ -587,7 +595,7 @@ fn write_outputs(
         if let Some(y) = y {
             csv.push_str(&format!(",{}", data.class_names[y]));
         }
-        for v in pretrain::embed(&first.weights, k, x, d) {
+        for v in first.apply(x, d) {
             csv.push_str(&format!(",{v}"));
         }
         csv.push('\n');

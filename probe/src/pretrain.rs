@@ -1,30 +1,29 @@
 //! Self-supervised pretraining of a linear encoder with selfsup-core on `Dyn` sizes.
 //!
-//! One epoch: shuffle the training rows (seeded), cut them into `⌊n / B⌋` full batches (the
-//! losses are sized for `B`), and for each batch
-//!
-//! - **InfoNCE / NT-Xent**: draw two augmented views `X_a`, `X_b` (`D × B`), embed
-//!   `Z = W X` (`K × B`), compute the loss and its exact gradient on the unnormalized
-//!   embeddings (core's `PairLoss`), back-propagate `∂L/∂W = G_a X_aᵀ + G_b X_bᵀ` and take one
-//!   optimizer step;
-//! - **autoencoder**: `X̂ = V W X`, `L = (1/B) Σ ½ ‖x̂ − x‖²` (the seed's linear autoencoder,
-//!   no augmentation), gradients through decoder `V` and encoder `W`.
+//! - **InfoNCE / NT-Xent**: core's [`Trainer`]: each epoch shuffles the training rows (seeded)
+//!   and, for each of the `⌊n / B⌋` full batches (a partial last batch is dropped; the losses
+//!   are sized for `B`), draws two augmented views, embeds them `Z = W X`, evaluates the loss
+//!   and its exact gradient, back-propagates and takes one optimizer step.
+//! - **autoencoder**: core's `LinearAutoencoder` (`L = (1/2B) Σ ‖W_dec W_enc x − x‖²`, the
+//!   seed's first program) with `ae_step`, on the same shuffled full batches, no augmentation.
 //!
 //! The encoder is core's `Linear` without bias, initialised `N(0, 0.1²)` (the seed programs);
-//! the random baseline of the evaluation is that same initialisation. The loss of an epoch is
-//! the mean of its batch losses. A non-finite loss, or one 1000× above the first epoch's, stops
-//! training with a message saying what to change.
+//! the random baseline of the evaluation is that same initialisation. The learning rate is
+//! constant (the seed programs). The loss of an epoch is the mean of its batch losses. A
+//! non-finite loss, or one 1000× above the first epoch's, stops training with a message saying
+//! what to change.
 
-use crate::augment::Pipeline;
 use crate::cli::{Method, OptimizerKind};
 use crate::error::{ProbeError, Result};
 use nalgebra::Dyn;
 use selfsup_core::Real;
+use selfsup_core::augment::Pipeline;
 use selfsup_core::dims::Mat;
 use selfsup_core::encoder::{Init, Linear};
-use selfsup_core::loss::{InfoNce, NtXent, PairLoss};
-use selfsup_core::optim::{OptState, Optimizer};
+use selfsup_core::loss::{AeBuffers, AeTrainer, InfoNce, LinearAutoencoder, NtXent, PairLoss, ae_step};
+use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{Rng, seeded, shuffle};
+use selfsup_core::train::{Trainer, gather};
 
 /// Initialisation of the encoder (and of the random baseline).
 pub const INIT: Init = Init::Normal { std: 0.1 };
@@ -50,7 +49,7 @@ pub struct PretrainConfig {
     pub optimizer: OptimizerKind,
     /// Weight decay.
     pub weight_decay: f64,
-    /// Augmentations.
+    /// Augmentations (core's pipeline, channels set).
     pub aug: Pipeline,
     /// Seed of initialisation, batches and augmentations.
     pub seed: u64,
@@ -67,100 +66,82 @@ pub struct Pretrained {
     pub losses: Vec<f64>,
 }
 
-/// Pretrains on row-major `x` (`n × d`) in precision `T`; `progress(epoch, loss)` is called
-/// after each epoch.
+/// Pretrains on row-major `x` (`n × d`, which is core's column-major `d × n`) in precision
+/// `T`; `progress(epoch, loss)` is called after each epoch.
 pub fn pretrain<T: Real>(
     x: &[f64],
     d: usize,
     cfg: &PretrainConfig,
     progress: &mut dyn FnMut(usize, f64),
 ) -> Result<Pretrained> {
-    let n = x.len() / d;
-    let (k, b) = (cfg.dim, cfg.batch);
     let data: Vec<T> = x.iter().map(|&v| T::of_f64(v)).collect();
     let mut rng: Rng = seeded(cfg.seed);
-    let mut enc = Linear::<T, Dyn, Dyn>::new(Dyn(k), Dyn(d), INIT, false, &mut rng);
-    let initial = to_row_major(&enc.w);
-    let mut dec = Linear::<T, Dyn, Dyn>::new(Dyn(d), Dyn(k), INIT, false, &mut rng);
-    let mut genc = enc.zeros_like();
-    let mut gdec = dec.zeros_like();
     let opt: Optimizer<T> = match cfg.optimizer {
         OptimizerKind::Adam => Optimizer::adam(cfg.lr, cfg.weight_decay),
         OptimizerKind::Sgd => Optimizer::sgd(cfg.lr, 0.9, cfg.weight_decay),
     };
-    let mut st_enc = OptState::for_param(&enc.w);
-    let mut st_dec = OptState::for_param(&dec.w);
-    let mut loss_fn: Option<Box<dyn PairLoss<T, Dyn, Dyn>>> = match cfg.method {
-        Method::Infonce => Some(Box::new(InfoNce::new(cfg.tau, Dyn(k), Dyn(b)))),
-        Method::Ntxent => Some(Box::new(NtXent::new(cfg.tau, Dyn(k), Dyn(b)))),
-        Method::Ae => None,
-    };
-    let mut xa = Mat::<T, Dyn, Dyn>::zeros(d, b);
-    let mut xb = Mat::<T, Dyn, Dyn>::zeros(d, b);
-    let mut za = Mat::<T, Dyn, Dyn>::zeros(k, b);
-    let mut zb = Mat::<T, Dyn, Dyn>::zeros(k, b);
-    let mut ga = Mat::<T, Dyn, Dyn>::zeros(k, b);
-    let mut gb = Mat::<T, Dyn, Dyn>::zeros(k, b);
-    let mut xhat = Mat::<T, Dyn, Dyn>::zeros(d, b);
-    let mut tmp = vec![T::zero(); d];
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut losses = Vec::with_capacity(cfg.epochs);
-    let batches = n / b;
-    for epoch in 0..cfg.epochs {
-        shuffle(&mut rng, &mut order);
-        let mut sum = 0.0;
-        for chunk in order.chunks_exact(b).take(batches) {
-            for (j, &i) in chunk.iter().enumerate() {
-                let row = &data[i * d..(i + 1) * d];
-                xa.column_mut(j).copy_from_slice(row);
-                xb.column_mut(j).copy_from_slice(row);
-                if loss_fn.is_some() {
-                    cfg.aug.apply(&mut rng, xa.column_mut(j).as_mut_slice(), &data, &mut tmp);
-                    cfg.aug.apply(&mut rng, xb.column_mut(j).as_mut_slice(), &data, &mut tmp);
-                }
-            }
-            genc.clear();
-            let loss = match loss_fn.as_mut() {
-                Some(lf) => {
-                    enc.forward(&xa, &mut za);
-                    enc.forward(&xb, &mut zb);
-                    let l = lf.loss_grad(&za, &zb, &mut ga, &mut gb);
-                    enc.backward(&xa, &ga, &mut genc);
-                    enc.backward(&xb, &gb, &mut genc);
-                    l
-                }
-                None => {
-                    // Autoencoder: X̂ = V W X, L = (1/B) Σ ½‖x̂ − x‖².
-                    enc.forward(&xa, &mut za);
-                    dec.forward(&za, &mut xhat);
-                    let inv_b = T::one() / T::of_usize(b);
-                    let mut l = T::zero();
-                    for (h, &t) in xhat.iter_mut().zip(xa.iter()) {
-                        let e = *h - t;
-                        l += e * e;
-                        *h = e * inv_b; // now ∂L/∂X̂
-                    }
-                    gdec.clear();
-                    dec.backward(&za, &xhat, &mut gdec);
-                    dec.backward_input(&xhat, &mut ga);
-                    enc.backward(&xa, &ga, &mut genc);
-                    opt.update(&mut st_dec, &mut dec.w, &gdec.w);
-                    l * lit_half::<T>() * inv_b
-                }
-            };
-            opt.update(&mut st_enc, &mut enc.w, &genc.w);
-            sum += loss.to_f64();
-        }
-        let mean = sum / batches as f64;
-        check_divergence(mean, losses.first().copied(), epoch, cfg)?;
-        losses.push(mean);
-        progress(epoch + 1, mean);
+    let (k, b) = (Dyn(cfg.dim), Dyn(cfg.batch));
+    match cfg.method {
+        Method::Ae => autoencoder(&data, d, cfg, opt, &mut rng, progress),
+        Method::Infonce => contrastive(InfoNce::new(cfg.tau, k, b), &data, d, cfg, opt, &mut rng, progress),
+        Method::Ntxent => contrastive(NtXent::new(cfg.tau, k, b), &data, d, cfg, opt, &mut rng, progress),
     }
-    Ok(Pretrained { initial, weights: to_row_major(&enc.w), losses })
 }
 
-fn lit_half<T: Real>() -> T {
-    T::of_f64(0.5)
+fn contrastive<T: Real, L: PairLoss<T, Dyn, Dyn>>(
+    loss: L,
+    data: &[T],
+    d: usize,
+    cfg: &PretrainConfig,
+    opt: Optimizer<T>,
+    rng: &mut Rng,
+    progress: &mut dyn FnMut(usize, f64),
+) -> Result<Pretrained> {
+    let enc = Linear::<T, Dyn, Dyn>::new(Dyn(cfg.dim), Dyn(d), INIT, false, rng);
+    let initial = to_row_major(&enc.w);
+    let mut trainer = Trainer::new(enc, loss, opt, cfg.aug.clone(), (Dyn(d), Dyn(cfg.dim), Dyn(cfg.batch)));
+    let mut order: Vec<usize> = (0..data.len() / d).collect();
+    let mut losses = Vec::with_capacity(cfg.epochs);
+    for epoch in 0..cfg.epochs {
+        let l = trainer.epoch(data, &mut order, rng).to_f64();
+        check_divergence(l, losses.first().copied(), epoch, cfg)?;
+        losses.push(l);
+        progress(epoch + 1, l);
+    }
+    Ok(Pretrained { initial, weights: to_row_major(&trainer.encoder.w), losses })
+}
+
+fn autoencoder<T: Real>(
+    data: &[T],
+    d: usize,
+    cfg: &PretrainConfig,
+    opt: Optimizer<T>,
+    rng: &mut Rng,
+    progress: &mut dyn FnMut(usize, f64),
+) -> Result<Pretrained> {
+    let (k, b) = (cfg.dim, cfg.batch);
+    let mut ae = LinearAutoencoder::<T, Dyn, Dyn>::new(Dyn(k), Dyn(d), INIT, false, rng);
+    let initial = to_row_major(&ae.enc.w);
+    let mut trainer = AeTrainer::new(&ae, opt);
+    let mut buf = AeBuffers::new(Dyn(k), Dyn(d), Dyn(b));
+    let mut x = Mat::<T, Dyn, Dyn>::zeros(d, b);
+    let mut order: Vec<usize> = (0..data.len() / d).collect();
+    let mut losses = Vec::with_capacity(cfg.epochs);
+    for epoch in 0..cfg.epochs {
+        shuffle(rng, &mut order);
+        let mut sum = 0.0;
+        let mut batches = 0;
+        for idx in order.chunks_exact(b) {
+            gather(data, d, idx, x.as_mut_slice());
+            sum += ae_step(&mut ae, &mut trainer, &x, &mut buf).to_f64();
+            batches += 1;
+        }
+        let l = sum / batches as f64;
+        check_divergence(l, losses.first().copied(), epoch, cfg)?;
+        losses.push(l);
+        progress(epoch + 1, l);
+    }
+    Ok(Pretrained { initial, weights: to_row_major(&ae.enc.w), losses })
 }
 
 fn check_divergence(loss: f64, first: Option<f64>, epoch: usize, cfg: &PretrainConfig) -> Result<()> {
@@ -209,6 +190,7 @@ pub fn embed(w: &[f64], k: usize, x: &[f64], d: usize) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::augment::parse;
     use crate::dataset::DataKind;
 
     fn cfg(method: Method) -> PretrainConfig {
@@ -221,7 +203,7 @@ mod tests {
             tau: 0.5,
             optimizer: OptimizerKind::Adam,
             weight_decay: 0.0,
-            aug: Pipeline::parse("noise:0.1", 3, &DataKind::Tabular).unwrap(),
+            aug: parse("noise:0.1", 3, &DataKind::Tabular).unwrap(),
             seed: 1,
         }
     }

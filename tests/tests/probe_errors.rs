@@ -214,9 +214,12 @@ fn unknown_option_values() {
     assert_error(&run(&[&p, "--frobnicate"]), &["unexpected argument '--frobnicate'"]);
     assert_error(
         &run(&[&p, "--aug", "blur:1"]),
-        &["--aug \"blur:1\": unknown augmentation \"blur\"", "name:value pairs"],
+        &["--aug \"blur:1\"", "unknown augmentation `blur`", "name:value items"],
     );
-    assert_error(&run(&[&p, "--aug", "shift:0.1"]), &["--aug shift needs a time series", "--channels C"]);
+    assert_error(
+        &run(&[&p, "--aug", "noise:abc"]),
+        &["--aug \"noise:abc\"", "`noise` value `abc` is not a number"],
+    );
     assert_error(&run(&[&p, "--test-frac", "1.5"]), &["--test-frac 1.5 is outside (0, 1)"]);
     assert_error(&run(&[&p, "--channels", "3"]), &["--channels 3 does not divide the 2 feature columns", &p]);
     assert_error(&run(&[&p, "--lr", "-1"]), &["--lr -1 must be a positive number"]);
