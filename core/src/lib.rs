@@ -20,6 +20,7 @@
 extern crate alloc;
 
 pub mod augment;
+pub mod demo;
 pub mod dims;
 pub mod encoder;
 pub mod kernels;
@@ -28,7 +29,13 @@ pub mod normalize;
 pub mod optim;
 mod real;
 pub mod rng;
+pub mod stream;
 pub mod synth;
 pub mod train;
 
 pub use real::{Real, lit};
+
+/// The README's code blocks, compiled and run as doc-tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -7,6 +7,8 @@
 pub mod autoencoder;
 pub mod barlow_twins;
 pub mod infonce;
+pub mod infonce_queue;
+pub mod infonce_streaming;
 pub mod negcos;
 pub mod ntxent;
 pub mod vicreg;
@@ -14,6 +16,8 @@ pub mod vicreg;
 pub use autoencoder::{AeBuffers, AeTrainer, LinearAutoencoder, ae_step, pca_optimum};
 pub use barlow_twins::BarlowTwins;
 pub use infonce::InfoNce;
+pub use infonce_queue::InfoNceQueue;
+pub use infonce_streaming::{LseMode, StreamingInfoNce, StreamingNtXent};
 pub use negcos::{NegCos, SymNegCos, Symmetric};
 pub use ntxent::NtXent;
 pub use vicreg::VicReg;
@@ -51,6 +55,20 @@ pub(crate) fn max_of<T: Real>(xs: &[T], skip: Option<usize>) -> T {
     for (j, &x) in xs.iter().enumerate() {
         if Some(j) != skip && x > m {
             m = x;
+        }
+    }
+    m
+}
+
+/// Multiplies each entry by `scale` and returns the maximum of the results, leaving out
+/// `skip` (the same bits as scaling first and calling [`max_of`], in one pass).
+#[inline]
+pub(crate) fn scale_max<T: Real>(xs: &mut [T], scale: T, skip: Option<usize>) -> T {
+    let mut m = T::min_value().unwrap_or(-T::max_value().unwrap_or(T::one()));
+    for (j, x) in xs.iter_mut().enumerate() {
+        *x *= scale;
+        if Some(j) != skip && *x > m {
+            m = *x;
         }
     }
     m
