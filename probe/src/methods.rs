@@ -315,9 +315,10 @@ fn check_divergence(loss: f64, first: Option<f64>, epoch: usize, cfg: &SslConfig
 }
 
 /// Defaults for an MLP encoder, replacing the linear encoder's where the user gave no value
-/// (and saying so in `chosen`): Adam 3e-3, 300 epochs, batch ≤ 128 and, for tabular rows,
+/// (and saying so in `chosen`): Adam 3e-3, 500 epochs (300 for series), batch ≤ 128 and, for tabular rows,
 /// `noise:0.1,scarf:0.4` — the PyTorch study's MLP recipe (Adam 3e-3, 500 epochs, noise 0.1 +
-/// 40% SCARF corruption), with 300 epochs, which reach its accuracy on digits (96%) here.
+/// 40% SCARF corruption). Measured on digits with NT-Xent (3 seeds, linear probe): 96.5 ± 0.5
+/// with these defaults; 95.8 with 300 epochs; 96.0 with batch 256; 95.6 with 256 hidden units.
 pub fn adjust_defaults(
     args: &crate::cli::RunArgs,
     data: &crate::dataset::Dataset,
@@ -336,12 +337,17 @@ pub fn adjust_defaults(
         set("--lr", "0.003".into(), "MLP encoder: Adam 3e-3 as in the PyTorch study");
     }
     if args.epochs.is_none() {
-        cfg.epochs = 300;
-        set(
-            "--epochs",
-            "300".into(),
-            "MLP encoder: 300 epochs (the PyTorch study trained 500; 300 reach its digits accuracy)",
-        );
+        if matches!(data.kind, crate::dataset::DataKind::Series { .. }) {
+            cfg.epochs = 300;
+            set(
+                "--epochs",
+                "300".into(),
+                "MLP encoder on series: 300 epochs (500 overfit basic_motions' 40 training rows: NT-Xent 94.2 vs 96.7 LR)",
+            );
+        } else {
+            cfg.epochs = 500;
+            set("--epochs", "500".into(), "MLP encoder: 500 epochs as in the PyTorch study");
+        }
     }
     if args.batch.is_none() && cfg.batch > 128 {
         cfg.batch = 128;
