@@ -577,3 +577,70 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(227, 119, 194),
     RGBColor(23, 190, 207),
 ];
+
+#[cfg(test)]
+mod tests {
+    /// `probe compare` end to end on a small file: every method, the table, the JSON and the
+    /// plot; and the main run with a non-contrastive method and an MLP records the guard.
+    #[test]
+    fn compare_and_main_run_write_their_reports() {
+        let dir = std::env::temp_dir().join(format!("probe-compare-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let csv = dir.join("blobs.csv");
+        let mut text = String::from("a,b,c,d,label\n");
+        for i in 0..60 {
+            let c = i % 3;
+            let f = |j: usize| (c as f64 - 1.0) * (j as f64 + 1.0) + ((i * 7 + j * 13) % 11) as f64 / 11.0;
+            text.push_str(&format!("{},{},{},{},{}\n", f(0), f(1), f(2), f(3), ["x", "y", "z"][c]));
+        }
+        std::fs::write(&csv, text).unwrap();
+        let out_dir = dir.join("cmp");
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let args =
+            ["probe", "compare", csv.to_str().unwrap(), "--epochs", "5", "--out", out_dir.to_str().unwrap()];
+        assert_eq!(crate::run_cli(args, &mut out, &mut err), 0, "{}", String::from_utf8_lossy(&err));
+        let table = String::from_utf8(out).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out_dir.join("compare.json")).unwrap()).unwrap();
+        let names: Vec<&str> =
+            json["entries"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+        assert_eq!(
+            names,
+            ["raw", "pca", "random", "infonce", "ntxent", "byol", "simsiam", "barlow", "vicreg", "ae"]
+        );
+        for n in &names[3..] {
+            assert!(table.contains(&format!("| {n} |")), "{n} missing from\n{table}");
+        }
+        let svg = std::fs::read_to_string(out_dir.join("alignment_uniformity.svg")).unwrap();
+        assert_eq!(svg.matches("<circle").count(), names.len());
+        assert!(
+            std::fs::read_to_string(out_dir.join("compare.md")).unwrap().contains("alignment_uniformity.svg")
+        );
+
+        let run_dir = dir.join("run");
+        let args = [
+            "probe",
+            csv.to_str().unwrap(),
+            "--method",
+            "vicreg",
+            "--encoder",
+            "mlp",
+            "--hidden",
+            "16",
+            "--epochs",
+            "4",
+            "--quiet",
+            "--out",
+            run_dir.to_str().unwrap(),
+        ];
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(crate::run_cli(args, &mut out, &mut err), 0, "{}", String::from_utf8_lossy(&err));
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(run_dir.join("report.json")).unwrap()).unwrap();
+        assert_eq!(report["config"]["method"], "vicreg");
+        assert_eq!(report["config"]["model"]["encoder"], "mlp");
+        assert_eq!(report["config"]["model"]["head"], "mlp");
+        assert_eq!(report["training"][0]["collapse"]["per_epoch"].as_array().unwrap().len(), 4);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
