@@ -108,6 +108,9 @@ pub struct Config {
     pub precision: String,
     /// Encoder initialisation.
     pub init: String,
+    /// What the encoders see: `standardized features`, or for a series `series standardized per
+    /// channel`.
+    pub encoder_input: String,
     /// Inverse L2 strength of the linear probe.
     pub probe_c: f64,
     /// Temperature of the weighted kNN vote.
