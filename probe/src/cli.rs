@@ -82,7 +82,8 @@ pub struct RunArgs {
     /// Label column, by header name or 0-based index.
     #[arg(long, value_name = "NAME|INDEX", default_value = "label")]
     pub label: String,
-    /// The file has no labels: pretrain and export embeddings, skip evaluation [default: off].
+    /// Pretrain and export embeddings without evaluation (a `label` column, if any, is ignored)
+    /// [default: off].
     #[arg(long)]
     pub no_label: bool,
     /// Test fraction of the seeded stratified split (used when there is no `split` column).
