@@ -1,0 +1,30 @@
+//! The 64→16, `B = 32` configuration (`selfsup_core::demo::run_wide`), for the footprint table:
+//! trains a few epochs, prints the same lines as the host, then its memory use (`#` lines).
+#![no_std]
+#![no_main]
+
+use core::fmt::Write;
+use cortex_m_rt::entry;
+use selfsup_core::demo::{StreamConfig, WideStream, run_wide};
+use selfsup_cortex_m::{Host, exit, lowest_touched, peak_since_reset, repaint_below_sp, sp};
+
+#[entry]
+fn main() -> ! {
+    let mut out = Host::stdout();
+    let mut t = WideStream::new(&StreamConfig::wide());
+    if run_wide(&mut t, &mut out).is_err() {
+        exit(false);
+    }
+    let total = peak_since_reset();
+    repaint_below_sp(64);
+    let base = sp();
+    let _ = core::hint::black_box(t.step());
+    let step = base - lowest_touched();
+    let state = core::mem::size_of::<WideStream>();
+    let _ = writeln!(
+        out,
+        "# machine {} state {state} B, step stack {step} B, peak stack since reset {total} B",
+        env!("SELFSUP_MACHINE")
+    );
+    exit(true)
+}

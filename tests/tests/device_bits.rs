@@ -1,0 +1,58 @@
+//! The on-device demonstration, run on the host through the very function the firmware
+//! (`examples/cortex-m`) and the WebAssembly module (`examples/wasm`) call
+//! ([`selfsup_core::demo::run_ring`]). Its output must equal, byte for byte, the expected
+//! output committed in `examples/expected/` — the file `.ci/device.sh` compares the QEMU
+//! (Cortex-M4F, Cortex-M0) and Node runs against. A change in core that changes the bits
+//! fails here first; regenerate with `SELFSUP_BLESS=1 cargo test -p selfsup-tests --test
+//! device_bits` only when the change is intended.
+
+use selfsup_core::demo::{
+    RingStream, StreamConfig, StreamTrainer, WideStream, ring_source, run, run_ring, run_wide,
+};
+use selfsup_core::dims::Dyn;
+
+fn expected_path(name: &str) -> String {
+    format!("{}/../examples/expected/{name}.txt", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn check(name: &str, got: &str) {
+    let path = expected_path(name);
+    if std::env::var_os("SELFSUP_BLESS").is_some() {
+        std::fs::write(&path, got).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    assert_eq!(got, want, "host output differs from {path}");
+}
+
+#[test]
+fn ring_stream_matches_the_expected_device_output() {
+    let mut t = Box::new(RingStream::new(&StreamConfig::ring()));
+    let mut out = String::new();
+    run_ring(&mut t, &mut out).unwrap();
+    print!("{out}");
+    check("ring", &out);
+}
+
+#[test]
+fn wide_stream_matches_the_expected_device_output() {
+    let mut t = Box::new(WideStream::new(&StreamConfig::wide()));
+    let mut out = String::new();
+    run_wide(&mut t, &mut out).unwrap();
+    check("wide", &out);
+}
+
+#[test]
+fn dynamic_sizes_give_the_same_bits_as_the_device_build() {
+    let cfg = StreamConfig::ring();
+    let mut t = StreamTrainer::<f32, Dyn, Dyn, Dyn, Dyn, Dyn>::with_dims(
+        &cfg,
+        (Dyn(2), Dyn(2), Dyn(64), Dyn(256), Dyn(64)),
+    );
+    let mut out = String::new();
+    run(&mut t, &cfg, &mut ring_source::<f32>, &mut out).unwrap();
+    let mut s = Box::new(RingStream::new(&cfg));
+    let mut want = String::new();
+    run_ring(&mut s, &mut want).unwrap();
+    assert_eq!(out, want);
+}
