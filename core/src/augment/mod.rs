@@ -246,6 +246,9 @@ impl Pipeline {
 
     /// `out = augment(x)`: copies the batch and applies every operation in order. `x` and
     /// `out` are `D × B` batches (samples are columns).
+    ///
+    /// # Panics
+    /// If `x` and `out` differ in shape (only possible with `Dyn` sizes).
     pub fn apply<T: Real, D: Dim, B: Dim, R: rand_core::Rng + ?Sized>(
         &self,
         x: &Batch<T, D, B>,
@@ -258,6 +261,9 @@ impl Pipeline {
     }
 
     /// [`Pipeline::apply`] on column-major slices with `d` rows (`x` and `out` of equal length).
+    ///
+    /// # Panics
+    /// If `x` and `out` differ in length (only possible with `Dyn` sizes or raw slices).
     pub fn apply_slice<T: Real, R: rand_core::Rng + ?Sized>(
         &self,
         x: &[T],

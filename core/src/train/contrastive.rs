@@ -135,6 +135,9 @@ where
 
     /// One training step on the batch `x` (`D × B`): two augmented views, loss, backward,
     /// update. Returns the loss before the update.
+    ///
+    /// # Panics
+    /// If `x` is not `D × B` as given to [`Trainer::new`] (only possible with `Dyn` sizes).
     pub fn step<R: rand_core::Rng + ?Sized>(&mut self, x: &Batch<T, D, B>, rng: &mut R) -> T {
         self.augment.apply(x, &mut self.view_a, rng);
         self.augment.apply(x, &mut self.view_b, rng);
@@ -143,6 +146,9 @@ where
 
     /// One training step on two given views (no augmentation). Returns the loss before the
     /// update.
+    ///
+    /// # Panics
+    /// If a view is not `D × B` as given to [`Trainer::new`] (only possible with `Dyn` sizes).
     pub fn step_views(&mut self, v1: &Batch<T, D, B>, v2: &Batch<T, D, B>) -> T {
         self.view_a.copy_from(v1);
         self.view_b.copy_from(v2);
