@@ -101,7 +101,7 @@ fn clap_one_line(e: &clap::Error) -> String {
     let rest: Vec<&str> = lines.collect();
     let mut s = first;
     if !rest.is_empty() {
-        s.push_str(": ");
+        s.push_str(if s.ends_with(':') { " " } else { ": " });
         s.push_str(&rest.join(" "));
     }
     s.push_str("; fix: correct the option (`probe --help` lists every option, its values and its default)");

@@ -224,6 +224,11 @@ fn unknown_option_values() {
     assert_error(&run(&[&p, "--channels", "3"]), &["--channels 3 does not divide the 2 feature columns", &p]);
     assert_error(&run(&[&p, "--lr", "-1"]), &["--lr -1 must be a positive number"]);
     assert_error(&run(&[]), &["no CSV file given", "probe gen ring"]);
+    assert_error(
+        &run(&["gen"]),
+        &["the following required arguments were not provided: <KIND>", "probe --help"],
+    );
+    assert_error(&run(&["gen", "circle"]), &["invalid value 'circle'", "ring, plane"]);
 }
 
 #[test]
