@@ -13,9 +13,10 @@ use selfsup_core::demo::{RingStream, StreamConfig, run_ring};
 use selfsup_cortex_m::{Host, exit, lowest_touched, peak_since_reset, repaint_below_sp, sp};
 
 /// Budget for the peak stack of one ring training step (`StreamTrainer::step`, measured below
-/// the caller's frame), in bytes. Measured: 584 B (thumbv7em), 620 B (thumbv6m); see the
-/// footprint table in the README.
-const STEP_STACK_BUDGET: usize = 768;
+/// the caller's frame), in bytes. Measured: 1,864 B (thumbv7em: the eight-lane `add_tr_mul` tile
+/// of `kernels.rs`, 512 B in f32, is inlined there), 620 B (thumbv6m); see the footprint table in
+/// the README. A step that needs more than 2 KiB has grown: find out why before raising this.
+const STEP_STACK_BUDGET: usize = 2048;
 
 /// Budget for the whole run's peak stack (trainer state, held-out evaluation, semihosting
 /// output), in bytes: what must fit the micro:bit's 16 KiB of RAM next to `.data`/`.bss`.
