@@ -64,6 +64,11 @@ run() {
   fi
 }
 
+step "format and lint of the example crates (separate workspaces, not covered by the root's clippy)"
+rustup component add rustfmt clippy
+(cd examples/cortex-m && cargo fmt --check && cargo clippy --release --target-dir target --target thumbv7em-none-eabihf --bins -- -D warnings)
+(cd examples/wasm && cargo fmt --check && cargo clippy --release --target-dir target --target wasm32-unknown-unknown -- -D warnings)
+
 # The examples are separate workspaces with their own profiles; they always build into their own
 # target/ (a CARGO_TARGET_DIR set for the host workspace must not redirect them: the ELF and wasm
 # paths below are fixed).
