@@ -45,7 +45,28 @@ where
         return;
     }
     let a = a.as_slice();
-    for (oc, bc) in out.as_mut_slice().chunks_exact_mut(r).zip(b.as_slice().chunks_exact(m.max(1))) {
+    let b = b.as_slice();
+    let m1 = m.max(1);
+    // Four output columns at a time: each column still accumulates its terms in order
+    // `k = 0, 1, …` (identical bits), but the four independent chains keep the pipeline busy
+    // when a column is short (a few embedding dimensions).
+    let mut out4 = out.as_mut_slice().chunks_exact_mut(4 * r);
+    let mut b4 = b.chunks_exact(4 * m1);
+    for (ob, bb) in (&mut out4).zip(&mut b4) {
+        let (o0, rest) = ob.split_at_mut(r);
+        let (o1, rest) = rest.split_at_mut(r);
+        let (o2, o3) = rest.split_at_mut(r);
+        let (b0, rest) = bb.split_at(m1);
+        let (b1, rest) = rest.split_at(m1);
+        let (b2, b3) = rest.split_at(m1);
+        for (k, ak) in a.chunks_exact(r).enumerate().take(m) {
+            axpy(o0, b0[k], ak);
+            axpy(o1, b1[k], ak);
+            axpy(o2, b2[k], ak);
+            axpy(o3, b3[k], ak);
+        }
+    }
+    for (oc, bc) in out4.into_remainder().chunks_exact_mut(r).zip(b4.remainder().chunks_exact(m1)) {
         for (k, &bkj) in bc.iter().enumerate().take(m) {
             axpy(oc, bkj, &a[k * r..(k + 1) * r]);
         }
@@ -69,6 +90,32 @@ where
     let a = a.as_slice();
     let b = b.as_slice();
     let o = out.as_mut_slice();
+    if r <= 4 {
+        // Short columns (a few embedding dimensions): four output columns at a time, each
+        // running through all `t` while it stays in registers. Every entry still adds its terms
+        // in order `t = 0, 1, …` onto its old value: identical bits to the loop below.
+        let mut o4 = o.chunks_exact_mut(4 * r);
+        let mut j0 = 0;
+        for ob in &mut o4 {
+            let (o0, rest) = ob.split_at_mut(r);
+            let (o1, rest) = rest.split_at_mut(r);
+            let (o2, o3) = rest.split_at_mut(r);
+            for (acol, bcol) in a.chunks_exact(r).zip(b.chunks_exact(c)).take(n) {
+                let bj = &bcol[j0..j0 + 4];
+                axpy(o0, bj[0], acol);
+                axpy(o1, bj[1], acol);
+                axpy(o2, bj[2], acol);
+                axpy(o3, bj[3], acol);
+            }
+            j0 += 4;
+        }
+        for (jj, oc) in o4.into_remainder().chunks_exact_mut(r).enumerate() {
+            for (acol, bcol) in a.chunks_exact(r).zip(b.chunks_exact(c)).take(n) {
+                axpy(oc, bcol[j0 + jj], acol);
+            }
+        }
+        return;
+    }
     for t in 0..n {
         let acol = &a[t * r..(t + 1) * r];
         let bcol = &b[t * c..(t + 1) * c];
@@ -77,6 +124,10 @@ where
         }
     }
 }
+
+/// Inner dimension up to which [`add_tr_mul`] works from a transposed stack tile
+/// (`8 × 16` scalars: 512 bytes in f32).
+const TR_TILE: usize = 16;
 
 /// `out += aᵀ · b` with `a: M × R`, `b: M × C`, `out: R × C`: entry `(i, j)` is the dot
 /// product of column `i` of `a` and column `j` of `b`, summed in index order.
@@ -94,8 +145,58 @@ where
     if m == 0 {
         return;
     }
-    for (oc, bc) in out.as_mut_slice().chunks_exact_mut(r).zip(b.as_slice().chunks_exact(m)) {
-        for (o, ac) in oc.iter_mut().zip(a.chunks_exact(m)) {
+    let b = b.as_slice();
+    let o = out.as_mut_slice();
+    if m <= TR_TILE {
+        // Eight dot products at a time (columns `i … i+7` of `a` against each column of `b`),
+        // with the eight columns of `a` copied once into a `k`-major tile so the eight sums
+        // advance together in SIMD lanes. Each sum still starts from zero, adds its terms in
+        // index order and is then added to `out`: identical bits to `*o += dot(a_i, b_j)`.
+        let mut i0 = 0;
+        for ab in a.chunks_exact(8 * m) {
+            let mut tile = [[T::zero(); 8]; TR_TILE];
+            for (l, col) in ab.chunks_exact(m).enumerate() {
+                for (row, &v) in tile.iter_mut().zip(col) {
+                    row[l] = v;
+                }
+            }
+            for (oc, bc) in o.chunks_exact_mut(r).zip(b.chunks_exact(m)) {
+                let mut s = [T::zero(); 8];
+                for (row, &bk) in tile.iter().zip(bc) {
+                    for l in 0..8 {
+                        s[l] += row[l] * bk;
+                    }
+                }
+                for (x, sl) in oc[i0..i0 + 8].iter_mut().zip(s) {
+                    *x += sl;
+                }
+            }
+            i0 += 8;
+        }
+        for (i, ac) in a.chunks_exact(m).enumerate().skip(i0) {
+            for (oc, bc) in o.chunks_exact_mut(r).zip(b.chunks_exact(m)) {
+                oc[i] += dot(ac, bc);
+            }
+        }
+        return;
+    }
+    // Long columns: eight independent dot products at a time hide the add latency.
+    for (oc, bc) in o.chunks_exact_mut(r).zip(b.chunks_exact(m)) {
+        let mut o8 = oc.chunks_exact_mut(8);
+        let mut a8 = a.chunks_exact(8 * m);
+        for (ob, ab) in (&mut o8).zip(&mut a8) {
+            let cols: [&[T]; 8] = core::array::from_fn(|l| &ab[l * m..(l + 1) * m]);
+            let mut s = [T::zero(); 8];
+            for (k, &bk) in bc.iter().enumerate() {
+                for l in 0..8 {
+                    s[l] += cols[l][k] * bk;
+                }
+            }
+            for (o, sl) in ob.iter_mut().zip(s) {
+                *o += sl;
+            }
+        }
+        for (o, ac) in o8.into_remainder().iter_mut().zip(a8.remainder().chunks_exact(m)) {
             *o += dot(ac, bc);
         }
     }
@@ -121,5 +222,73 @@ mod tests {
         let mut o = Mat::<f64, Const<4>, Const<5>>::zeros();
         add_tr_mul(&mut o, &a, &d);
         assert!((o - a.transpose() * d).abs().max() < 1e-12);
+    }
+
+    /// The blocked loops (4 columns in `add_mul`, 8 dots in `add_tr_mul`) must give the bits of
+    /// the plain index-ordered sums, remainders included.
+    #[test]
+    fn blocked_kernels_keep_the_summation_order() {
+        tr_mul_order::<5>();
+        tr_mul_order::<16>();
+        tr_mul_order::<21>();
+        let a = SMatrix::<f32, 5, 19>::from_fn(|i, j| ((i * 7 + j * 3) % 11) as f32 * 0.37 - 1.3);
+        let c = SMatrix::<f32, 19, 11>::from_fn(|i, j| ((i + 3 * j) % 7) as f32 * 0.41 - 1.1);
+        // a' c with a' = aᵀ-shaped 5 × 19 times 19 × 11: out_ij = ((init + t_0) + t_1) + …
+        let mut o = SMatrix::<f32, 5, 11>::from_fn(|i, j| (i + j) as f32 * 0.01);
+        let start = o;
+        add_mul(&mut o, &a, &c);
+        for i in 0..5 {
+            for j in 0..11 {
+                let mut s = start[(i, j)];
+                for k in 0..19 {
+                    s += c[(k, j)] * a[(i, k)];
+                }
+                assert_eq!(o[(i, j)].to_bits(), s.to_bits());
+            }
+        }
+    }
+
+    /// `out = init + aᵀ b` with `out_ij = init_ij + (Σ_m a_mi b_mj summed from zero in order)`.
+    fn tr_mul_order<const M: usize>() {
+        let a = SMatrix::<f32, M, 19>::from_fn(|i, j| ((i * 7 + j * 3) % 11) as f32 * 0.37 - 1.3);
+        let b = SMatrix::<f32, M, 11>::from_fn(|i, j| ((i * 5 + j * 2) % 13) as f32 * 0.29 - 1.7);
+        let init = SMatrix::<f32, 19, 11>::from_fn(|i, j| (i as f32 - j as f32) * 0.013);
+        let mut o = init;
+        add_tr_mul(&mut o, &a, &b);
+        for i in 0..19 {
+            for j in 0..11 {
+                let mut s = 0.0f32;
+                for m in 0..M {
+                    s += a[(m, i)] * b[(m, j)];
+                }
+                assert_eq!(o[(i, j)].to_bits(), (init[(i, j)] + s).to_bits(), "M={M} ({i}, {j})");
+            }
+        }
+    }
+
+    /// `out += a bᵀ` adds each entry's terms in order `t = 0, 1, …` onto its old value, for
+    /// short (≤ 4) and long columns, remainders included.
+    #[test]
+    fn mul_tr_keeps_the_summation_order() {
+        mul_tr_order::<2>();
+        mul_tr_order::<4>();
+        mul_tr_order::<7>();
+    }
+
+    fn mul_tr_order<const R: usize>() {
+        let a = SMatrix::<f32, R, 13>::from_fn(|i, j| ((i * 7 + j * 3) % 11) as f32 * 0.37 - 1.3);
+        let b = SMatrix::<f32, 10, 13>::from_fn(|i, j| ((i * 5 + j * 2) % 13) as f32 * 0.29 - 1.7);
+        let init = SMatrix::<f32, R, 10>::from_fn(|i, j| (i as f32 - j as f32) * 0.013);
+        let mut o = init;
+        add_mul_tr(&mut o, &a, &b);
+        for i in 0..R {
+            for j in 0..10 {
+                let mut s = init[(i, j)];
+                for t in 0..13 {
+                    s += b[(j, t)] * a[(i, t)];
+                }
+                assert_eq!(o[(i, j)].to_bits(), s.to_bits(), "R={R} ({i}, {j})");
+            }
+        }
     }
 }

@@ -34,3 +34,8 @@ pub mod synth;
 pub mod train;
 
 pub use real::{Real, lit};
+
+/// The README's code blocks, compiled and run as doc-tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -21,7 +21,7 @@
 
 use nalgebra::{Const, DefaultAllocator, Dim, Dyn, U1};
 use selfsup_core::dims::{Dims, EmbedDims, Mat, Vector, zeros};
-use selfsup_core::encoder::{Init, Linear};
+use selfsup_core::encoder::{Encoder, Init, Linear};
 use selfsup_core::loss::autoencoder::{AeBuffers, LinearAutoencoder};
 use selfsup_core::loss::{InfoNce, NtXent, PairLoss};
 use selfsup_core::normalize::{NORM_EPS, l2_normalize, l2_normalize_backward};
@@ -155,6 +155,10 @@ fn check_linear<K: Dim, D: Dim, B: Dim>(
     enc.backward_input(&c, &mut dx);
     let a = concat(&[g.w.as_slice(), &g.b.as_slice()[..nb], dx.as_slice()]);
     assert_grad(&format!("{what}: linear (bias {})", enc.bias), &a, fd(&numeric(&p, f), ..));
+    // The `Encoder` trait's backward is the same computation (accumulating into a zero grad).
+    let (mut g2, mut dx2) = (enc.zeros_like(), zeros(d, b));
+    Encoder::<f64, D, K, B>::backward(enc, x, &(), &c, &mut g2, Some(&mut dx2));
+    assert_eq!((&g2.w, &g2.b, &dx2), (&g.w, &g.b, &dx), "{what}: Encoder::backward differs");
 }
 
 /// `L(z_a, z_b)` of a pair loss, both views.

@@ -19,12 +19,13 @@
 
 use nalgebra::{Const, DefaultAllocator, Dim, Dyn, OMatrix, U3};
 use selfsup_core::Real;
-use selfsup_core::dims::{Batch, Dims, zeros};
+use selfsup_core::dims::{Dims, zeros};
 use selfsup_core::encoder::Init;
 use selfsup_core::loss::autoencoder::{AeBuffers, AeTrainer, LinearAutoencoder, ae_step, pca_optimum};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{Rng, seeded, shuffle};
 use selfsup_core::synth::fill_plane;
+use selfsup_core::train::gather;
 
 const N: usize = 2000;
 const EPOCHS: usize = 200;
@@ -36,15 +37,6 @@ const SEED: u64 = 42;
 
 type Data<T> = OMatrix<T, U3, Dyn>;
 type Ae<T> = LinearAutoencoder<T, Const<2>, U3>;
-
-fn gather<T: Real, B: Dim>(data: &Data<T>, idx: &[usize], out: &mut Batch<T, U3, B>)
-where
-    DefaultAllocator: Dims<Const<2>, U3, B>,
-{
-    for (mut col, &i) in out.column_iter_mut().zip(idx) {
-        col.copy_from(&data.column(i));
-    }
-}
 
 /// Counts heap allocations made by the current thread (tests run in parallel threads), to show
 /// that the training loop allocates nothing once its buffers exist.
@@ -129,10 +121,10 @@ where
         let mut batches = 0;
         for chunk in idx.chunks(BATCH) {
             sum += if chunk.len() == BATCH {
-                gather(&data, chunk, &mut xb);
+                gather(data.as_slice(), 3, chunk, xb.as_mut_slice());
                 ae_step(&mut ae, &mut trainer, &xb, &mut bb)
             } else {
-                gather(&data, chunk, &mut xt);
+                gather(data.as_slice(), 3, chunk, xt.as_mut_slice());
                 ae_step(&mut ae, &mut trainer, &xt, &mut bt)
             };
             batches += 1;

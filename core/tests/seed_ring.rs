@@ -11,7 +11,9 @@
 //! encoder can do under this augmentation is about 2.62), and the learned `W` close to a
 //! scaled rotation or reflection: `WᵀW ≈ c I`.
 //!
-//! Run in f64 with `Dyn` sizes and in f32 with `Const` sizes (the device configuration).
+//! Run in f64 with `Dyn` sizes and in f32 with `Const` sizes (the device configuration). A
+//! counting global allocator checks that, once the trainer exists, the 200 epochs (shuffle,
+//! gather, augment, step) make no heap allocation, for `Const` and for `Dyn` sizes alike.
 
 use nalgebra::{Const, DefaultAllocator, Dim, Dyn, Matrix2};
 use selfsup_core::Real;
@@ -23,6 +25,38 @@ use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::seeded;
 use selfsup_core::synth::fill_ring;
 use selfsup_core::train::{Trainer, identity_order};
+
+/// Counts heap allocations made by the current thread (tests run in parallel threads).
+mod counting {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    thread_local!(static ALLOCS: Cell<u64> = const { Cell::new(0) });
+
+    pub struct Counting;
+
+    // SAFETY: forwards every call unchanged to the system allocator; only counts them.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+            unsafe { System.alloc(layout) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            unsafe { System.dealloc(ptr, layout) }
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+            unsafe { System.realloc(ptr, layout, new_size) }
+        }
+    }
+
+    pub fn allocations() -> u64 {
+        ALLOCS.with(|c| c.get())
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: counting::Counting = counting::Counting;
 
 const N: usize = 1024;
 const EPOCHS: usize = 200;
@@ -62,14 +96,18 @@ where
     let mut order = [0usize; N];
     identity_order(&mut order);
     let mut losses = Vec::with_capacity(EPOCHS);
+    let mut allocs = 0;
     for e in 1..=EPOCHS {
+        let before = counting::allocations();
         let l = t.epoch(&data, &mut order, &mut rng).to_f64();
+        allocs += counting::allocations() - before;
         if e % 20 == 0 || e == 1 {
             println!("Epoch {e}: InfoNCE loss = {l:.6}");
         }
         losses.push(l);
     }
     assert_eq!(t.steps(), (EPOCHS * N / 64) as u64);
+    assert_eq!(allocs, 0, "the training loop allocated");
     let w = Matrix2::from_fn(|i, j| t.encoder.w[(i, j)].to_f64());
     Outcome { first: losses[0], last: *losses.last().unwrap(), w0, w }
 }

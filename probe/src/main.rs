@@ -1,4 +1,6 @@
+//! `probe`: see `probe --help` and the crate documentation; all the work is in [`probe::run_cli`].
+
 fn main() {
-    eprintln!("probe: not built yet (see the probe issue)");
-    std::process::exit(2);
+    let code = probe::run_cli(std::env::args_os(), &mut std::io::stdout(), &mut std::io::stderr());
+    std::process::exit(code);
 }

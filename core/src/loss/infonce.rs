@@ -80,7 +80,7 @@ where
         l2_normalize(z_a, &mut self.a, &mut self.na, self.eps);
         l2_normalize(z_b, &mut self.b, &mut self.nb, self.eps);
         let n = self.s.nrows();
-        self.s.fill(T::zero());
+        self.s.as_mut_slice().fill(T::zero());
         add_tr_mul(&mut self.s, &self.b, &self.a); // s[j, i] = b_j · a_i
         let inv_tau = T::one() / self.tau;
         let mut total = T::zero();
@@ -122,9 +122,9 @@ where
             }
         }
         // grad_a[:, i] = Σ_j G_ij b_j ;  grad_b[:, j] = Σ_i G_ij a_i
-        grad_a.fill(T::zero());
+        grad_a.as_mut_slice().fill(T::zero());
         add_mul(grad_a, &self.b, &self.s);
-        grad_b.fill(T::zero());
+        grad_b.as_mut_slice().fill(T::zero());
         add_mul_tr(grad_b, &self.a, &self.s);
         l2_normalize_backward(&self.a, &self.na, grad_a, self.eps);
         l2_normalize_backward(&self.b, &self.nb, grad_b, self.eps);

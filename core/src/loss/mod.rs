@@ -54,6 +54,20 @@ pub(crate) fn max_of<T: Real>(xs: &[T], skip: Option<usize>) -> T {
     m
 }
 
+/// Multiplies each entry by `scale` and returns the maximum of the results, leaving out
+/// `skip` (the same bits as scaling first and calling [`max_of`], in one pass).
+#[inline]
+pub(crate) fn scale_max<T: Real>(xs: &mut [T], scale: T, skip: Option<usize>) -> T {
+    let mut m = T::min_value().unwrap_or(-T::max_value().unwrap_or(T::one()));
+    for (j, x) in xs.iter_mut().enumerate() {
+        *x *= scale;
+        if Some(j) != skip && *x > m {
+            m = *x;
+        }
+    }
+    m
+}
+
 /// Replaces each entry by `exp(x − m)` (0 at `skip`) and returns their sum, in index order.
 #[inline]
 pub(crate) fn exp_shifted<T: Real>(xs: &mut [T], m: T, skip: Option<usize>) -> T {

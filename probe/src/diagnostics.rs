@@ -1,0 +1,126 @@
+//! Geometry of an embedding, independent of labels.
+//!
+//! With `ẑ = z / ‖z‖` (zero vectors stay zero):
+//!
+//! - **alignment** (Wang & Isola 2020, α = 2): `E ‖ẑ_a − ẑ_b‖²` over the two augmented views
+//!   of the same row; 0 is perfect invariance, 4 is the maximum.
+//! - **uniformity** (Wang & Isola 2020, t = 2): `log E_{i<j} exp(−2 ‖ẑ_i − ẑ_j‖²)` over pairs
+//!   of distinct rows; lower is more uniform on the sphere, 0 is total collapse.
+//! - **per-dimension std** of the normalized embedding (ddof = 0): collapse when near 0;
+//!   healthy near `1/√K`.
+//! - **effective rank** (Roy & Vetterli 2007; RankMe, Garrido et al. 2023): `exp(H(p))` with
+//!   `p_i = σ_i / Σ σ` the normalized singular values of the (unnormalized) `n × K` embedding
+//!   matrix; between 1 and `min(n, K)`.
+
+use crate::knn::normalize_rows;
+use nalgebra::DMatrix;
+
+/// The diagnostics of one embedding.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostics {
+    /// Alignment (α = 2).
+    pub alignment: f64,
+    /// Uniformity (t = 2).
+    pub uniformity: f64,
+    /// Standard deviation of each coordinate of the normalized embedding.
+    pub std_per_dim: Vec<f64>,
+    /// Mean of `std_per_dim`.
+    pub std_mean: f64,
+    /// `1/√K`, the healthy reference for `std_per_dim`.
+    pub std_reference: f64,
+    /// Effective rank.
+    pub effective_rank: f64,
+}
+
+/// Alignment of paired rows of `a` and `b` (row-major `n × k`).
+pub fn alignment(a: &[f64], b: &[f64], k: usize) -> f64 {
+    let (a, b) = (normalize_rows(a, k), normalize_rows(b, k));
+    let n = a.len() / k;
+    let s: f64 = a.iter().zip(&b).map(|(x, y)| (x - y) * (x - y)).sum();
+    s / n.max(1) as f64
+}
+
+/// Uniformity of the rows of `z` (row-major `n × k`).
+pub fn uniformity(z: &[f64], k: usize) -> f64 {
+    let u = normalize_rows(z, k);
+    let n = u.len() / k;
+    if n < 2 {
+        return 0.0;
+    }
+    let mut sum = 0.0;
+    for i in 0..n {
+        for j in i + 1..n {
+            let d2: f64 = u[i * k..(i + 1) * k]
+                .iter()
+                .zip(&u[j * k..(j + 1) * k])
+                .map(|(x, y)| (x - y) * (x - y))
+                .sum();
+            sum += (-2.0 * d2).exp();
+        }
+    }
+    (sum / (n * (n - 1) / 2) as f64).ln()
+}
+
+/// Per-coordinate standard deviation of the normalized rows.
+pub fn std_per_dim(z: &[f64], k: usize) -> Vec<f64> {
+    let u = normalize_rows(z, k);
+    let n = (u.len() / k).max(1) as f64;
+    (0..k)
+        .map(|j| {
+            let m = u.iter().skip(j).step_by(k).sum::<f64>() / n;
+            (u.iter().skip(j).step_by(k).map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt()
+        })
+        .collect()
+}
+
+/// Effective rank of the `n × k` matrix `z`.
+pub fn effective_rank(z: &[f64], k: usize) -> f64 {
+    let n = z.len() / k;
+    // Singular values² are the eigenvalues of the smaller Gram matrix.
+    let m = DMatrix::from_row_slice(n, k, z);
+    let gram = if n < k { &m * m.transpose() } else { m.transpose() * &m };
+    let eig = gram.symmetric_eigenvalues();
+    let sig: Vec<f64> = eig.iter().map(|l| l.max(0.0).sqrt()).collect();
+    let total: f64 = sig.iter().sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let h: f64 = sig.iter().map(|s| s / total).filter(|&p| p > 0.0).map(|p| -p * p.ln()).sum();
+    h.exp()
+}
+
+/// All diagnostics: `z` the embeddings of the test rows, `view_a`/`view_b` the embeddings of
+/// two augmented views of the same rows.
+pub fn diagnose(z: &[f64], view_a: &[f64], view_b: &[f64], k: usize) -> Diagnostics {
+    let std = std_per_dim(z, k);
+    Diagnostics {
+        alignment: alignment(view_a, view_b, k),
+        uniformity: uniformity(z, k),
+        std_mean: std.iter().sum::<f64>() / k as f64,
+        std_per_dim: std,
+        std_reference: 1.0 / (k as f64).sqrt(),
+        effective_rank: effective_rank(z, k),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collapse_and_spread() {
+        let same = [1.0, 0.0, 2.0, 0.0, 3.0, 0.0];
+        assert_eq!(uniformity(&same, 2), 0.0);
+        assert_eq!(std_per_dim(&same, 2), vec![0.0, 0.0]);
+        assert!((effective_rank(&same, 2) - 1.0).abs() < 1e-12);
+        assert_eq!(alignment(&same, &same, 2), 0.0);
+        // Four orthogonal-ish directions on the circle: rank 2, alignment of opposite views 4.
+        let sq = [1.0, 0.0, 0.0, 1.0, -1.0, 0.0, 0.0, -1.0];
+        assert!((effective_rank(&sq, 2) - 2.0).abs() < 1e-12);
+        let opp = [-1.0, 0.0, 0.0, -1.0, 1.0, 0.0, 0.0, 1.0];
+        assert!((alignment(&sq, &opp, 2) - 4.0).abs() < 1e-12);
+        // Pairs at squared distance 2 (4 pairs) and 4 (2 pairs).
+        let u = ((4.0 * (-4.0f64).exp() + 2.0 * (-8.0f64).exp()) / 6.0).ln();
+        assert!((uniformity(&sq, 2) - u).abs() < 1e-12);
+    }
+}

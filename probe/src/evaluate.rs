@@ -1,0 +1,133 @@
+//! Evaluation of frozen representations, side by side: raw standardized features, PCA to K
+//! (fitted on train), a random encoder (the pretraining initialisation) and the pretrained
+//! encoder. Each gets the linear probe ([`crate::linear_probe`]), kNN retrieval
+//! ([`crate::knn`]) and the diagnostics ([`crate::diagnostics`]); the diagnostics' two views
+//! are augmentations (the run's pipeline, seeded) of the test rows in the representation's
+//! input space (the encoders' input for the encoders, the standardized features for raw and
+//! PCA), mapped through the representation.
+//!
+//! The linear probe of an encoder's embedding sees it standardized with the train statistics
+//! (scikit-learn's `make_pipeline(StandardScaler(), LogisticRegression())`): the contrastive
+//! losses are blind to the scale of `W`, so without this the L2 penalty of the probe would
+//! judge the arbitrary scale instead of the representation. Raw features are already
+//! standardized, and PCA is probed unwhitened as in `BASELINES.md`. kNN and the diagnostics
+//! use the embedding as it is (cosine similarity, as the losses).
+
+use crate::augment::{Pipeline, two_views};
+use crate::dataset::{Affine, Dataset};
+use crate::diagnostics::{Diagnostics, diagnose};
+use crate::knn::{self, KnnScores};
+use crate::linear_probe::{LogisticRegression, ProbeScores};
+use crate::pca::Pca;
+use crate::pretrain::embed;
+use std::borrow::Cow;
+
+/// A map from standardized features to an embedding.
+pub enum Representation<'a> {
+    /// The standardized features themselves.
+    Raw,
+    /// PCA projection.
+    Pca(&'a Pca),
+    /// A linear encoder, row-major `k × d` weights.
+    Linear {
+        /// Weights.
+        w: &'a [f64],
+        /// Output size.
+        k: usize,
+        /// The map from standardized features to the encoder's input (series: per channel).
+        input: Option<&'a Affine>,
+    },
+}
+
+impl Representation<'_> {
+    /// Output dimension for inputs of dimension `d`.
+    pub fn dim(&self, d: usize) -> usize {
+        match self {
+            Representation::Raw => d,
+            Representation::Pca(p) => p.k,
+            Representation::Linear { k, .. } => *k,
+        }
+    }
+
+    /// Maps standardized rows to this representation's input space.
+    pub fn input<'x>(&self, x: &'x [f64]) -> Cow<'x, [f64]> {
+        match self {
+            Representation::Linear { input: Some(m), .. } => Cow::Owned(m.apply(x)),
+            _ => Cow::Borrowed(x),
+        }
+    }
+
+    /// Embeds rows already in the input space (row-major `n × d`).
+    pub fn embed_input(&self, x: &[f64], d: usize) -> Vec<f64> {
+        match self {
+            Representation::Raw => x.to_vec(),
+            Representation::Pca(p) => p.transform(x),
+            Representation::Linear { w, k, .. } => embed(w, *k, x, d),
+        }
+    }
+
+    /// Embeds standardized rows (row-major `n × d`).
+    pub fn apply(&self, x: &[f64], d: usize) -> Vec<f64> {
+        self.embed_input(&self.input(x), d)
+    }
+}
+
+/// All scores of one representation in one run.
+#[derive(Clone, Debug)]
+pub struct Scores {
+    /// Linear probe.
+    pub probe: ProbeScores,
+    /// kNN retrieval.
+    pub knn: KnnScores,
+    /// Diagnostics on the test rows.
+    pub diagnostics: Diagnostics,
+}
+
+/// Scores a representation on the dataset's split; the diagnostics' views are drawn from
+/// `aug` seeded with `seed`.
+pub fn score(data: &Dataset, rep: &Representation<'_>, aug: &Pipeline, seed: u64) -> Scores {
+    let d = data.dim();
+    let k = rep.dim(d);
+    let c = data.num_classes();
+    let tr = rep.apply(&data.train.x, d);
+    let te_in = rep.input(&data.test.x);
+    let te = rep.embed_input(&te_in, d);
+    let probe = if matches!(rep, Representation::Linear { .. }) {
+        let (str_, ste) = standardize(&tr, &te, k);
+        LogisticRegression::evaluate(&str_, &data.train.y, &ste, &data.test.y, k, c)
+    } else {
+        LogisticRegression::evaluate(&tr, &data.train.y, &te, &data.test.y, k, c)
+    };
+    let knn = knn::evaluate(&tr, &data.train.y, &te, &data.test.y, k, c);
+    let (va, vb) = two_views(aug, &te_in, d, seed ^ 0x5eed_d1a6);
+    let diagnostics = diagnose(&te, &rep.embed_input(&va, d), &rep.embed_input(&vb, d), k);
+    Scores { probe, knn, diagnostics }
+}
+
+/// Standardizes both row-major matrices with the mean and std (ddof = 0) of `train`; a
+/// zero-variance column is only centred.
+pub fn standardize(train: &[f64], test: &[f64], k: usize) -> (Vec<f64>, Vec<f64>) {
+    let n = (train.len() / k).max(1) as f64;
+    let mut mean = vec![0.0; k];
+    for row in train.chunks_exact(k) {
+        mean.iter_mut().zip(row).for_each(|(m, v)| *m += v / n);
+    }
+    let mut var = vec![0.0; k];
+    for row in train.chunks_exact(k) {
+        var.iter_mut().zip(row).zip(&mean).for_each(|((s, v), m)| *s += (v - m) * (v - m) / n);
+    }
+    let scale: Vec<f64> = var
+        .iter()
+        .zip(&mean)
+        .map(|(v, m)| {
+            let s = v.sqrt();
+            if s <= 10.0 * f64::EPSILON * m.abs().max(1.0) { 1.0 } else { s }
+        })
+        .collect();
+    let apply = |x: &[f64]| -> Vec<f64> {
+        x.chunks_exact(k)
+            .flat_map(|row| row.iter().zip(&mean).zip(&scale).map(|((v, m), s)| (v - m) / s))
+            .collect()
+    };
+    (apply(train), apply(test))
+}

@@ -1,0 +1,484 @@
+//! The report: a table on the terminal, and under the output directory `report.json`
+//! (every number, the full configuration, the seeds, crate versions; field names documented in
+//! `probe/README.md` and stable within schema `probe-report/1`) and `report.md`.
+//!
+//! `report.json` holds no timestamps or timings, so the same inputs and seed give a
+//! byte-identical file; timings go to the terminal and `report.md` only.
+//! Accuracies, F1, recalls and mAP are in % (0–100). Mean ± std over repeats use the sample
+//! standard deviation (n − 1; 0 for one run).
+
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// Schema tag written into every report.
+pub const SCHEMA: &str = "probe-report/1";
+
+/// The whole report.
+#[derive(Serialize, Clone, Debug)]
+pub struct Report {
+    /// `probe-report/1`.
+    pub schema: String,
+    /// Crate versions.
+    pub versions: Versions,
+    /// The data.
+    pub input: Input,
+    /// The full configuration.
+    pub config: Config,
+    /// One entry per pretraining run.
+    pub training: Vec<TrainingRun>,
+    /// One entry per representation (raw, pca, random, pretrained); empty with `--no-label`.
+    pub evaluation: Vec<RepresentationReport>,
+}
+
+/// Crate versions.
+#[derive(Serialize, Clone, Debug)]
+pub struct Versions {
+    /// probe.
+    pub probe: String,
+    /// selfsup-core.
+    pub selfsup_core: String,
+}
+
+/// The data as loaded.
+#[derive(Serialize, Clone, Debug)]
+pub struct Input {
+    /// The CSV path as given.
+    pub file: String,
+    /// Data rows.
+    pub rows: usize,
+    /// Feature columns `d`.
+    pub features: usize,
+    /// `points2d`, `tabular` or `series`.
+    pub kind: String,
+    /// Series channels.
+    pub channels: Option<usize>,
+    /// Series length.
+    pub length: Option<usize>,
+    /// How the series was recognised: `header` or `--channels`.
+    pub series_detected_by: Option<String>,
+    /// Label column name (null with `--no-label`).
+    pub label_column: Option<String>,
+    /// Class names by id.
+    pub classes: Vec<String>,
+    /// `column`, `stratified` or `all-train`.
+    pub split: String,
+    /// Test fraction of a stratified split.
+    pub test_frac: Option<f64>,
+    /// Training rows.
+    pub train_rows: usize,
+    /// Test rows.
+    pub test_rows: usize,
+    /// Training rows per class id.
+    pub train_class_counts: Vec<usize>,
+    /// Test rows per class id.
+    pub test_class_counts: Vec<usize>,
+    /// Zero-variance training columns (centred, not scaled).
+    pub zero_variance_columns: Vec<String>,
+}
+
+/// The configuration actually used.
+#[derive(Serialize, Clone, Debug)]
+pub struct Config {
+    /// `infonce`, `ntxent` or `ae`.
+    pub method: String,
+    /// Embedding size K.
+    pub dim: usize,
+    /// Epochs.
+    pub epochs: usize,
+    /// Batch size.
+    pub batch: usize,
+    /// Learning rate.
+    pub lr: f64,
+    /// Temperature.
+    pub tau: f64,
+    /// `adam` or `sgd`.
+    pub optimizer: String,
+    /// Weight decay.
+    pub weight_decay: f64,
+    /// Augmentation spec (canonical form; `none` for the autoencoder).
+    pub aug: String,
+    /// Base seed.
+    pub seed: u64,
+    /// Number of pretraining runs.
+    pub repeats: usize,
+    /// Seed of each run.
+    pub seeds: Vec<u64>,
+    /// `f32` or `f64` (pretraining; evaluation is f64).
+    pub precision: String,
+    /// Encoder initialisation.
+    pub init: String,
+    /// Inverse L2 strength of the linear probe.
+    pub probe_c: f64,
+    /// Temperature of the weighted kNN vote.
+    pub knn_temperature: f64,
+    /// Options chosen from the data, with the reason.
+    pub chosen: Vec<Choice>,
+}
+
+/// A default chosen from the data.
+#[derive(Serialize, Clone, Debug)]
+pub struct Choice {
+    /// Option name, e.g. `--dim`.
+    pub option: String,
+    /// Value chosen.
+    pub value: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// One pretraining run.
+#[derive(Serialize, Clone, Debug)]
+pub struct TrainingRun {
+    /// Seed.
+    pub seed: u64,
+    /// Mean loss of each epoch.
+    pub loss_per_epoch: Vec<f64>,
+    /// Last epoch's loss.
+    pub final_loss: f64,
+}
+
+/// One representation's results.
+#[derive(Serialize, Clone, Debug)]
+pub struct RepresentationReport {
+    /// `raw`, `pca`, `random` or `pretrained`.
+    pub name: String,
+    /// Embedding dimension.
+    pub dim: usize,
+    /// Per run (one for raw and pca, which do not depend on the pretraining seed).
+    pub runs: Vec<RunReport>,
+    /// Mean over runs.
+    pub mean: Metrics,
+    /// Sample standard deviation over runs.
+    pub std: Metrics,
+}
+
+/// One run of one representation.
+#[derive(Serialize, Clone, Debug)]
+pub struct RunReport {
+    /// Seed of the run (of the augmentations of the diagnostics for raw and pca).
+    pub seed: u64,
+    /// Scores.
+    pub metrics: Metrics,
+    /// L-BFGS iterations of the linear probe.
+    pub probe_iterations: usize,
+    /// Whether the linear probe converged.
+    pub probe_converged: bool,
+    /// Per-dimension std of the normalized test embedding.
+    pub std_per_dim: Vec<f64>,
+}
+
+/// Every scalar score (see the module docs for units).
+#[derive(Serialize, Clone, Debug, Default, PartialEq)]
+pub struct Metrics {
+    /// Linear-probe test accuracy, %.
+    pub linear_probe_accuracy: f64,
+    /// Linear-probe macro-F1, %.
+    pub linear_probe_macro_f1: f64,
+    /// 1-NN accuracy, %.
+    pub knn_k1: f64,
+    /// 5-NN majority accuracy, %.
+    pub knn_k5: f64,
+    /// 20-NN majority accuracy, %.
+    pub knn_k20: f64,
+    /// 20-NN weighted accuracy, %.
+    pub knn_k20_weighted: f64,
+    /// Recall@1, %.
+    pub recall_at_1: f64,
+    /// Recall@5, %.
+    pub recall_at_5: f64,
+    /// Mean average precision, %.
+    pub map: f64,
+    /// Alignment (α = 2).
+    pub alignment: f64,
+    /// Uniformity (t = 2).
+    pub uniformity: f64,
+    /// Mean per-dimension std of the normalized embedding.
+    pub std_mean: f64,
+    /// `1/√K`.
+    pub std_reference: f64,
+    /// Effective rank.
+    pub effective_rank: f64,
+}
+
+const N_METRICS: usize = 14;
+
+impl Metrics {
+    fn to_array(&self) -> [f64; N_METRICS] {
+        [
+            self.linear_probe_accuracy,
+            self.linear_probe_macro_f1,
+            self.knn_k1,
+            self.knn_k5,
+            self.knn_k20,
+            self.knn_k20_weighted,
+            self.recall_at_1,
+            self.recall_at_5,
+            self.map,
+            self.alignment,
+            self.uniformity,
+            self.std_mean,
+            self.std_reference,
+            self.effective_rank,
+        ]
+    }
+
+    fn from_array(a: [f64; N_METRICS]) -> Self {
+        Self {
+            linear_probe_accuracy: a[0],
+            linear_probe_macro_f1: a[1],
+            knn_k1: a[2],
+            knn_k5: a[3],
+            knn_k20: a[4],
+            knn_k20_weighted: a[5],
+            recall_at_1: a[6],
+            recall_at_5: a[7],
+            map: a[8],
+            alignment: a[9],
+            uniformity: a[10],
+            std_mean: a[11],
+            std_reference: a[12],
+            effective_rank: a[13],
+        }
+    }
+
+    /// Mean and sample standard deviation over runs.
+    pub fn mean_std(runs: &[Metrics]) -> (Metrics, Metrics) {
+        let n = runs.len().max(1) as f64;
+        let mut mean = [0.0; N_METRICS];
+        for r in runs {
+            for (m, v) in mean.iter_mut().zip(r.to_array()) {
+                *m += v / n;
+            }
+        }
+        let mut var = [0.0; N_METRICS];
+        if runs.len() > 1 {
+            for r in runs {
+                for ((s, v), m) in var.iter_mut().zip(r.to_array()).zip(mean) {
+                    *s += (v - m) * (v - m) / (n - 1.0);
+                }
+            }
+        }
+        (Metrics::from_array(mean), Metrics::from_array(var.map(f64::sqrt)))
+    }
+}
+
+/// Wall-clock timings (terminal and report.md only).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Timings {
+    /// Loading and standardizing.
+    pub load: Duration,
+    /// All pretraining runs.
+    pub pretrain: Duration,
+    /// All evaluations.
+    pub evaluate: Duration,
+}
+
+impl Report {
+    /// `report.json` (pretty, with a final newline).
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        s.push('\n');
+        s
+    }
+
+    /// The results table (plain text, aligned), one row per representation.
+    pub fn table(&self) -> String {
+        let rows = self.table_rows();
+        let mut widths = vec![0usize; rows[0].len()];
+        for r in &rows {
+            for (w, c) in widths.iter_mut().zip(r) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+        let mut out = String::new();
+        for r in &rows {
+            let cells: Vec<String> = r
+                .iter()
+                .zip(&widths)
+                .enumerate()
+                .map(|(i, (c, w))| if i == 0 { format!("{c:<w$}") } else { format!("{c:>w$}") })
+                .collect();
+            let _ = writeln!(out, "{}", cells.join("  ").trim_end());
+        }
+        out
+    }
+
+    fn table_rows(&self) -> Vec<Vec<String>> {
+        let mut rows = vec![
+            [
+                "representation",
+                "K",
+                "LR acc",
+                "LR F1",
+                "kNN k=1",
+                "kNN k=20",
+                "kNN k=20 w",
+                "R@5",
+                "mAP",
+                "align",
+                "unif",
+                "std",
+                "eff.rank",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ];
+        for r in &self.evaluation {
+            let many = r.runs.len() > 1;
+            let f = |m: f64, s: f64, p: usize| {
+                if many { format!("{m:.p$}±{s:.p$}") } else { format!("{m:.p$}") }
+            };
+            let (m, s) = (&r.mean, &r.std);
+            rows.push(vec![
+                r.name.clone(),
+                r.dim.to_string(),
+                f(m.linear_probe_accuracy, s.linear_probe_accuracy, 2),
+                f(m.linear_probe_macro_f1, s.linear_probe_macro_f1, 2),
+                f(m.knn_k1, s.knn_k1, 2),
+                f(m.knn_k20, s.knn_k20, 2),
+                f(m.knn_k20_weighted, s.knn_k20_weighted, 2),
+                f(m.recall_at_5, s.recall_at_5, 2),
+                f(m.map, s.map, 2),
+                f(m.alignment, s.alignment, 3),
+                f(m.uniformity, s.uniformity, 3),
+                format!("{:.3}/{:.3}", m.std_mean, m.std_reference),
+                f(m.effective_rank, s.effective_rank, 2),
+            ]);
+        }
+        rows
+    }
+
+    /// `report.md`.
+    pub fn to_markdown(&self, timings: &Timings) -> String {
+        let (i, c) = (&self.input, &self.config);
+        let mut s = String::new();
+        let _ = writeln!(s, "# probe report: `{}`\n", i.file);
+        let _ = writeln!(
+            s,
+            "probe {}, selfsup-core {}. Schema `{}`; every number is in `report.json`.\n",
+            self.versions.probe, self.versions.selfsup_core, self.schema
+        );
+        let _ = writeln!(s, "## Data\n");
+        let kind = match (i.channels, i.length) {
+            (Some(ch), Some(l)) => format!(
+                "series, {ch} channels × {l} steps (from the {})",
+                i.series_detected_by.as_deref().unwrap_or("")
+            ),
+            _ => i.kind.clone(),
+        };
+        let _ = writeln!(s, "- {} rows × {} features, {kind}", i.rows, i.features);
+        if let Some(l) = &i.label_column {
+            let _ =
+                writeln!(s, "- label column `{l}`, {} classes: {}", i.classes.len(), i.classes.join(", "));
+        } else {
+            let _ = writeln!(s, "- no labels (`--no-label`): pretraining only");
+        }
+        let split = match i.test_frac {
+            Some(f) => format!("stratified, seeded, test fraction {f}"),
+            None => format!("{} ", i.split),
+        };
+        let _ = writeln!(
+            s,
+            "- split: {split}: {} train {:?}, {} test {:?}",
+            i.train_rows, i.train_class_counts, i.test_rows, i.test_class_counts
+        );
+        if !i.zero_variance_columns.is_empty() {
+            let _ = writeln!(
+                s,
+                "- zero variance in train (centred, not scaled): {}",
+                i.zero_variance_columns.join(", ")
+            );
+        }
+        let _ = writeln!(s, "\n## Configuration\n");
+        let _ = writeln!(
+            s,
+            "`--method {} --dim {} --epochs {} --batch {} --lr {} --tau {} --optimizer {} --weight-decay {} --aug {} --seed {} --repeats {}` ({}, init {})\n",
+            c.method,
+            c.dim,
+            c.epochs,
+            c.batch,
+            c.lr,
+            c.tau,
+            c.optimizer,
+            c.weight_decay,
+            c.aug,
+            c.seed,
+            c.repeats,
+            c.precision,
+            c.init
+        );
+        if !c.chosen.is_empty() {
+            let _ = writeln!(s, "Chosen from the data:\n");
+            for ch in &c.chosen {
+                let _ = writeln!(s, "- `{}` = `{}`: {}", ch.option, ch.value, ch.reason);
+            }
+            let _ = writeln!(s);
+        }
+        if !self.evaluation.is_empty() {
+            let _ = writeln!(s, "## Results (test set, %)\n");
+            let rows = self.table_rows();
+            let _ = writeln!(s, "| {} |", rows[0].join(" | "));
+            let _ = writeln!(s, "|{}", "---|".repeat(rows[0].len()));
+            for r in &rows[1..] {
+                let _ = writeln!(s, "| {} |", r.join(" | "));
+            }
+            let _ = writeln!(
+                s,
+                "\nLR: multinomial logistic regression (L2, C = {}, L-BFGS to convergence). kNN: cosine, test vs train; \
+                 w = weighted vote exp(s/{}). R@5: recall@5. align/unif: Wang & Isola 2020 (α = 2, t = 2). \
+                 std: mean per-dimension std of the normalized embedding / healthy 1/√K. raw and pca do not depend on \
+                 the pretraining seed.\n",
+                c.probe_c, c.knn_temperature
+            );
+        }
+        let _ = writeln!(s, "## Training\n");
+        for t in &self.training {
+            let first = t.loss_per_epoch.first().copied().unwrap_or(f64::NAN);
+            let _ = writeln!(
+                s,
+                "- seed {}: loss {first:.4} → {:.4} over {} epochs",
+                t.seed,
+                t.final_loss,
+                t.loss_per_epoch.len()
+            );
+        }
+        let _ = writeln!(s, "\n![training loss](loss.svg)\n");
+        if !self.evaluation.is_empty() {
+            let _ = writeln!(s, "![test embeddings](embedding.svg)\n");
+        }
+        let _ = writeln!(
+            s,
+            "## Timings\n\nload {:.2} s, pretrain {:.2} s, evaluate {:.2} s",
+            timings.load.as_secs_f64(),
+            timings.pretrain.as_secs_f64(),
+            timings.evaluate.as_secs_f64()
+        );
+        s
+    }
+}
+
+/// selfsup-core's version, read from its manifest at compile time.
+pub fn core_version() -> String {
+    let manifest = include_str!("../../core/Cargo.toml");
+    manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("version = \"").and_then(|r| r.strip_suffix('"')))
+        .unwrap_or("unknown")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mean_and_sample_std() {
+        let a = Metrics { knn_k1: 1.0, ..Default::default() };
+        let b = Metrics { knn_k1: 3.0, ..Default::default() };
+        let (m, s) = Metrics::mean_std(&[a, b]);
+        assert_eq!(m.knn_k1, 2.0);
+        assert!((s.knn_k1 - 2f64.sqrt()).abs() < 1e-15);
+        assert_eq!(core_version().split('.').count(), 3);
+    }
+}
