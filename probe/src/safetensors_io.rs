@@ -198,10 +198,8 @@ impl EncoderWeights {
             n.sort();
             n.join(", ")
         };
-        let (wname, w) = [WEIGHT, "weight"]
-            .iter()
-            .find_map(|&n| st.tensor(n).ok().map(|t| (n, t)))
-            .ok_or_else(|| {
+        let (wname, w) =
+            [WEIGHT, "weight"].iter().find_map(|&n| st.tensor(n).ok().map(|t| (n, t))).ok_or_else(|| {
                 bad(
                     path,
                     format!("no tensor named \"{WEIGHT}\" or \"weight\" (the file has: {names})"),
@@ -233,7 +231,10 @@ impl EncoderWeights {
                 Ok(t) if t.shape() == [len] => Ok(Some(values(path, name, &t)?.0)),
                 Ok(t) => Err(bad(
                     path,
-                    format!("tensor \"{name}\" has shape {:?}, expected ({len},) to match \"{wname}\" ({k}, {d})", t.shape()),
+                    format!(
+                        "tensor \"{name}\" has shape {:?}, expected ({len},) to match \"{wname}\" ({k}, {d})",
+                        t.shape()
+                    ),
                     "store it as a vector of that length, or leave it out",
                 )),
             }
@@ -257,7 +258,8 @@ impl EncoderWeights {
                 "store the features' standard deviations (1 for a feature left as is)",
             ));
         }
-        let (_, meta) = SafeTensors::read_metadata(bytes).map_err(|e| bad(path, e.to_string(), "rewrite the file"))?;
+        let (_, meta) =
+            SafeTensors::read_metadata(bytes).map_err(|e| bad(path, e.to_string(), "rewrite the file"))?;
         let features = meta
             .metadata()
             .as_ref()
@@ -277,16 +279,22 @@ fn bad(path: &Path, what: impl Into<String>, fix: impl Into<String>) -> ProbeErr
 fn values(path: &Path, name: &str, t: &TensorView<'_>) -> Result<(Vec<f64>, Precision)> {
     let data = t.data();
     let (v, p): (Vec<f64>, _) = match t.dtype() {
-        Dtype::F32 => {
-            (data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64).collect(), Precision::F32)
-        }
+        Dtype::F32 => (
+            data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64).collect(),
+            Precision::F32,
+        ),
         Dtype::F64 => (
             data.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect(),
             Precision::F64,
         ),
-        Dtype::F16 => (data.chunks_exact(2).map(|c| f16_to_f64(u16::from_le_bytes([c[0], c[1]]))).collect(), Precision::F32),
+        Dtype::F16 => (
+            data.chunks_exact(2).map(|c| f16_to_f64(u16::from_le_bytes([c[0], c[1]]))).collect(),
+            Precision::F32,
+        ),
         Dtype::BF16 => (
-            data.chunks_exact(2).map(|c| f32::from_bits((u16::from_le_bytes([c[0], c[1]]) as u32) << 16) as f64).collect(),
+            data.chunks_exact(2)
+                .map(|c| f32::from_bits((u16::from_le_bytes([c[0], c[1]]) as u32) << 16) as f64)
+                .collect(),
             Precision::F32,
         ),
         other => {
@@ -333,7 +341,8 @@ mod tests {
     #[test]
     fn round_trip_keeps_every_bit() {
         for bias in [false, true] {
-            let mut enc = Linear::<f32, Dyn, Dyn>::new(Dyn(3), Dyn(5), Init::Normal { std: 0.3 }, bias, &mut seeded(1));
+            let mut enc =
+                Linear::<f32, Dyn, Dyn>::new(Dyn(3), Dyn(5), Init::Normal { std: 0.3 }, bias, &mut seeded(1));
             if bias {
                 enc.b = nalgebra::DVector::from_vec(vec![0.5, -0.25, 1e-7]);
             }
@@ -395,7 +404,11 @@ mod tests {
         )
         .unwrap();
         let e = EncoderWeights::from_bytes(&other, p).unwrap_err();
-        assert!(e.to_string().contains("no tensor named \"encoder.weight\" or \"weight\" (the file has: conv.weight)"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("no tensor named \"encoder.weight\" or \"weight\" (the file has: conv.weight)"),
+            "{e}"
+        );
         assert_eq!(e.exit_code(), 2);
         let ints = safetensors::tensor::serialize(
             [("weight", TensorView::new(Dtype::I32, vec![1, 1], &[1, 0, 0, 0]).unwrap())],
