@@ -246,6 +246,9 @@ impl Pipeline {
 
     /// `out = augment(x)`: copies the batch and applies every operation in order. `x` and
     /// `out` are `D × B` batches (samples are columns).
+    ///
+    /// # Panics
+    /// If `x` and `out` differ in shape (only possible with `Dyn` sizes).
     pub fn apply<T: Real, D: Dim, B: Dim, R: rand_core::Rng + ?Sized>(
         &self,
         x: &Batch<T, D, B>,
@@ -258,6 +261,9 @@ impl Pipeline {
     }
 
     /// [`Pipeline::apply`] on column-major slices with `d` rows (`x` and `out` of equal length).
+    ///
+    /// # Panics
+    /// If `x` and `out` differ in length (only possible with `Dyn` sizes or raw slices).
     pub fn apply_slice<T: Real, R: rand_core::Rng + ?Sized>(
         &self,
         x: &[T],
@@ -269,5 +275,65 @@ impl Pipeline {
         for op in &self.ops {
             op.apply(x, out, d, self.channels, rng);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::seeded;
+    use nalgebra::SMatrix;
+
+    /// The pipeline applies its operations in the order given, drawing from one generator:
+    /// the seed's ring augmentation is exactly "rotate, then add noise".
+    #[test]
+    fn seed_ring_is_rotate_then_noise() {
+        let x = SMatrix::<f64, 2, 5>::from_fn(|i, j| (i + 2 * j) as f64 * 0.3 - 1.0);
+        let mut out = SMatrix::<f64, 2, 5>::zeros();
+        Pipeline::seed_ring().apply(&x, &mut out, &mut seeded(11));
+        let mut want = x;
+        let mut rng = seeded(11);
+        rotate::rotate_pairs(want.as_mut_slice(), 2, 0.25, &mut rng);
+        noise::add_noise(want.as_mut_slice(), 0.05, &mut rng);
+        assert_eq!(out, want);
+        // the other order gives other views
+        let mut other = x;
+        let mut rng = seeded(11);
+        noise::add_noise(other.as_mut_slice(), 0.05, &mut rng);
+        rotate::rotate_pairs(other.as_mut_slice(), 2, 0.25, &mut rng);
+        assert_ne!(out, other);
+    }
+
+    /// SCARF after other operations still draws its replacements from the clean batch.
+    #[test]
+    fn scarf_reads_the_clean_batch() {
+        let x = SMatrix::<f64, 3, 8>::from_fn(|i, j| (10 * i + j) as f64);
+        let mut out = SMatrix::<f64, 3, 8>::zeros();
+        "noise:1,scarf:1".parse::<Pipeline>().unwrap().apply(&x, &mut out, &mut seeded(2));
+        for (k, v) in out.iter().enumerate() {
+            let i = k % 3;
+            assert!(x.row(i).iter().any(|c| c == v), "entry {k} = {v} is not a clean value of row {i}");
+        }
+    }
+
+    #[test]
+    fn empty_pipeline_copies() {
+        let x = SMatrix::<f32, 4, 3>::from_fn(|i, j| (i * j) as f32);
+        let mut out = SMatrix::<f32, 4, 3>::repeat(7.0);
+        Pipeline::new().apply(&x, &mut out, &mut seeded(0));
+        assert_eq!(out, x);
+    }
+
+    #[test]
+    fn validate_checks_shapes() {
+        let p: Pipeline = "jitter,scale,shift".parse().unwrap();
+        assert!(p.clone().with_channels(6).validate(600).is_ok());
+        assert_eq!(
+            p.clone().with_channels(7).validate(600),
+            Err(SpecError::Channels { op: "scale", d: 600, channels: 7 })
+        );
+        assert_eq!(Pipeline::seed_ring().validate(1), Err(SpecError::RotateNeedsPairs { d: 1 }));
+        assert!(Pipeline::seed_ring().validate(2).is_ok());
+        assert_eq!(p.with_channels(0).channels(), 1);
     }
 }

@@ -102,7 +102,9 @@ where
 {
     /// A trainer for inputs of `d` features, embeddings of size `k` and batches of `b`
     /// (`loss` must have been built for the same `k` and `b`). The optimizer state starts
-    /// fresh; the schedule is constant (set [`Trainer::schedule`] to change it).
+    /// fresh; the schedule is constant (set [`Trainer::schedule`] to change it). For a
+    /// user-given augmentation spec, check it against the data first with
+    /// [`Pipeline::validate`].
     pub fn new(
         encoder: E,
         loss: L,
@@ -133,6 +135,9 @@ where
 
     /// One training step on the batch `x` (`D × B`): two augmented views, loss, backward,
     /// update. Returns the loss before the update.
+    ///
+    /// # Panics
+    /// If `x` is not `D × B` as given to [`Trainer::new`] (only possible with `Dyn` sizes).
     pub fn step<R: rand_core::Rng + ?Sized>(&mut self, x: &Batch<T, D, B>, rng: &mut R) -> T {
         self.augment.apply(x, &mut self.view_a, rng);
         self.augment.apply(x, &mut self.view_b, rng);
@@ -141,6 +146,9 @@ where
 
     /// One training step on two given views (no augmentation). Returns the loss before the
     /// update.
+    ///
+    /// # Panics
+    /// If a view is not `D × B` as given to [`Trainer::new`] (only possible with `Dyn` sizes).
     pub fn step_views(&mut self, v1: &Batch<T, D, B>, v2: &Batch<T, D, B>) -> T {
         self.view_a.copy_from(v1);
         self.view_b.copy_from(v2);
@@ -217,5 +225,109 @@ where
         self.encoder.apply_update(&opt, &mut self.opt_state, &self.grad);
         self.steps += 1;
         loss
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encoder::{Init, Linear};
+    use crate::loss::{InfoNce, NtXent};
+    use crate::rng::{fill_normal, seeded};
+    use crate::train::identity_order;
+    use nalgebra::{Const, SMatrix};
+
+    type Lin = Linear<f64, Const<3>, Const<4>>;
+
+    fn trainer<L: PairLoss<f64, Const<3>, Const<8>>>(
+        loss: L,
+    ) -> Trainer<f64, Const<4>, Const<3>, Const<8>, Lin, L> {
+        let enc = Lin::new(Const, Const, Init::XavierNormal, true, &mut seeded(5));
+        let aug: Pipeline = "noise:0.1,mask:0.1".parse().unwrap();
+        Trainer::new(enc, loss, Optimizer::sgd(0.1, 0.9, 1e-4), aug, (Const, Const, Const))
+    }
+
+    /// `step` is exactly: view 1 = aug(x), view 2 = aug(x) from the same generator, then
+    /// `step_views`.
+    #[test]
+    fn step_is_augment_twice_then_step_views() {
+        let mut x = SMatrix::<f64, 4, 8>::zeros();
+        fill_normal(&mut seeded(1), x.as_mut_slice(), 0.0, 1.0);
+        let mut t1 = trainer(NtXent::new(0.5, Const, Const));
+        let mut t2 = trainer(NtXent::new(0.5, Const, Const));
+        let (mut r1, mut r2) = (seeded(9), seeded(9));
+        for _ in 0..3 {
+            let l1 = t1.step(&x, &mut r1);
+            let (mut v1, mut v2) = (x, x);
+            t2.augment.apply(&x, &mut v1, &mut r2);
+            t2.augment.apply(&x, &mut v2, &mut r2);
+            let l2 = t2.step_views(&v1, &v2);
+            assert_eq!(l1.to_bits(), l2.to_bits());
+        }
+        assert_eq!(t1.encoder, t2.encoder);
+        assert_eq!(t1.steps(), 3);
+        assert_ne!(t1.encoder, trainer(NtXent::new(0.5, Const, Const)).encoder, "weights moved");
+    }
+
+    /// The update is plain SGD on the summed two-branch gradient: check one step by hand.
+    #[test]
+    fn one_step_is_one_sgd_update_of_both_branches() {
+        let mut v1 = SMatrix::<f64, 4, 8>::zeros();
+        let mut v2 = SMatrix::<f64, 4, 8>::zeros();
+        fill_normal(&mut seeded(2), v1.as_mut_slice(), 0.0, 1.0);
+        fill_normal(&mut seeded(3), v2.as_mut_slice(), 0.0, 1.0);
+        let mut t = trainer(InfoNce::new(0.2, Const, Const));
+        t.optimizer = Optimizer::sgd(0.1, 0.0, 0.0);
+        let w0 = t.encoder.clone();
+        let loss = t.step_views(&v1, &v2);
+        // by hand
+        let mut l = InfoNce::<f64, Const<3>, Const<8>>::new(0.2, Const, Const);
+        let (mut z1, mut z2) = (SMatrix::<f64, 3, 8>::zeros(), SMatrix::<f64, 3, 8>::zeros());
+        w0.forward(&v1, &mut z1);
+        w0.forward(&v2, &mut z2);
+        let (mut g1, mut g2) = (z1, z2);
+        let want = l.loss_grad(&z1, &z2, &mut g1, &mut g2);
+        assert_eq!(loss, want);
+        let mut grad = w0.zeros_like();
+        w0.backward(&v1, &g1, &mut grad);
+        w0.backward(&v2, &g2, &mut grad);
+        assert_eq!(t.gradient(), &grad);
+        for (w, (w0, g)) in t.encoder.w.iter().zip(w0.w.iter().zip(grad.w.iter())) {
+            assert_eq!(*w, w0 - 0.1 * g);
+        }
+    }
+
+    #[test]
+    fn epoch_drops_the_partial_batch_and_needs_one_batch() {
+        let mut data = [0.0f64; 4 * 21];
+        fill_normal(&mut seeded(4), &mut data, 0.0, 1.0);
+        let mut t = trainer(InfoNce::new(0.2, Const, Const));
+        let mut order = [0usize; 21];
+        identity_order(&mut order);
+        let l = t.epoch(&data, &mut order, &mut seeded(6));
+        assert!(l.is_finite());
+        assert_eq!(t.steps(), 2, "21 samples make 2 batches of 8");
+        let mut sorted = order;
+        sorted.sort_unstable();
+        assert_eq!(sorted, core::array::from_fn::<usize, 21, _>(|i| i), "order stays a permutation");
+        let mut few = [0usize; 5];
+        identity_order(&mut few);
+        assert!(t.epoch(&data[..4 * 5], &mut few, &mut seeded(6)).is_nan());
+        assert_eq!(t.steps(), 2);
+    }
+
+    #[test]
+    fn cosine_schedule_sets_the_learning_rate() {
+        let mut t = trainer(InfoNce::new(0.2, Const, Const));
+        t.schedule = Schedule::Cosine { total_steps: 4, warmup_steps: 0, min_factor: 0.0 };
+        assert_eq!(t.learning_rate(), 0.1);
+        let x = SMatrix::<f64, 4, 8>::from_fn(|i, j| (i * 8 + j) as f64 * 0.1);
+        let mut rng = seeded(1);
+        t.step(&x, &mut rng);
+        assert!((t.learning_rate() - 0.1 * 0.5 * (1.0 + (core::f64::consts::PI / 4.0).cos())).abs() < 1e-15);
+        for _ in 0..3 {
+            t.step(&x, &mut rng);
+        }
+        assert!(t.learning_rate().abs() < 1e-15);
     }
 }
