@@ -230,6 +230,10 @@ where
 
     /// One training step on a batch drawn from the reservoir. Returns the loss, or `None` if
     /// the reservoir holds fewer than `B` samples (nothing is done then).
+    ///
+    /// Never inlined: the training loop and a firmware's stack measurement then run the same
+    /// machine code, so the measured peak stack of a step is the one training uses.
+    #[inline(never)]
     pub fn step(&mut self) -> Option<T> {
         if !self.reservoir.draw(&mut self.rng, &mut self.batch) {
             return None;

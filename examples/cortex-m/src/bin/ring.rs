@@ -13,13 +13,14 @@ use selfsup_core::demo::{RingStream, StreamConfig, run_ring};
 use selfsup_cortex_m::{Host, exit, lowest_touched, peak_since_reset, repaint_below_sp, sp};
 
 /// Budget for the peak stack of one ring training step (`StreamTrainer::step`, measured below
-/// the caller's frame), in bytes. Measured: 584 B (thumbv7em), 620 B (thumbv6m); see the
-/// footprint table in the README.
-const STEP_STACK_BUDGET: usize = 768;
+/// the caller's frame), in bytes, about 25 % above the measured value (footprint table in the
+/// README). Hard-float thumbv7em: 1,864 B measured (584 B before core's short-column
+/// `add_mul_tr` kernel, whose loop LLVM unrolls for `Const` sizes); soft-float thumbv6m: 620 B.
+const STEP_STACK_BUDGET: usize = if cfg!(target_abi = "eabihf") { 2304 } else { 768 };
 
 /// Budget for the whole run's peak stack (trainer state, held-out evaluation, semihosting
 /// output), in bytes: what must fit the micro:bit's 16 KiB of RAM next to `.data`/`.bss`.
-/// Measured: 11,968 B (thumbv7em), 12,116 B (thumbv6m).
+/// Measured: 11,968 B (thumbv7em), 12,124 B (thumbv6m).
 const RUN_STACK_BUDGET: usize = 14 * 1024;
 
 #[entry]
