@@ -82,7 +82,8 @@ pub struct RunArgs {
     /// Label column, by header name or 0-based index.
     #[arg(long, value_name = "NAME|INDEX", default_value = "label")]
     pub label: String,
-    /// The file has no labels: pretrain and export embeddings, skip evaluation [default: off].
+    /// Pretrain and export embeddings without evaluation (a `label` column, if any, is ignored)
+    /// [default: off].
     #[arg(long)]
     pub no_label: bool,
     /// Test fraction of the seeded stratified split (used when there is no `split` column).
@@ -99,7 +100,7 @@ pub struct RunArgs {
     /// Embedding size K [default: 2 for 2-D data, else min(16, d)].
     #[arg(long, value_name = "K")]
     pub dim: Option<usize>,
-    /// Training epochs [default: about 400 optimizer steps: ⌈400 / batches per epoch⌉, at most 200].
+    /// Training epochs [default: about 400 optimizer steps: ⌈400 / batches per epoch⌉, at most 150].
     #[arg(long)]
     pub epochs: Option<usize>,
     /// Batch size [default: 256, or the number of training rows if fewer].
@@ -119,7 +120,7 @@ pub struct RunArgs {
     pub weight_decay: f64,
     /// Augmentations (selfsup-core's spec), comma-separated `name:value`, applied in order
     /// [default: by data kind: 2-D points `rotate:0.25,noise:0.05`; tabular `noise:0.5`;
-    /// time series `jitter:0.1,scale:0.2,shift:0.1`].
+    /// time series `jitter:0.1,scale:0.2,shift:0.05`].
     /// Names: noise:STD; jitter:STD (the same, for series); rotate:MAX_RADIANS (coordinate
     /// pairs); uscale:LO:HI or uscale:V (each sample times U(LO, HI), U(1-V, 1+V)); scale:STD
     /// (each channel times N(1, STD²)); mask:P (zero each feature with probability P); scarf:P

@@ -160,7 +160,8 @@ impl Dataset {
 /// How to read the file.
 #[derive(Clone, Debug)]
 pub struct LoadOptions {
-    /// Label column by name or 0-based index; `None` for `--no-label`.
+    /// Label column by name or 0-based index; `None` for `--no-label` (a column named `label` is
+    /// then ignored).
     pub label: Option<String>,
     /// Test fraction of the stratified split.
     pub test_frac: f64,
@@ -222,8 +223,11 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
         Some(l) => Some(find_label(path, &headers, l)?),
     };
     let split_col = headers.iter().position(|h| h == SPLIT_COLUMN).filter(|&i| Some(i) != label_col);
-    let feature_cols: Vec<usize> =
-        (0..headers.len()).filter(|&i| Some(i) != label_col && Some(i) != split_col).collect();
+    // Without labels, a column named `label` is ignored rather than read as a feature.
+    let ignored = if opts.label.is_none() { headers.iter().position(|h| h == "label") } else { None };
+    let feature_cols: Vec<usize> = (0..headers.len())
+        .filter(|&i| Some(i) != label_col && Some(i) != split_col && Some(i) != ignored)
+        .collect();
     if feature_cols.is_empty() {
         return Err(ProbeError::input(
             path,

@@ -11,7 +11,7 @@
 //! - `map`: mean over queries of the average precision of the full ranking, a training row
 //!   being relevant when it has the query's class: `AP = (1/R) Σ_{relevant r} precision@rank(r)`.
 //!
-//! This is the protocol of `shared/data/BASELINES.md`; the raw-feature numbers match it exactly.
+//! This is the protocol of `data/BASELINES.md`; the raw-feature numbers match it exactly.
 
 /// Temperature of the weighted vote.
 pub const WEIGHT_TEMPERATURE: f64 = 0.07;

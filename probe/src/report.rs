@@ -108,6 +108,9 @@ pub struct Config {
     pub precision: String,
     /// Encoder initialisation.
     pub init: String,
+    /// What the encoders see: `standardized features`, or for a series `series standardized per
+    /// channel`.
+    pub encoder_input: String,
     /// Inverse L2 strength of the linear probe.
     pub probe_c: f64,
     /// Temperature of the weighted kNN vote.
@@ -374,9 +377,10 @@ impl Report {
         } else {
             let _ = writeln!(s, "- no labels (`--no-label`): pretraining only");
         }
-        let split = match i.test_frac {
-            Some(f) => format!("stratified, seeded, test fraction {f}"),
-            None => format!("{} ", i.split),
+        let split = match (i.test_frac, i.split.as_str()) {
+            (Some(f), _) => format!("stratified, seeded, test fraction {f}"),
+            (None, "column") => "the file's `split` column".to_string(),
+            (None, other) => other.to_string(),
         };
         let _ = writeln!(
             s,
@@ -393,7 +397,7 @@ impl Report {
         let _ = writeln!(s, "\n## Configuration\n");
         let _ = writeln!(
             s,
-            "`--method {} --dim {} --epochs {} --batch {} --lr {} --tau {} --optimizer {} --weight-decay {} --aug {} --seed {} --repeats {}` ({}, init {})\n",
+            "`--method {} --dim {} --epochs {} --batch {} --lr {} --tau {} --optimizer {} --weight-decay {} --aug {} --seed {} --repeats {}` ({}, init {}, the encoders see the {})\n",
             c.method,
             c.dim,
             c.epochs,
@@ -406,7 +410,8 @@ impl Report {
             c.seed,
             c.repeats,
             c.precision,
-            c.init
+            c.init,
+            c.encoder_input
         );
         if !c.chosen.is_empty() {
             let _ = writeln!(s, "Chosen from the data:\n");
@@ -425,7 +430,8 @@ impl Report {
             }
             let _ = writeln!(
                 s,
-                "\nLR: multinomial logistic regression (L2, C = {}, L-BFGS to convergence). kNN: cosine, test vs train; \
+                "\nLR: multinomial logistic regression (L2, C = {}, L-BFGS to convergence; encoder embeddings standardized \
+                 with train statistics first). kNN: cosine, test vs train; \
                  w = weighted vote exp(s/{}). R@5: recall@5. align/unif: Wang & Isola 2020 (α = 2, t = 2). \
                  std: mean per-dimension std of the normalized embedding / healthy 1/√K. raw and pca do not depend on \
                  the pretraining seed.\n",

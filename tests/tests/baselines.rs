@@ -1,5 +1,5 @@
 //! On the split of each file, the raw-feature (and PCA) kNN numbers match
-//! `shared/data/BASELINES.md` exactly (to its two decimals), and the linear probe agrees with
+//! `data/BASELINES.md` exactly (to its two decimals), and the linear probe agrees with
 //! scikit-learn's `LogisticRegression()` (lbfgs, C = 1) within 1 point.
 
 use probe::dataset::{LoadOptions, load};

@@ -224,6 +224,11 @@ fn unknown_option_values() {
     assert_error(&run(&[&p, "--channels", "3"]), &["--channels 3 does not divide the 2 feature columns", &p]);
     assert_error(&run(&[&p, "--lr", "-1"]), &["--lr -1 must be a positive number"]);
     assert_error(&run(&[]), &["no CSV file given", "probe gen ring"]);
+    assert_error(
+        &run(&["gen"]),
+        &["the following required arguments were not provided: <KIND>", "probe --help"],
+    );
+    assert_error(&run(&["gen", "circle"]), &["invalid value 'circle'", "ring, plane"]);
 }
 
 #[test]
@@ -287,4 +292,18 @@ fn no_label_pretrains_and_exports() {
     let emb = std::fs::read_to_string(o.join("embeddings.csv")).unwrap();
     assert_eq!(emb.lines().next(), Some("row,split,z0,z1,z2"));
     assert_eq!(emb.lines().count(), 7);
+    // A string label column is ignored with --no-label, the split column honoured.
+    let p =
+        write(&d, "s.csv", b"a,b,split,label\n0,1,train,cat\n1,0,train,dog\n2,2,test,cat\n3,1,train,dog\n");
+    let r = run(&[&p, "--no-label", "--epochs", "2", "--out", o.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    let emb = std::fs::read_to_string(o.join("embeddings.csv")).unwrap();
+    assert_eq!(
+        emb.lines().collect::<Vec<_>>()[0..4]
+            .iter()
+            .map(|l| l.split(',').take(2).collect::<Vec<_>>().join(","))
+            .collect::<Vec<_>>(),
+        ["row,split", "0,train", "1,train", "2,test"]
+    );
+    assert_eq!(emb.lines().next(), Some("row,split,z0,z1"));
 }

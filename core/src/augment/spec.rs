@@ -267,9 +267,8 @@ impl fmt::Display for Pipeline {
 
 #[cfg(test)]
 mod tests {
-    extern crate std;
     use super::*;
-    use std::string::ToString;
+    use alloc::string::ToString; // tests build with `alloc` (core's dev-dependency on itself)
 
     fn err(s: &str) -> SpecError {
         s.parse::<Pipeline>().unwrap_err()
