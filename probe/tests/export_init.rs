@@ -113,3 +113,11 @@ fn init_shape_mismatches_are_one_line_errors() {
     assert!(err.starts_with("error: no/such.safetensors: cannot read the file"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn help_lists_export_and_init() {
+    let (code, out, _) = probe(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("--export <DIR>") && out.contains("[default: no export]"), "{out}");
+    assert!(out.contains("--init <FILE>") && out.contains("[default: random"), "{out}");
+}
