@@ -54,6 +54,19 @@ impl<K: Dim, D: Dim, B: Dim, A> Dims<K, D, B> for A where
 {
 }
 
+/// Allocator bounds for one dense layer `I → O` applied to batches of `B` samples: its weight
+/// `O × I`, bias `O`, input `I × B` and output `O × B`. Hidden layers of an MLP and the join
+/// between an encoder and its projection head use it (`LayerDims<H, D, B>` for `D → H`).
+pub trait LayerDims<O: Dim, I: Dim, B: Dim>:
+    Allocator<O, I> + Allocator<O> + Allocator<O, B> + Allocator<I, B>
+{
+}
+
+impl<O: Dim, I: Dim, B: Dim, A> LayerDims<O, I, B> for A where
+    A: Allocator<O, I> + Allocator<O> + Allocator<O, B> + Allocator<I, B>
+{
+}
+
 /// A zero matrix with the given generic dimensions (works for `Const` and `Dyn`).
 #[inline]
 pub fn zeros<T: crate::Real, R: Dim, C: Dim>(r: R, c: C) -> Mat<T, R, C>

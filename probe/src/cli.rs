@@ -27,6 +27,9 @@ pub struct Cli {
 pub enum Command {
     /// Write a synthetic dataset from the seed's recipes as CSV (header `x0,x1[,x2],label`).
     Gen(GenArgs),
+    /// Run every method on the same data, split, seeds and budget; one report with a table and
+    /// an alignment–uniformity plot (under reports/<csv stem>/compare/).
+    Compare(Box<crate::compare::CompareArgs>),
 }
 
 /// Synthetic datasets.
@@ -61,6 +64,14 @@ pub enum Method {
     Ntxent,
     /// Linear autoencoder (reconstruction, no augmentations).
     Ae,
+    /// BYOL: predictor and moving-average target network (probe::methods).
+    Byol,
+    /// SimSiam: predictor and stop-gradient.
+    Simsiam,
+    /// Barlow Twins: cross-correlation pushed to the identity (λ = 1/K).
+    Barlow,
+    /// VICReg: variance, invariance, covariance (25/25/1).
+    Vicreg,
 }
 
 /// Optimizer.
@@ -109,6 +120,16 @@ pub struct RunArgs {
     /// Learning rate [default: 0.01 with adam, 0.05 with sgd].
     #[arg(long)]
     pub lr: Option<f64>,
+    /// Encoder architecture (the representation that is evaluated).
+    #[arg(long, value_enum, default_value_t = crate::network::EncoderKind::Linear)]
+    pub encoder: crate::network::EncoderKind,
+    /// Hidden units of the MLP encoder (--encoder mlp).
+    #[arg(long, value_name = "H", default_value_t = 128)]
+    pub hidden: usize,
+    /// Projection head, used by the loss only [default: none with a linear encoder, mlp
+    /// (K → 64 → K) with an MLP encoder].
+    #[arg(long, value_enum)]
+    pub head: Option<crate::network::HeadKind>,
     /// Temperature τ of InfoNCE / NT-Xent.
     #[arg(long, default_value_t = 0.5)]
     pub tau: f64,

@@ -37,6 +37,13 @@ pub enum Representation<'a> {
         /// The map from standardized features to the encoder's input (series: per channel).
         input: Option<&'a Affine>,
     },
+    /// Any frozen encoder (MLP, or the encoder of the non-contrastive methods).
+    Encoder {
+        /// The encoder.
+        e: &'a crate::network::Embedder,
+        /// The map from standardized features to the encoder's input.
+        input: Option<&'a Affine>,
+    },
 }
 
 impl Representation<'_> {
@@ -46,13 +53,15 @@ impl Representation<'_> {
             Representation::Raw => d,
             Representation::Pca(p) => p.k,
             Representation::Linear { k, .. } => *k,
+            Representation::Encoder { e, .. } => e.dim(d),
         }
     }
 
     /// Maps standardized rows to this representation's input space.
     pub fn input<'x>(&self, x: &'x [f64]) -> Cow<'x, [f64]> {
         match self {
-            Representation::Linear { input: Some(m), .. } => Cow::Owned(m.apply(x)),
+            Representation::Linear { input: Some(m), .. }
+            | Representation::Encoder { input: Some(m), .. } => Cow::Owned(m.apply(x)),
             _ => Cow::Borrowed(x),
         }
     }
@@ -63,6 +72,7 @@ impl Representation<'_> {
             Representation::Raw => x.to_vec(),
             Representation::Pca(p) => p.transform(x),
             Representation::Linear { w, k, .. } => embed(w, *k, x, d),
+            Representation::Encoder { e, .. } => e.apply(x, d),
         }
     }
 
@@ -92,7 +102,7 @@ pub fn score(data: &Dataset, rep: &Representation<'_>, aug: &Pipeline, seed: u64
     let tr = rep.apply(&data.train.x, d);
     let te_in = rep.input(&data.test.x);
     let te = rep.embed_input(&te_in, d);
-    let probe = if matches!(rep, Representation::Linear { .. }) {
+    let probe = if matches!(rep, Representation::Linear { .. } | Representation::Encoder { .. }) {
         let (str_, ste) = standardize(&tr, &te, k);
         LogisticRegression::evaluate(&str_, &data.train.y, &ste, &data.test.y, k, c)
     } else {

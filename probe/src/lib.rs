@@ -23,6 +23,8 @@
 
 pub mod augment;
 pub mod cli;
+pub mod collapse;
+pub mod compare;
 pub mod dataset;
 pub mod diagnostics;
 pub mod error;
@@ -31,6 +33,8 @@ pub mod export;
 pub mod knn;
 pub mod lbfgs;
 pub mod linear_probe;
+pub mod methods;
+pub mod network;
 pub mod pca;
 pub mod plot;
 pub mod pretrain;
@@ -79,6 +83,7 @@ where
     };
     let result = match cli.command {
         Some(Command::Gen(g)) => run_gen(&g, out),
+        Some(Command::Compare(c)) => compare::run(&c, out, err),
         None => run(&cli.run, out),
     };
     match result {
@@ -124,19 +129,20 @@ fn run_gen(g: &GenArgs, out: &mut dyn Write) -> Result<()> {
 }
 
 /// The fully resolved settings of a run.
-struct Settings {
-    cfg: PretrainConfig,
-    seeds: Vec<u64>,
-    double: bool,
-    chosen: Vec<Choice>,
-    out_dir: PathBuf,
+pub(crate) struct Settings {
+    pub(crate) cfg: PretrainConfig,
+    pub(crate) seeds: Vec<u64>,
+    pub(crate) double: bool,
+    pub(crate) chosen: Vec<Choice>,
+    pub(crate) out_dir: PathBuf,
+    pub(crate) model: Option<methods::ModelOptions>,
 }
 
 fn choice(option: &str, value: impl ToString, reason: &str) -> Choice {
     Choice { option: option.into(), value: value.to_string(), reason: reason.into() }
 }
 
-fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Settings> {
+pub(crate) fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Settings> {
     let d = data.dim();
     let n = data.train.len();
     let mut chosen = Vec::new();
@@ -295,14 +301,25 @@ fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Settings> {
         seed: args.seed,
         init: init.map(|w| w.weight),
     };
-    Ok(Settings { cfg, seeds, double: args.double, chosen, out_dir })
+    let mut cfg = cfg;
+    methods::adjust_defaults(args, data, &mut cfg, &mut chosen)?;
+    let model = methods::wanted(args).then(|| {
+        let (m, more) = methods::resolve_model(args, dim);
+        chosen.extend(more.into_iter().map(|(o, v, why)| Choice { option: o, value: v, reason: why }));
+        m
+    });
+    Ok(Settings { cfg, seeds, double: args.double, chosen, out_dir, model })
 }
 
-fn method_name(m: Method) -> &'static str {
+pub(crate) fn method_name(m: Method) -> &'static str {
     match m {
         Method::Infonce => "infonce",
         Method::Ntxent => "ntxent",
         Method::Ae => "ae",
+        Method::Byol => "byol",
+        Method::Simsiam => "simsiam",
+        Method::Barlow => "barlow",
+        Method::Vicreg => "vicreg",
     }
 }
 
@@ -371,10 +388,17 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
             bar.set_position(e as u64);
             bar.set_message(format!("{l:.4}"));
         };
-        let r = if s.double {
-            pretrain::<f64>(&train_input, d, &cfg, &mut progress)
-        } else {
-            pretrain::<f32>(&train_input, d, &cfg, &mut progress)
+        let mut warn = |w: &str| {
+            if show {
+                let _ = writeln!(out, "seed {seed}: {w}");
+            }
+        };
+        let r = match &s.model {
+            Some(m) => {
+                methods::pretrain_for_run(&train_input, d, &cfg, m, s.double, &mut progress, &mut warn)
+            }
+            None if s.double => pretrain::<f64>(&train_input, d, &cfg, &mut progress),
+            None => pretrain::<f32>(&train_input, d, &cfg, &mut progress),
         };
         bar.finish_and_clear();
         runs.push(r?);
@@ -402,9 +426,8 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
         for (&seed, r) in s.seeds.iter().zip(&runs) {
             let input = data.encoder_input.as_ref();
             let aug = &s.cfg.aug;
-            random.push((seed, score(&data, &Representation::Linear { w: &r.initial, k, input }, aug, seed)));
-            trained
-                .push((seed, score(&data, &Representation::Linear { w: &r.weights, k, input }, aug, seed)));
+            random.push((seed, score(&data, &r.representation(false, k, input), aug, seed)));
+            trained.push((seed, score(&data, &r.representation(true, k, input), aug, seed)));
         }
         let initial = if s.cfg.init.is_some() { "init" } else { "random" };
         evaluation.push(representation_report(initial, k, random));
@@ -551,6 +574,7 @@ fn build_report(
             probe_c: linear_probe::DEFAULT_C,
             knn_temperature: knn::WEIGHT_TEMPERATURE,
             chosen: s.chosen.clone(),
+            model: s.model.clone(),
         },
         training: s
             .seeds
@@ -560,6 +584,7 @@ fn build_report(
                 seed,
                 final_loss: r.losses.last().copied().unwrap_or(f64::NAN),
                 loss_per_epoch: r.losses.clone(),
+                collapse: r.ssl.as_ref().map(|x| x.collapse.clone()),
             })
             .collect(),
         evaluation,
@@ -588,7 +613,7 @@ fn write_outputs(
     plot::loss_curve(&loss_path, &format!("{name}: {} training loss", report.config.method), &curves)
         .map_err(|e| ProbeError::output(&loss_path, &e))?;
     let d = data.dim();
-    let first = Representation::Linear { w: &runs[0].weights, k, input: data.encoder_input.as_ref() };
+    let first = runs[0].representation(true, k, data.encoder_input.as_ref());
     if data.labelled() {
         let z = first.apply(&data.test.x, d);
         let p = dir.join("embedding.svg");

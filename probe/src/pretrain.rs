@@ -67,6 +67,9 @@ pub struct Pretrained {
     pub weights: Vec<f64>,
     /// Mean loss of each epoch.
     pub losses: Vec<f64>,
+    /// Runs of probe::methods (MLP encoders, heads, non-contrastive objectives): the frozen
+    /// encoders and the collapse guard's record (`initial` / `weights` hold the first layer).
+    pub ssl: Option<crate::methods::SslRun>,
 }
 
 /// Pretrains on row-major `x` (`n × d`, which is core's column-major `d × n`) in precision
@@ -88,6 +91,10 @@ pub fn pretrain<T: Real>(
         Method::Ae => autoencoder(&data, d, cfg, opt, &mut rng, progress),
         Method::Infonce => contrastive(InfoNce::new(cfg.tau, k, b), &data, d, cfg, opt, &mut rng, progress),
         Method::Ntxent => contrastive(NtXent::new(cfg.tau, k, b), &data, d, cfg, opt, &mut rng, progress),
+        _ => Err(ProbeError::usage(
+            "this method is trained by probe::methods::pretrain_for_run",
+            "call probe::methods::pretrain_for_run",
+        )),
     }
 }
 
@@ -112,7 +119,7 @@ fn contrastive<T: Real, L: PairLoss<T, Dyn, Dyn>>(
         losses.push(l);
         progress(epoch + 1, l);
     }
-    Ok(Pretrained { initial, weights: to_row_major(&trainer.encoder.w), losses })
+    Ok(Pretrained { initial, weights: to_row_major(&trainer.encoder.w), losses, ssl: None })
 }
 
 fn autoencoder<T: Real>(
@@ -146,7 +153,7 @@ fn autoencoder<T: Real>(
         losses.push(l);
         progress(epoch + 1, l);
     }
-    Ok(Pretrained { initial, weights: to_row_major(&ae.enc.w), losses })
+    Ok(Pretrained { initial, weights: to_row_major(&ae.enc.w), losses, ssl: None })
 }
 
 fn check_divergence(loss: f64, first: Option<f64>, epoch: usize, cfg: &PretrainConfig) -> Result<()> {

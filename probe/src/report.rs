@@ -117,6 +117,9 @@ pub struct Config {
     pub knn_temperature: f64,
     /// Options chosen from the data, with the reason.
     pub chosen: Vec<Choice>,
+    /// Encoder, head and method settings (runs of probe::methods only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<crate::methods::ModelOptions>,
 }
 
 /// A default chosen from the data.
@@ -139,6 +142,9 @@ pub struct TrainingRun {
     pub loss_per_epoch: Vec<f64>,
     /// Last epoch's loss.
     pub final_loss: f64,
+    /// The collapse guard's record (runs of probe::methods only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collapse: Option<crate::collapse::CollapseLog>,
 }
 
 /// One representation's results.
@@ -448,6 +454,10 @@ impl Report {
                 t.final_loss,
                 t.loss_per_epoch.len()
             );
+            if let Some(c) = t.collapse.as_ref().filter(|c| c.flagged) {
+                let v = c.verdict.as_deref().unwrap_or("");
+                let _ = writeln!(s, "  - **collapse guard: FLAGGED** ({v}; see probe::collapse)");
+            }
         }
         let _ = writeln!(s, "\n![training loss](loss.svg)\n");
         if !self.evaluation.is_empty() {

@@ -206,8 +206,12 @@ fn unknown_option_values() {
     let d = scratch("optval");
     let p = write(&d, "a.csv", GOOD.as_bytes());
     assert_error(
-        &run(&[&p, "--method", "byol"]),
-        &["invalid value 'byol' for '--method <METHOD>'", "infonce, ntxent, ae", "probe --help"],
+        &run(&[&p, "--method", "swav"]),
+        &[
+            "invalid value 'swav' for '--method <METHOD>'",
+            "infonce, ntxent, ae, byol, simsiam, barlow, vicreg",
+            "probe --help",
+        ],
     );
     assert_error(&run(&[&p, "--optimizer", "rmsprop"]), &["invalid value 'rmsprop'", "sgd, adam"]);
     assert_error(&run(&[&p, "--epochs", "ten"]), &["invalid value 'ten' for '--epochs <EPOCHS>'"]);

@@ -4,9 +4,15 @@
 //! [`Encoder`] is the one interface the training steps use, so a linear map, an MLP or an
 //! encoder followed by a projection head all train the same way.
 
+pub mod ema;
+pub mod head;
 pub mod linear;
+pub mod mlp;
 
+pub use ema::Ema;
+pub use head::WithHead;
 pub use linear::{Init, Linear};
+pub use mlp::{Mlp, Mlp2};
 
 use crate::Real;
 use crate::dims::{Batch, Dims};

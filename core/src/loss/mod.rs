@@ -5,16 +5,22 @@
 //! takes one batch of inputs and owns its encoder and decoder.
 
 pub mod autoencoder;
+pub mod barlow_twins;
 pub mod infonce;
 pub mod infonce_queue;
 pub mod infonce_streaming;
+pub mod negcos;
 pub mod ntxent;
+pub mod vicreg;
 
 pub use autoencoder::{AeBuffers, AeTrainer, LinearAutoencoder, ae_step, pca_optimum};
+pub use barlow_twins::BarlowTwins;
 pub use infonce::InfoNce;
 pub use infonce_queue::InfoNceQueue;
 pub use infonce_streaming::{LseMode, StreamingInfoNce, StreamingNtXent};
+pub use negcos::{NegCos, SymNegCos, Symmetric};
 pub use ntxent::NtXent;
+pub use vicreg::VicReg;
 
 use crate::Real;
 use crate::dims::{Batch, EmbedDims};

@@ -4,6 +4,8 @@
 //! - [`Trainer`] ([`contrastive`]): any [`crate::encoder::Encoder`] with any
 //!   [`crate::loss::PairLoss`] (InfoNCE, NT-Xent, …). All buffers are allocated once by
 //!   [`Trainer::new`]; with `Const` sizes a step allocates nothing.
+//! - [`byol::Byol`] and [`simsiam::SimSiam`]: the non-contrastive learners with a predictor
+//!   and stop-gradient (BYOL with a moving-average target network).
 //! - [`Schedule`] ([`schedule`]): constant or cosine learning rate with linear warm-up.
 //! - [`gather`] and [`identity_order`]: make mini-batches from a column-major dataset through a
 //!   permutation of its sample indices, as the seed programs do.
@@ -18,8 +20,10 @@
 //! assert_eq!(batch, [2.0, 2.5, 0.0, 0.5]);
 //! ```
 
+pub mod byol;
 pub mod contrastive;
 pub mod schedule;
+pub mod simsiam;
 
 pub use contrastive::Trainer;
 pub use schedule::Schedule;

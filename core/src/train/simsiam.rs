@@ -1,0 +1,185 @@
+//! SimSiam, "Exploring Simple Siamese Representation Learning" (Chen & He, 2021): BYOL
+//! without the target network. One network `f` (encoder + projector) and a predictor `h`;
+//! the stop-gradient alone prevents collapse.
+//!
+//! For two views: `z_a = f(x_a)`, `z_b = f(x_b)`, `p_a = h(z_a)`, `p_b = h(z_b)`,
+//!
+//! `L = ½ [negcos(p_a, sg z_b) + negcos(p_b, sg z_a)]`   (paper eq. 2–4, [`Symmetric::Lightly`])
+//!
+//! with `negcos(p, z) = −mean_i cos(p_i, z_i)` (lightly's `NegativeCosineSimilarity`, as its
+//! SimSiam example uses it: `0.5 * (criterion(z0, p1) + criterion(z1, p0))` with `z`
+//! detached). Gradients reach `f` only through the predictions.
+//!
+//! The paper's §4.1 shows that removing the stop-gradient makes the output collapse to a
+//! constant (loss → −1, per-dimension std of `z/‖z‖` → 0), and §4.2 that removing the
+//! predictor does too. Both switches exist here ([`SimSiam::stop_gradient`],
+//! [`SimSiam::use_predictor`]) to reproduce that failure and test the collapse guard.
+//!
+//! Defaults and their source: the paper's predictor is a bottleneck MLP 2048 → 512 → 2048
+//! (hidden = K/4). With K = 8…64 a K/4 bottleneck has 2–16 units, too narrow to carry the
+//! representation, so the probe uses `H = max(2K, 32)` instead. lightly's example uses the
+//! same loss and `SGD(lr = 0.06)`; the probe uses Adam (see its documentation).
+//!
+//! Nothing is allocated after [`SimSiam::new`] for `Const` sizes.
+//!
+//! ```
+//! use nalgebra::{Const, SMatrix};
+//! use selfsup_core::encoder::{Init, Linear};
+//! use selfsup_core::optim::Optimizer;
+//! use selfsup_core::rng::seeded;
+//! use selfsup_core::train::simsiam::SimSiam;
+//! type L = Linear<f64, Const<2>, Const<2>>;
+//! let mut rng = seeded(7);
+//! let f = L::new(Const, Const, Init::Normal { std: 0.5 }, false, &mut rng);
+//! let h = L::new(Const, Const, Init::Normal { std: 0.5 }, false, &mut rng);
+//! let mut s = SimSiam::<f64, Const<2>, Const<2>, Const<4>, L, L>::new(f, h, Const, Const);
+//! let x = SMatrix::<f64, 2, 4>::new(1.0, 0.0, -1.0, 0.5, 0.0, 1.0, 0.5, -1.0);
+//! let loss = s.step(&x, &x, &Optimizer::adam(1e-2, 0.0));
+//! assert!((-1.0..=1.0).contains(&loss));
+//! ```
+
+use crate::Real;
+use crate::dims::{Batch, Dims, Mat, zeros};
+use crate::encoder::Encoder;
+use crate::loss::{SymNegCos, Symmetric};
+use crate::optim::Optimizer;
+use nalgebra::{DefaultAllocator, Dim};
+
+/// A SimSiam learner: network, predictor and every buffer of a step.
+pub struct SimSiam<T, D, K, B, F, Q>
+where
+    T: Real,
+    D: Dim,
+    K: Dim,
+    B: Dim,
+    F: Encoder<T, D, K, B>,
+    Q: Encoder<T, K, K, B>,
+    DefaultAllocator: Dims<K, D, B> + Dims<K, K, B>,
+{
+    /// The network `f` (encoder + projector).
+    pub net: F,
+    /// The predictor `h`.
+    pub predictor: Q,
+    /// Stop the gradient through the projections `z` (true: SimSiam; false: collapses).
+    pub stop_gradient: bool,
+    /// Apply the predictor (true: SimSiam; false: `p = z`, collapses).
+    pub use_predictor: bool,
+    /// The loss ([`Symmetric::Lightly`]).
+    pub loss: SymNegCos<T, K, B>,
+    grad_net: F,
+    grad_pred: Q,
+    state_net: F::OptState,
+    state_pred: Q::OptState,
+    cache_a: F::Cache,
+    cache_b: F::Cache,
+    pcache_a: Q::Cache,
+    pcache_b: Q::Cache,
+    z_a: Mat<T, K, B>,
+    z_b: Mat<T, K, B>,
+    p_a: Mat<T, K, B>,
+    p_b: Mat<T, K, B>,
+    g_a: Mat<T, K, B>,
+    g_b: Mat<T, K, B>,
+}
+
+impl<T, D, K, B, F, Q> SimSiam<T, D, K, B, F, Q>
+where
+    T: Real,
+    D: Dim,
+    K: Dim,
+    B: Dim,
+    F: Encoder<T, D, K, B>,
+    Q: Encoder<T, K, K, B>,
+    DefaultAllocator: Dims<K, D, B> + Dims<K, K, B>,
+{
+    /// A learner with stop-gradient and predictor on, projections of size `k`, batches of `b`.
+    pub fn new(net: F, predictor: Q, k: K, b: B) -> Self {
+        let m = || zeros::<T, K, B>(k, b);
+        Self {
+            grad_net: net.zeros_like(),
+            grad_pred: predictor.zeros_like(),
+            state_net: net.new_opt_state(),
+            state_pred: predictor.new_opt_state(),
+            cache_a: net.new_cache(b),
+            cache_b: net.new_cache(b),
+            pcache_a: predictor.new_cache(b),
+            pcache_b: predictor.new_cache(b),
+            net,
+            predictor,
+            stop_gradient: true,
+            use_predictor: true,
+            loss: SymNegCos::new(Symmetric::Lightly, k, b),
+            z_a: m(),
+            z_b: m(),
+            p_a: m(),
+            p_b: m(),
+            g_a: m(),
+            g_b: m(),
+        }
+    }
+
+    /// The loss of two views and its gradients (see [`SimSiam::grads`]); changes no parameter.
+    pub fn loss_grad(&mut self, x_a: &Batch<T, D, B>, x_b: &Batch<T, D, B>) -> T {
+        self.net.forward(x_a, &mut self.z_a, &mut self.cache_a);
+        self.net.forward(x_b, &mut self.z_b, &mut self.cache_b);
+        if self.use_predictor {
+            self.predictor.forward(&self.z_a, &mut self.p_a, &mut self.pcache_a);
+            self.predictor.forward(&self.z_b, &mut self.p_b, &mut self.pcache_b);
+        } else {
+            self.p_a.copy_from(&self.z_a);
+            self.p_b.copy_from(&self.z_b);
+        }
+        let loss =
+            self.loss.loss_grad(&self.p_a, &self.p_b, &self.z_a, &self.z_b, &mut self.g_a, &mut self.g_b);
+        self.grad_net.clear();
+        self.grad_pred.clear();
+        if self.use_predictor {
+            // dz = h'ᵀ dp, written over the p buffers (no longer needed).
+            self.predictor.backward(
+                &self.z_a,
+                &self.pcache_a,
+                &self.g_a,
+                &mut self.grad_pred,
+                Some(&mut self.p_a),
+            );
+            self.predictor.backward(
+                &self.z_b,
+                &self.pcache_b,
+                &self.g_b,
+                &mut self.grad_pred,
+                Some(&mut self.p_b),
+            );
+        } else {
+            self.p_a.copy_from(&self.g_a);
+            self.p_b.copy_from(&self.g_b);
+        }
+        if !self.stop_gradient {
+            let (sa, sb) = self.loss.stopped_grad();
+            self.p_a += sa;
+            self.p_b += sb;
+        }
+        self.net.backward(x_a, &self.cache_a, &self.p_a, &mut self.grad_net, None);
+        self.net.backward(x_b, &self.cache_b, &self.p_b, &mut self.grad_net, None);
+        loss
+    }
+
+    /// The gradients of the last [`SimSiam::loss_grad`]: `(∂L/∂θ_f, ∂L/∂θ_h)`.
+    pub fn grads(&self) -> (&F, &Q) {
+        (&self.grad_net, &self.grad_pred)
+    }
+
+    /// The projections `(z_a, z_b)` of the last step (for collapse monitoring).
+    pub fn projections(&self) -> (&Mat<T, K, B>, &Mat<T, K, B>) {
+        (&self.z_a, &self.z_b)
+    }
+
+    /// One training step (loss, gradients, optimizer update). Returns the loss before it.
+    pub fn step(&mut self, x_a: &Batch<T, D, B>, x_b: &Batch<T, D, B>, opt: &Optimizer<T>) -> T {
+        let loss = self.loss_grad(x_a, x_b);
+        self.net.apply_update(opt, &mut self.state_net, &self.grad_net);
+        if self.use_predictor {
+            self.predictor.apply_update(opt, &mut self.state_pred, &self.grad_pred);
+        }
+        loss
+    }
+}

@@ -1,0 +1,276 @@
+//! The networks probe trains, chosen at run time: an encoder `f` (`--encoder linear|mlp`,
+//! `--hidden H`), a projection head `g` (`--head none|linear|mlp`) and, for BYOL and SimSiam,
+//! a predictor `q`. Each is a [`Layer`]: core's `Linear` or `Mlp` on `Dyn` sizes, or the
+//! identity (no head), behind one enum so that core's `WithHead`, `Trainer`, `Byol` and
+//! `SimSiam` train any combination. [`Embedder`] is the frozen `f` in f64, for evaluation.
+
+use nalgebra::{DMatrix, Dyn};
+use selfsup_core::Real;
+use selfsup_core::dims::Batch;
+use selfsup_core::encoder::mlp::{HiddenCache, LinearState};
+use selfsup_core::encoder::{Ema, Encoder, Init, Linear, Mlp, WithHead};
+use selfsup_core::optim::Optimizer;
+use selfsup_core::rng::Rng;
+
+/// Encoder architecture (`--encoder`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EncoderKind {
+    /// `z = W x`, no bias (the seed's encoder).
+    Linear,
+    /// `z = W₂ relu(W₁ x + b₁) + b₂` with `--hidden` units.
+    Mlp,
+}
+
+/// Projection head (`--head`), trained with the loss and dropped for evaluation.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HeadKind {
+    /// No head: the loss sees the representation itself.
+    None,
+    /// A linear map `K → K` with bias.
+    Linear,
+    /// An MLP `K → 64 → K` (SimCLR's head, sized as in the PyTorch study).
+    Mlp,
+}
+
+/// One trainable block on `Dyn` sizes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Layer<T: Real> {
+    /// `y = x` (no parameters), of this size.
+    Identity(usize),
+    /// A linear map.
+    Linear(Linear<T, Dyn, Dyn>),
+    /// A one-hidden-layer ReLU MLP.
+    Mlp(Mlp<T, Dyn, Dyn, Dyn>),
+}
+
+/// An encoder followed by its head, as core's trainers see it.
+pub type Net<T> = WithHead<Layer<T>, Layer<T>, Dyn>;
+
+impl<T: Real> Layer<T> {
+    /// A linear map `d → k`: `N(0, 0.1²)` without bias as the seed (encoder), or Glorot
+    /// uniform with bias (head).
+    pub fn linear(d: usize, k: usize, seed_init: bool, rng: &mut Rng) -> Self {
+        if seed_init {
+            Layer::Linear(Linear::new(Dyn(k), Dyn(d), Init::Normal { std: 0.1 }, false, rng))
+        } else {
+            Layer::Linear(Linear::new(Dyn(k), Dyn(d), Init::XavierUniform, true, rng))
+        }
+    }
+
+    /// An MLP `d → h → k` (He-normal hidden, Glorot-uniform output, zero biases).
+    pub fn mlp(d: usize, h: usize, k: usize, rng: &mut Rng) -> Self {
+        Layer::Mlp(Mlp::new(Dyn(d), Dyn(h), Dyn(k), rng))
+    }
+
+    /// The frozen map in f64.
+    pub fn embedder(&self) -> Embedder {
+        fn dense<T: Real>(l: &Linear<T, Dyn, Dyn>, relu: bool) -> Dense {
+            let (k, d) = l.w.shape();
+            let mut w = Vec::with_capacity(k * d);
+            for i in 0..k {
+                for j in 0..d {
+                    w.push(l.w[(i, j)].to_f64());
+                }
+            }
+            let b = if l.bias { l.b.iter().map(|v| v.to_f64()).collect() } else { vec![0.0; k] };
+            Dense { w, b, inputs: d, outputs: k, relu }
+        }
+        let layers = match self {
+            Layer::Identity(_) => Vec::new(),
+            Layer::Linear(l) => vec![dense(l, false)],
+            Layer::Mlp(m) => vec![dense(&m.hidden, true), dense(&m.out, false)],
+        };
+        Embedder { layers }
+    }
+}
+
+/// Saved activations of a [`Layer`].
+#[derive(Clone, Debug)]
+pub enum LayerCache<T: Real> {
+    /// Nothing to save (identity, linear).
+    Empty,
+    /// The MLP's hidden layer.
+    Mlp(HiddenCache<T, Dyn, Dyn>),
+}
+
+/// Optimizer state of a [`Layer`].
+#[derive(Clone, Debug)]
+pub enum LayerState<T: Real> {
+    /// No parameters.
+    Empty,
+    /// A linear map's state.
+    Linear(LinearState<T, Dyn, Dyn>),
+    /// An MLP's states.
+    Mlp((LinearState<T, Dyn, Dyn>, LinearState<T, Dyn, Dyn>)),
+}
+
+type M<T> = Batch<T, Dyn, Dyn>;
+
+impl<T: Real> Encoder<T, Dyn, Dyn, Dyn> for Layer<T> {
+    type Cache = LayerCache<T>;
+    type OptState = LayerState<T>;
+
+    fn new_cache(&self, b: Dyn) -> LayerCache<T> {
+        match self {
+            Layer::Mlp(m) => LayerCache::Mlp(Encoder::<T, Dyn, Dyn, Dyn>::new_cache(m, b)),
+            _ => LayerCache::Empty,
+        }
+    }
+
+    fn new_opt_state(&self) -> LayerState<T> {
+        match self {
+            Layer::Identity(_) => LayerState::Empty,
+            Layer::Linear(l) => LayerState::Linear(Encoder::<T, Dyn, Dyn, Dyn>::new_opt_state(l)),
+            Layer::Mlp(m) => LayerState::Mlp(Encoder::<T, Dyn, Dyn, Dyn>::new_opt_state(m)),
+        }
+    }
+
+    fn zeros_like(&self) -> Self {
+        match self {
+            Layer::Identity(n) => Layer::Identity(*n),
+            Layer::Linear(l) => Layer::Linear(l.zeros_like()),
+            Layer::Mlp(m) => Layer::Mlp(Encoder::<T, Dyn, Dyn, Dyn>::zeros_like(m)),
+        }
+    }
+
+    fn clear(&mut self) {
+        match self {
+            Layer::Identity(_) => {}
+            Layer::Linear(l) => l.clear(),
+            Layer::Mlp(m) => Encoder::<T, Dyn, Dyn, Dyn>::clear(m),
+        }
+    }
+
+    fn forward(&self, x: &M<T>, y: &mut M<T>, cache: &mut LayerCache<T>) {
+        match (self, cache) {
+            (Layer::Identity(_), _) => y.copy_from(x),
+            (Layer::Linear(l), _) => l.forward(x, y),
+            (Layer::Mlp(m), LayerCache::Mlp(c)) => m.forward(x, y, c),
+            (Layer::Mlp(_), LayerCache::Empty) => unreachable!("an MLP's cache comes from new_cache"),
+        }
+    }
+
+    fn backward(&self, x: &M<T>, cache: &LayerCache<T>, dy: &M<T>, grad: &mut Self, dx: Option<&mut M<T>>) {
+        match (self, cache, grad) {
+            (Layer::Identity(_), _, _) => {
+                if let Some(dx) = dx {
+                    dx.copy_from(dy);
+                }
+            }
+            (Layer::Linear(l), _, Layer::Linear(g)) => {
+                Encoder::<T, Dyn, Dyn, Dyn>::backward(l, x, &(), dy, g, dx)
+            }
+            (Layer::Mlp(m), LayerCache::Mlp(c), Layer::Mlp(g)) => m.backward(x, c, dy, g, dx),
+            _ => unreachable!("gradient and cache come from zeros_like and new_cache"),
+        }
+    }
+
+    fn apply_update(&mut self, opt: &Optimizer<T>, state: &mut LayerState<T>, grad: &Self) {
+        match (self, state, grad) {
+            (Layer::Identity(_), _, _) => {}
+            (Layer::Linear(l), LayerState::Linear(s), Layer::Linear(g)) => {
+                Encoder::<T, Dyn, Dyn, Dyn>::apply_update(l, opt, s, g)
+            }
+            (Layer::Mlp(m), LayerState::Mlp(s), Layer::Mlp(g)) => {
+                Encoder::<T, Dyn, Dyn, Dyn>::apply_update(m, opt, s, g)
+            }
+            _ => unreachable!("state and gradient come from new_opt_state and zeros_like"),
+        }
+    }
+
+    fn num_params(&self) -> usize {
+        match self {
+            Layer::Identity(_) => 0,
+            Layer::Linear(l) => l.num_params(),
+            Layer::Mlp(m) => Encoder::<T, Dyn, Dyn, Dyn>::num_params(m),
+        }
+    }
+}
+
+impl<T: Real> Ema<T> for Layer<T> {
+    fn ema_update(&mut self, online: &Self, tau: T) {
+        match (self, online) {
+            (Layer::Linear(t), Layer::Linear(o)) => t.ema_update(o, tau),
+            (Layer::Mlp(t), Layer::Mlp(o)) => t.ema_update(o, tau),
+            _ => {}
+        }
+    }
+}
+
+/// One dense layer of a frozen encoder, in f64: `y = W x + b`, then ReLU when `relu`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dense {
+    /// Row-major `outputs × inputs` weights.
+    pub w: Vec<f64>,
+    /// Bias (zeros when the layer has none).
+    pub b: Vec<f64>,
+    /// Input size.
+    pub inputs: usize,
+    /// Output size.
+    pub outputs: usize,
+    /// Whether a ReLU follows.
+    pub relu: bool,
+}
+
+/// A frozen encoder in f64: a chain of [`Dense`] layers (empty = identity).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Embedder {
+    /// The layers, input first.
+    pub layers: Vec<Dense>,
+}
+
+impl Embedder {
+    /// Output size for inputs of size `d`.
+    pub fn dim(&self, d: usize) -> usize {
+        self.layers.last().map_or(d, |l| l.outputs)
+    }
+
+    /// Embeds row-major `x` (`n × d`) into row-major `n × dim`.
+    pub fn apply(&self, x: &[f64], d: usize) -> Vec<f64> {
+        let mut cur = x.to_vec();
+        let mut width = d;
+        for l in &self.layers {
+            debug_assert_eq!(l.inputs, width);
+            let mut next = Vec::with_capacity(cur.len() / width.max(1) * l.outputs);
+            for row in cur.chunks_exact(width.max(1)) {
+                for (wr, &b) in l.w.chunks_exact(l.inputs.max(1)).zip(&l.b) {
+                    let v = b + wr.iter().zip(row).map(|(a, x)| a * x).sum::<f64>();
+                    next.push(if l.relu { v.max(0.0) } else { v });
+                }
+            }
+            cur = next;
+            width = l.outputs;
+        }
+        cur
+    }
+
+    /// The first layer's weights as a matrix (for the report's linear encoders).
+    pub fn first_weights(&self) -> Option<DMatrix<f64>> {
+        self.layers.first().map(|l| DMatrix::from_row_slice(l.outputs, l.inputs, &l.w))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use selfsup_core::rng::seeded;
+
+    #[test]
+    fn embedder_matches_the_trained_layer() {
+        let mut rng = seeded(3);
+        let x: Vec<f64> = (0..15).map(|i| ((i * 7 % 5) as f64 - 2.0) * 0.4).collect();
+        for layer in [Layer::<f64>::linear(3, 2, true, &mut rng), Layer::mlp(3, 8, 2, &mut rng)] {
+            let xm = DMatrix::from_column_slice(3, 5, &x);
+            let mut y = DMatrix::zeros(2, 5);
+            let mut c = layer.new_cache(Dyn(5));
+            layer.forward(&xm, &mut y, &mut c);
+            let e = layer.embedder().apply(&x, 3);
+            for (a, b) in e.iter().zip(y.iter()) {
+                assert!((a - b).abs() < 1e-12);
+            }
+        }
+        assert_eq!(Layer::<f64>::Identity(3).embedder().apply(&x, 3), x);
+    }
+}
