@@ -6,7 +6,9 @@
 #   - as WebAssembly in Node.js (wasm32-unknown-unknown, a module with no imports),
 # and each device's output compared bit for bit with the host's (every printed loss and weight
 # carries its IEEE bits). The firmware also checks its stack budgets and exits non-zero when
-# they are exceeded. The 64->16 configuration is compared on the M4F and in Node as well.
+# they are exceeded. The 64->16 configuration is compared on the M4F and in Node as well, and
+# the encoder exported by `probe --export` (probe/tests/data/export/encoder.rs, const arrays)
+# is loaded and run on both cores.
 #
 # Works from a fresh clone on a fresh Debian machine with rustup: installs qemu-system-arm and
 # Node.js with apt-get when missing, and the Rust targets with rustup. Exits non-zero on any
@@ -64,22 +66,31 @@ run() {
   fi
 }
 
+step "format and lint of the example crates (separate workspaces, not covered by the root's clippy)"
+rustup component add rustfmt clippy
+(cd examples/cortex-m && cargo fmt --check && cargo clippy --release --target-dir target --target thumbv7em-none-eabihf --bins -- -D warnings)
+(cd examples/wasm && cargo fmt --check && cargo clippy --release --target-dir target --target wasm32-unknown-unknown -- -D warnings)
+
 # The examples are separate workspaces with their own profiles; they always build into their own
 # target/ (a CARGO_TARGET_DIR set for the host workspace must not redirect them: the ELF and wasm
 # paths below are fixed).
 step "Cortex-M4F (mps2-an386, thumbv7em-none-eabihf)"
-(cd examples/cortex-m && cargo build --release --target-dir target --target thumbv7em-none-eabihf --bin ring --bin wide)
+(cd examples/cortex-m && cargo build --release --target-dir target --target thumbv7em-none-eabihf --bin ring --bin wide --bin exported)
 M4="qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic -semihosting-config enable=on,target=native -kernel"
 run "M4F ring" "$work/m4-ring.txt" $M4 examples/cortex-m/target/thumbv7em-none-eabihf/release/ring
 compare "M4F ring" "$work/m4-ring.txt" examples/expected/ring.txt
 run "M4F wide" "$work/m4-wide.txt" $M4 examples/cortex-m/target/thumbv7em-none-eabihf/release/wide
 compare "M4F wide" "$work/m4-wide.txt" examples/expected/wide.txt
+run "M4F exported" "$work/m4-exported.txt" $M4 examples/cortex-m/target/thumbv7em-none-eabihf/release/exported
+compare "M4F exported" "$work/m4-exported.txt" examples/expected/exported.txt
 
 step "Cortex-M0 (microbit, 16 KiB RAM, thumbv6m-none-eabi, soft float)"
-(cd examples/cortex-m && SELFSUP_MACHINE=microbit cargo build --release --target-dir target --target thumbv6m-none-eabi --bin ring)
+(cd examples/cortex-m && SELFSUP_MACHINE=microbit cargo build --release --target-dir target --target thumbv6m-none-eabi --bin ring --bin exported)
 M0="qemu-system-arm -machine microbit -nographic -semihosting-config enable=on,target=native -kernel"
 run "M0 ring" "$work/m0-ring.txt" $M0 examples/cortex-m/target/thumbv6m-none-eabi/release/ring
 compare "M0 ring" "$work/m0-ring.txt" examples/expected/ring.txt
+run "M0 exported" "$work/m0-exported.txt" $M0 examples/cortex-m/target/thumbv6m-none-eabi/release/exported
+compare "M0 exported" "$work/m0-exported.txt" examples/expected/exported.txt
 
 step "WebAssembly in Node.js (wasm32-unknown-unknown, no imports)"
 (cd examples/wasm && cargo build --release --target-dir target --target wasm32-unknown-unknown)

@@ -230,6 +230,10 @@ where
 
     /// One training step on a batch drawn from the reservoir. Returns the loss, or `None` if
     /// the reservoir holds fewer than `B` samples (nothing is done then).
+    ///
+    /// Never inlined: the training loop and a firmware's stack measurement then run the same
+    /// machine code, so the measured peak stack of a step is the one training uses.
+    #[inline(never)]
     pub fn step(&mut self) -> Option<T> {
         if !self.reservoir.draw(&mut self.rng, &mut self.batch) {
             return None;
@@ -391,4 +395,44 @@ pub fn run_ring<W: Write>(t: &mut RingStream, out: &mut W) -> fmt::Result {
 pub fn run_wide<W: Write>(t: &mut WideStream, out: &mut W) -> fmt::Result {
     let mut source = ProjectedRing::new(Const::<64>, &mut t.rng);
     run(t, &StreamConfig::wide(), &mut source, out)
+}
+
+/// Runs an encoder exported by `probe --export` (the `const` arrays of its `encoder.rs`) on
+/// `n` samples of the seed's plane data (drawn from a generator seeded with `seed`, padded or
+/// cut to `D` features): standardizes each sample with `mean`/`scale`, embeds it with a
+/// `Linear<f32, Const<K>, Const<D>>` built straight from `w` (column-major, no parsing) and
+/// `bias`, and prints one line per sample with the embedding's bits. The firmware and the host
+/// test call it on the same committed export, so a device provably loads exported weights.
+pub fn run_exported<const K: usize, const D: usize, W: Write>(
+    w: &[f32],
+    bias: Option<&[f32; K]>,
+    mean: &[f32; D],
+    scale: &[f32; D],
+    n: usize,
+    seed: u64,
+    out: &mut W,
+) -> fmt::Result {
+    let mut enc = Linear::<f32, Const<K>, Const<D>>::from_weights(nalgebra::SMatrix::from_column_slice(w));
+    if let Some(b) = bias {
+        enc.b = nalgebra::SVector::from_column_slice(b);
+        enc.bias = true;
+    }
+    writeln!(out, "exported encoder K={K} D={D} bias={}", bias.is_some())?;
+    let mut rng = seeded(seed);
+    let mut x = nalgebra::SMatrix::<f32, D, 1>::zeros();
+    let mut z = nalgebra::SMatrix::<f32, K, 1>::zeros();
+    for i in 0..n {
+        let (p, _) = crate::synth::plane_point::<f32, _>(&mut rng);
+        for (j, xj) in x.iter_mut().enumerate() {
+            *xj = (p.get(j).copied().unwrap_or(0.0) - mean[j]) / scale[j];
+        }
+        enc.forward(&x, &mut z);
+        write!(out, "sample {i} z")?;
+        for &v in z.iter() {
+            out.write_char(' ')?;
+            hex(out, v)?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
 }

@@ -29,6 +29,7 @@ pub mod dataset;
 pub mod diagnostics;
 pub mod error;
 pub mod evaluate;
+pub mod export;
 pub mod knn;
 pub mod lbfgs;
 pub mod linear_probe;
@@ -38,6 +39,7 @@ pub mod pca;
 pub mod plot;
 pub mod pretrain;
 pub mod report;
+pub mod safetensors_io;
 pub mod synth;
 
 use augment::default_spec;
@@ -144,8 +146,14 @@ pub(crate) fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Set
     let d = data.dim();
     let n = data.train.len();
     let mut chosen = Vec::new();
+    let init = args.init.as_deref().map(|p| export::load_init(p, data, args.dim)).transpose()?;
     let dim = match args.dim {
         Some(k) => k,
+        None if init.is_some() => {
+            let k = init.as_ref().map_or(0, |w| w.k);
+            chosen.push(choice("--dim", k, "the output size of the --init encoder"));
+            k
+        }
         None => {
             let (k, why) = if d == 2 {
                 (2, "2-D data: a 2-D embedding keeps every direction and can be plotted as is")
@@ -291,6 +299,7 @@ pub(crate) fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Set
         weight_decay: args.weight_decay,
         aug,
         seed: args.seed,
+        init: init.map(|w| w.weight),
     };
     let mut cfg = cfg;
     methods::adjust_defaults(args, data, &mut cfg, &mut chosen)?;
@@ -420,13 +429,21 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
             random.push((seed, score(&data, &r.representation(false, k, input), aug, seed)));
             trained.push((seed, score(&data, &r.representation(true, k, input), aug, seed)));
         }
-        evaluation.push(representation_report("random", k, random));
+        let initial = if s.cfg.init.is_some() { "init" } else { "random" };
+        evaluation.push(representation_report(initial, k, random));
         evaluation.push(representation_report("pretrained", k, trained));
     }
     timings.evaluate = t2.elapsed();
 
     let report = build_report(&path, &data, &s, &runs, evaluation);
     write_outputs(&s.out_dir, &report, &data, &runs, k, &timings)?;
+    if let Some(dir) = &args.export {
+        let files = export::export_run(dir, &data, &runs[0].weights, k, s.double, &path)?;
+        if show {
+            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+            let _ = writeln!(out, "exported the encoder (seed {}) to {}", s.seeds[0], names.join(", "));
+        }
+    }
     if show {
         let _ = writeln!(out);
         if report.evaluation.is_empty() {

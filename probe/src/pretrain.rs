@@ -53,6 +53,9 @@ pub struct PretrainConfig {
     pub aug: Pipeline,
     /// Seed of initialisation, batches and augmentations.
     pub seed: u64,
+    /// Initial encoder weights, row-major `K × D` (`--init`), replacing the random ones (which
+    /// are still drawn, so batches and augmentations match a run without `--init`).
+    pub init: Option<Vec<f64>>,
 }
 
 /// The result of one pretraining run.
@@ -104,7 +107,8 @@ fn contrastive<T: Real, L: PairLoss<T, Dyn, Dyn>>(
     rng: &mut Rng,
     progress: &mut dyn FnMut(usize, f64),
 ) -> Result<Pretrained> {
-    let enc = Linear::<T, Dyn, Dyn>::new(Dyn(cfg.dim), Dyn(d), INIT, false, rng);
+    let mut enc = Linear::<T, Dyn, Dyn>::new(Dyn(cfg.dim), Dyn(d), INIT, false, rng);
+    set_init(&mut enc.w, cfg);
     let initial = to_row_major(&enc.w);
     let mut trainer = Trainer::new(enc, loss, opt, cfg.aug.clone(), (Dyn(d), Dyn(cfg.dim), Dyn(cfg.batch)));
     let mut order: Vec<usize> = (0..data.len() / d).collect();
@@ -128,6 +132,7 @@ fn autoencoder<T: Real>(
 ) -> Result<Pretrained> {
     let (k, b) = (cfg.dim, cfg.batch);
     let mut ae = LinearAutoencoder::<T, Dyn, Dyn>::new(Dyn(k), Dyn(d), INIT, false, rng);
+    set_init(&mut ae.enc.w, cfg);
     let initial = to_row_major(&ae.enc.w);
     let mut trainer = AeTrainer::new(&ae, opt);
     let mut buf = AeBuffers::new(Dyn(k), Dyn(d), Dyn(b));
@@ -171,6 +176,18 @@ fn check_divergence(loss: f64, first: Option<f64>, epoch: usize, cfg: &PretrainC
     ))
 }
 
+/// Overwrites the encoder weight with `cfg.init` (row-major `K × D`), if given.
+fn set_init<T: Real>(w: &mut Mat<T, Dyn, Dyn>, cfg: &PretrainConfig) {
+    if let Some(init) = &cfg.init {
+        let d = w.ncols();
+        for (i, row) in init.chunks_exact(d.max(1)).enumerate().take(w.nrows()) {
+            for (j, &v) in row.iter().enumerate() {
+                w[(i, j)] = T::of_f64(v);
+            }
+        }
+    }
+}
+
 /// Row-major copy (as f64) of a column-major `K × D` matrix.
 fn to_row_major<T: Real>(w: &Mat<T, Dyn, Dyn>) -> Vec<f64> {
     let (k, d) = w.shape();
@@ -202,6 +219,7 @@ mod tests {
 
     fn cfg(method: Method) -> PretrainConfig {
         PretrainConfig {
+            init: None,
             method,
             dim: 2,
             epochs: 3,

@@ -7,7 +7,7 @@
 //! device_bits` only when the change is intended.
 
 use selfsup_core::demo::{
-    RingStream, StreamConfig, StreamTrainer, WideStream, ring_source, run, run_ring, run_wide,
+    RingStream, StreamConfig, StreamTrainer, WideStream, ring_source, run, run_exported, run_ring, run_wide,
 };
 use selfsup_core::dims::Dyn;
 
@@ -55,4 +55,20 @@ fn dynamic_sizes_give_the_same_bits_as_the_device_build() {
     let mut want = String::new();
     run_ring(&mut s, &mut want).unwrap();
     assert_eq!(out, want);
+}
+
+/// The encoder exported by `probe --export` (committed as probe's golden export), loaded from
+/// its `const` arrays exactly as the `exported` firmware does.
+#[allow(dead_code)] // FEATURES and STANDARDIZE are not needed here
+mod exported {
+    include!("../../probe/tests/data/export/encoder.rs");
+}
+
+#[test]
+fn exported_encoder_matches_the_expected_device_output() {
+    use exported::*;
+    let bias = if HAS_BIAS { Some(&B) } else { None };
+    let mut out = String::new();
+    run_exported::<K, D, _>(&W, bias, &INPUT_MEAN, &INPUT_SCALE, 8, 5, &mut out).unwrap();
+    check("exported", &out);
 }

@@ -31,8 +31,16 @@
 //! form when every anchor's first logit is its largest (no rescale happens). Either mode gives
 //! the same bits on every target, since both run the same generic code.
 //!
-//! Cost: the online mode computes each logit twice (two `K`-long dot products and two `exp`
-//! per pair), the two-pass mode three times; the dense forms once, but store them.
+//! Cost: memory is traded for arithmetic. The online mode computes each logit twice (two
+//! `K`-long dot products and two `exp` per pair), the two-pass mode three times (but only two
+//! `exp`); the dense forms once, and store them. NT-Xent's same-view gradient evaluates both
+//! directions of every pair where it is visited, to keep the dense form's summation order.
+//! Measured `loss_grad`, `f32`, `Dyn`, best of 30 × 20 calls on the shared 2-core x86_64 build
+//! host (release profile): `K = 2, B = 64` — InfoNCE dense 37 µs, online 82 µs, two-pass
+//! 86 µs; NT-Xent dense 126 µs, online 548 µs, two-pass 570 µs. `K = 16, B = 256` — InfoNCE
+//! dense 1.4 ms, online 5.2 ms, two-pass 3.0 ms; NT-Xent dense 4.6 ms, streaming 13.5 ms. (The
+//! online sweep's data-dependent rescale branch and serial sum make it slower than two passes
+//! at larger sizes.) Use the streaming forms where the `B × B` matrix does not fit.
 //!
 //! ```
 //! use nalgebra::{Const, SMatrix};
