@@ -87,3 +87,55 @@ pub fn l2_normalize_backward<T: Real, K: Dim, B: Dim>(
         }
     }
 }
+
+/// The two views of a pair loss, L2-normalized, with their norms kept for the backward pass:
+/// the bookkeeping every loss on normalized embeddings shares (InfoNCE, NT-Xent and their
+/// streaming and queue forms).
+///
+/// ```
+/// use nalgebra::{Const, Matrix2};
+/// use selfsup_core::normalize::NormalizedPair;
+/// let mut v = NormalizedPair::<f64, Const<2>, Const<2>>::new(Const, Const);
+/// v.forward(&Matrix2::new(3.0, 0.0, 4.0, 2.0), &Matrix2::identity(), 1e-12);
+/// assert!((v.a.column(1).norm() - 1.0).abs() < 1e-15);
+/// ```
+#[derive(Clone, Debug)]
+pub struct NormalizedPair<T: Real, K: Dim, B: Dim>
+where
+    DefaultAllocator: Allocator<K, B> + Allocator<B>,
+{
+    /// View a, normalized (`K × B`).
+    pub a: Batch<T, K, B>,
+    /// View b, normalized (`K × B`).
+    pub b: Batch<T, K, B>,
+    norms_a: Vector<T, B>,
+    norms_b: Vector<T, B>,
+}
+
+impl<T: Real, K: Dim, B: Dim> NormalizedPair<T, K, B>
+where
+    DefaultAllocator: Allocator<K, B> + Allocator<B>,
+{
+    /// Buffers for embeddings of size `k` in batches of `b`.
+    pub fn new(k: K, b: B) -> Self {
+        Self {
+            a: crate::dims::zeros(k, b),
+            b: crate::dims::zeros(k, b),
+            norms_a: crate::dims::zeros(b, nalgebra::U1),
+            norms_b: crate::dims::zeros(b, nalgebra::U1),
+        }
+    }
+
+    /// Normalizes both views ([`l2_normalize`]).
+    pub fn forward(&mut self, z_a: &Batch<T, K, B>, z_b: &Batch<T, K, B>, eps: T) {
+        l2_normalize(z_a, &mut self.a, &mut self.norms_a, eps);
+        l2_normalize(z_b, &mut self.b, &mut self.norms_b, eps);
+    }
+
+    /// Turns gradients w.r.t. the normalized views into gradients w.r.t. the unnormalized ones
+    /// ([`l2_normalize_backward`]), in place.
+    pub fn backward(&self, grad_a: &mut Batch<T, K, B>, grad_b: &mut Batch<T, K, B>, eps: T) {
+        l2_normalize_backward(&self.a, &self.norms_a, grad_a, eps);
+        l2_normalize_backward(&self.b, &self.norms_b, grad_b, eps);
+    }
+}

@@ -29,11 +29,11 @@
 //! ```
 
 use super::{PairLoss, exp_shifted, max_of};
-use crate::dims::{Batch, EmbedDims, Mat, Vector, zeros};
+use crate::dims::{Batch, EmbedDims, Mat, zeros};
 use crate::kernels::{add_mul, add_mul_tr, add_tr_mul};
-use crate::normalize::{NORM_EPS, l2_normalize, l2_normalize_backward};
+use crate::normalize::{NORM_EPS, NormalizedPair};
 use crate::{Real, lit};
-use nalgebra::{DefaultAllocator, Dim, U1};
+use nalgebra::{DefaultAllocator, Dim};
 
 /// One-directional InfoNCE with temperature `tau` and its working buffers.
 #[derive(Clone, Debug)]
@@ -45,10 +45,7 @@ where
     pub tau: T,
     /// Norm guard of the L2 normalization ([`NORM_EPS`] by default).
     pub eps: T,
-    a: Mat<T, K, B>,
-    b: Mat<T, K, B>,
-    na: Vector<T, B>,
-    nb: Vector<T, B>,
+    v: NormalizedPair<T, K, B>,
     /// Column `i` holds row `i` of the logits `S` (then of `G`), so rows are contiguous.
     s: Mat<T, B, B>,
 }
@@ -59,15 +56,7 @@ where
 {
     /// A loss for embeddings of size `k` in batches of `b`, temperature `tau`.
     pub fn new(tau: f64, k: K, b: B) -> Self {
-        Self {
-            tau: lit(tau),
-            eps: lit(NORM_EPS),
-            a: zeros(k, b),
-            b: zeros(k, b),
-            na: zeros(b, U1),
-            nb: zeros(b, U1),
-            s: zeros(b, b),
-        }
+        Self { tau: lit(tau), eps: lit(NORM_EPS), v: NormalizedPair::new(k, b), s: zeros(b, b) }
     }
 
     /// `log B − L`: the InfoNCE lower bound on the mutual information between the views.
@@ -77,11 +66,10 @@ where
 
     /// Normalizes, fills the logits and turns each row into its softmax; returns the loss.
     fn forward(&mut self, z_a: &Batch<T, K, B>, z_b: &Batch<T, K, B>) -> T {
-        l2_normalize(z_a, &mut self.a, &mut self.na, self.eps);
-        l2_normalize(z_b, &mut self.b, &mut self.nb, self.eps);
+        self.v.forward(z_a, z_b, self.eps);
         let n = self.s.nrows();
         self.s.as_mut_slice().fill(T::zero());
-        add_tr_mul(&mut self.s, &self.b, &self.a); // s[j, i] = b_j · a_i
+        add_tr_mul(&mut self.s, &self.v.b, &self.v.a); // s[j, i] = b_j · a_i
         let inv_tau = T::one() / self.tau;
         let mut total = T::zero();
         for (i, row) in self.s.as_mut_slice().chunks_exact_mut(n.max(1)).enumerate() {
@@ -123,11 +111,10 @@ where
         }
         // grad_a[:, i] = Σ_j G_ij b_j ;  grad_b[:, j] = Σ_i G_ij a_i
         grad_a.as_mut_slice().fill(T::zero());
-        add_mul(grad_a, &self.b, &self.s);
+        add_mul(grad_a, &self.v.b, &self.s);
         grad_b.as_mut_slice().fill(T::zero());
-        add_mul_tr(grad_b, &self.a, &self.s);
-        l2_normalize_backward(&self.a, &self.na, grad_a, self.eps);
-        l2_normalize_backward(&self.b, &self.nb, grad_b, self.eps);
+        add_mul_tr(grad_b, &self.v.a, &self.s);
+        self.v.backward(grad_a, grad_b, self.eps);
         loss
     }
 

@@ -35,8 +35,8 @@
 
 use super::PairLoss;
 use super::infonce_streaming::{LseMode, onedir_backward, onedir_forward};
-use crate::dims::{Batch, EmbedDims, Mat, Vector, zeros};
-use crate::normalize::{NORM_EPS, l2_normalize, l2_normalize_backward};
+use crate::dims::{Batch, EmbedDims, Vector, zeros};
+use crate::normalize::{NORM_EPS, NormalizedPair};
 use crate::stream::EmbeddingQueue;
 use crate::{Real, lit};
 use nalgebra::{DefaultAllocator, Dim, U1, allocator::Allocator};
@@ -54,10 +54,7 @@ where
     /// How the log-sum-exp is computed ([`LseMode::Online`] by default).
     pub mode: LseMode,
     queue: EmbeddingQueue<T, K, Q>,
-    a: Mat<T, K, B>,
-    b: Mat<T, K, B>,
-    na: Vector<T, B>,
-    nb: Vector<T, B>,
+    v: NormalizedPair<T, K, B>,
     m: Vector<T, B>,
     s: Vector<T, B>,
 }
@@ -74,10 +71,7 @@ where
             eps: lit(NORM_EPS),
             mode: LseMode::Online,
             queue: EmbeddingQueue::new(k, q),
-            a: zeros(k, b),
-            b: zeros(k, b),
-            na: zeros(b, U1),
-            nb: zeros(b, U1),
+            v: NormalizedPair::new(k, b),
             m: zeros(b, U1),
             s: zeros(b, U1),
         }
@@ -102,16 +96,15 @@ where
     /// `log(B + q) − L`: the InfoNCE lower bound on the mutual information with `B + q`
     /// candidates per anchor.
     pub fn mi_lower_bound(&self, loss: T) -> T {
-        T::of_usize(self.a.ncols() + self.queue.len()).ln_() - loss
+        T::of_usize(self.v.a.ncols() + self.queue.len()).ln_() - loss
     }
 
     fn forward(&mut self, z_a: &Batch<T, K, B>, z_b: &Batch<T, K, B>) -> T {
-        l2_normalize(z_a, &mut self.a, &mut self.na, self.eps);
-        l2_normalize(z_b, &mut self.b, &mut self.nb, self.eps);
-        let (k, n) = self.a.shape();
+        self.v.forward(z_a, z_b, self.eps);
+        let (k, n) = self.v.a.shape();
         let total = onedir_forward(
-            self.a.as_slice(),
-            self.b.as_slice(),
+            self.v.a.as_slice(),
+            self.v.b.as_slice(),
             self.queue.as_slice(),
             k,
             T::one() / self.tau,
@@ -136,10 +129,10 @@ where
         grad_b: &mut Batch<T, K, B>,
     ) -> T {
         let loss = self.forward(z_a, z_b);
-        let (k, n) = self.a.shape();
+        let (k, n) = self.v.a.shape();
         onedir_backward(
-            self.a.as_slice(),
-            self.b.as_slice(),
+            self.v.a.as_slice(),
+            self.v.b.as_slice(),
             self.queue.as_slice(),
             k,
             T::one() / self.tau,
@@ -149,9 +142,8 @@ where
             grad_a.as_mut_slice(),
             grad_b.as_mut_slice(),
         );
-        l2_normalize_backward(&self.a, &self.na, grad_a, self.eps);
-        l2_normalize_backward(&self.b, &self.nb, grad_b, self.eps);
-        self.queue.push_columns(self.b.as_slice());
+        self.v.backward(grad_a, grad_b, self.eps);
+        self.queue.push_columns(self.v.b.as_slice());
         loss
     }
 

@@ -57,9 +57,9 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::PairLoss;
-use crate::dims::{Batch, EmbedDims, Mat, Vector, zeros};
+use crate::dims::{Batch, EmbedDims, Vector, zeros};
 use crate::kernels::dot;
-use crate::normalize::{NORM_EPS, l2_normalize, l2_normalize_backward};
+use crate::normalize::{NORM_EPS, NormalizedPair};
 use crate::{Real, lit};
 use nalgebra::{DefaultAllocator, Dim, U1};
 
@@ -209,10 +209,7 @@ where
     pub eps: T,
     /// How the log-sum-exp is computed ([`LseMode::Online`] by default).
     pub mode: LseMode,
-    a: Mat<T, K, B>,
-    b: Mat<T, K, B>,
-    na: Vector<T, B>,
-    nb: Vector<T, B>,
+    v: NormalizedPair<T, K, B>,
     m: Vector<T, B>,
     s: Vector<T, B>,
 }
@@ -227,10 +224,7 @@ where
             tau: lit(tau),
             eps: lit(NORM_EPS),
             mode: LseMode::Online,
-            a: zeros(k, b),
-            b: zeros(k, b),
-            na: zeros(b, U1),
-            nb: zeros(b, U1),
+            v: NormalizedPair::new(k, b),
             m: zeros(b, U1),
             s: zeros(b, U1),
         }
@@ -243,13 +237,12 @@ where
     }
 
     fn forward(&mut self, z_a: &Batch<T, K, B>, z_b: &Batch<T, K, B>) -> T {
-        l2_normalize(z_a, &mut self.a, &mut self.na, self.eps);
-        l2_normalize(z_b, &mut self.b, &mut self.nb, self.eps);
-        let (k, n) = self.a.shape();
+        self.v.forward(z_a, z_b, self.eps);
+        let (k, n) = self.v.a.shape();
         let inv_tau = T::one() / self.tau;
         let total = onedir_forward(
-            self.a.as_slice(),
-            self.b.as_slice(),
+            self.v.a.as_slice(),
+            self.v.b.as_slice(),
             &[],
             k,
             inv_tau,
@@ -273,12 +266,12 @@ where
         grad_b: &mut Batch<T, K, B>,
     ) -> T {
         let loss = self.forward(z_a, z_b);
-        let (k, n) = self.a.shape();
+        let (k, n) = self.v.a.shape();
         let inv_tau = T::one() / self.tau;
         let scale = T::one() / (T::of_usize(n) * self.tau);
         onedir_backward(
-            self.a.as_slice(),
-            self.b.as_slice(),
+            self.v.a.as_slice(),
+            self.v.b.as_slice(),
             &[],
             k,
             inv_tau,
@@ -288,8 +281,7 @@ where
             grad_a.as_mut_slice(),
             grad_b.as_mut_slice(),
         );
-        l2_normalize_backward(&self.a, &self.na, grad_a, self.eps);
-        l2_normalize_backward(&self.b, &self.nb, grad_b, self.eps);
+        self.v.backward(grad_a, grad_b, self.eps);
         loss
     }
 
@@ -311,10 +303,7 @@ where
     pub eps: T,
     /// How the log-sum-exp is computed ([`LseMode::Online`] by default).
     pub mode: LseMode,
-    a: Mat<T, K, B>,
-    b: Mat<T, K, B>,
-    na: Vector<T, B>,
-    nb: Vector<T, B>,
+    v: NormalizedPair<T, K, B>,
     ma: Vector<T, B>,
     sa: Vector<T, B>,
     mb: Vector<T, B>,
@@ -332,10 +321,7 @@ where
             tau: lit(tau),
             eps: lit(NORM_EPS),
             mode: LseMode::Online,
-            a: zeros(k, b),
-            b: zeros(k, b),
-            na: zeros(b, U1),
-            nb: zeros(b, U1),
+            v: NormalizedPair::new(k, b),
             ma: zeros(b, U1),
             sa: zeros(b, U1),
             mb: zeros(b, U1),
@@ -350,11 +336,10 @@ where
     }
 
     fn forward(&mut self, z_a: &Batch<T, K, B>, z_b: &Batch<T, K, B>) -> T {
-        l2_normalize(z_a, &mut self.a, &mut self.na, self.eps);
-        l2_normalize(z_b, &mut self.b, &mut self.nb, self.eps);
-        let (k, n) = self.a.shape();
+        self.v.forward(z_a, z_b, self.eps);
+        let (k, n) = self.v.a.shape();
         let inv_tau = T::one() / self.tau;
-        let (a, b) = (self.a.as_slice(), self.b.as_slice());
+        let (a, b) = (self.v.a.as_slice(), self.v.b.as_slice());
         let (ma, sa) = (self.ma.as_mut_slice(), self.sa.as_mut_slice());
         let (mb, sb) = (self.mb.as_mut_slice(), self.sb.as_mut_slice());
         ma.fill(lowest());
@@ -443,10 +428,10 @@ where
         grad_b: &mut Batch<T, K, B>,
     ) -> T {
         let loss = self.forward(z_a, z_b);
-        let (k, n) = self.a.shape();
+        let (k, n) = self.v.a.shape();
         let inv_tau = T::one() / self.tau;
         let scale = T::one() / (T::of_usize(2 * n) * self.tau);
-        let (a, b) = (self.a.as_slice(), self.b.as_slice());
+        let (a, b) = (self.v.a.as_slice(), self.v.b.as_slice());
         let (ma, mb) = (self.ma.as_slice(), self.mb.as_slice());
         let (sa, sb) = (self.sa.as_slice(), self.sb.as_slice());
         let (ga, gb) = (grad_a.as_mut_slice(), grad_b.as_mut_slice());
@@ -485,8 +470,7 @@ where
                 }
             }
         }
-        l2_normalize_backward(&self.a, &self.na, grad_a, self.eps);
-        l2_normalize_backward(&self.b, &self.nb, grad_b, self.eps);
+        self.v.backward(grad_a, grad_b, self.eps);
         loss
     }
 

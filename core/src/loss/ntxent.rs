@@ -28,11 +28,11 @@
 
 use super::{PairLoss, exp_shifted, scale_max};
 use crate::Real;
-use crate::dims::{Batch, EmbedDims, Mat, Vector, zeros};
+use crate::dims::{Batch, EmbedDims, Mat, zeros};
 use crate::kernels::{add_mul, add_tr_mul};
 use crate::lit;
-use crate::normalize::{NORM_EPS, l2_normalize, l2_normalize_backward};
-use nalgebra::{DefaultAllocator, Dim, U1};
+use crate::normalize::{NORM_EPS, NormalizedPair};
+use nalgebra::{DefaultAllocator, Dim};
 
 /// Symmetric NT-Xent with temperature `tau` and its working buffers.
 #[derive(Clone, Debug)]
@@ -44,10 +44,7 @@ where
     pub tau: T,
     /// Norm guard of the L2 normalization ([`NORM_EPS`] by default).
     pub eps: T,
-    a: Mat<T, K, B>,
-    b: Mat<T, K, B>,
-    na: Vector<T, B>,
-    nb: Vector<T, B>,
+    v: NormalizedPair<T, K, B>,
     // Column i holds anchor i's logits (then gradients) against the b's / the a's.
     ab: Mat<T, B, B>,
     aa: Mat<T, B, B>,
@@ -64,10 +61,7 @@ where
         Self {
             tau: lit(tau),
             eps: lit(NORM_EPS),
-            a: zeros(k, b),
-            b: zeros(k, b),
-            na: zeros(b, U1),
-            nb: zeros(b, U1),
+            v: NormalizedPair::new(k, b),
             ab: zeros(b, b),
             aa: zeros(b, b),
             ba: zeros(b, b),
@@ -82,13 +76,12 @@ where
     }
 
     fn forward(&mut self, z_a: &Batch<T, K, B>, z_b: &Batch<T, K, B>) -> T {
-        l2_normalize(z_a, &mut self.a, &mut self.na, self.eps);
-        l2_normalize(z_b, &mut self.b, &mut self.nb, self.eps);
+        self.v.forward(z_a, z_b, self.eps);
         let n = self.ab.nrows();
         for (m, (x, y)) in [
-            (&mut self.ab, (&self.b, &self.a)),
-            (&mut self.aa, (&self.a, &self.a)),
-            (&mut self.bb, (&self.b, &self.b)),
+            (&mut self.ab, (&self.v.b, &self.v.a)),
+            (&mut self.aa, (&self.v.a, &self.v.a)),
+            (&mut self.bb, (&self.v.b, &self.v.b)),
         ] {
             m.as_mut_slice().fill(T::zero());
             add_tr_mul(m, x, y); // m[j, i] = x_j · y_i
@@ -154,15 +147,14 @@ where
         add_transposed(self.ab.as_mut_slice(), self.ba.as_slice(), n);
         // grad_a[:, i] = Σ_j H[j, i] b_j + Σ_j Aaa[j, i] a_j
         grad_a.as_mut_slice().fill(T::zero());
-        add_mul(grad_a, &self.b, &self.ab);
-        add_mul(grad_a, &self.a, &self.aa);
+        add_mul(grad_a, &self.v.b, &self.ab);
+        add_mul(grad_a, &self.v.a, &self.aa);
         // grad_b[:, j] = Σ_i H[j, i] a_i + Σ_i Abb[i, j] b_i   (H used transposed)
         self.ab.transpose_to(&mut self.ba);
         grad_b.as_mut_slice().fill(T::zero());
-        add_mul(grad_b, &self.a, &self.ba);
-        add_mul(grad_b, &self.b, &self.bb);
-        l2_normalize_backward(&self.a, &self.na, grad_a, self.eps);
-        l2_normalize_backward(&self.b, &self.nb, grad_b, self.eps);
+        add_mul(grad_b, &self.v.a, &self.ba);
+        add_mul(grad_b, &self.v.b, &self.bb);
+        self.v.backward(grad_a, grad_b, self.eps);
         loss
     }
 
