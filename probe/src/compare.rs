@@ -567,6 +567,8 @@ pub fn scatter(path: &PathBuf, r: &CompareReport) -> std::result::Result<(), Str
     root.present().map_err(e)
 }
 
+/// Method colours: plot.rs's Tableau 10 without its greys and olive, because grey marks the
+/// baselines (raw, random, PCA) in this plot.
 const PALETTE: [RGBColor; 8] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
