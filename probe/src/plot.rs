@@ -88,9 +88,13 @@ pub fn embedding_scatter(
         let t = p.transform(z);
         (t.chunks_exact(2).map(|c| (c[0], c[1])).collect(), ("PC 1 of the embedding", "PC 2"))
     };
-    let root = SVGBackend::new(path, (640, 640)).into_drawing_area();
+    // The legend gets a column of its own to the right of the points (the x range is widened
+    // by LEGEND_COLUMN of its width), so it never hides data.
+    const LEGEND_COLUMN: f64 = 0.3;
+    let root = SVGBackend::new(path, (800, 640)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
     let (x0, x1) = range(pts.iter().map(|p| p.0));
+    let x1 = x1 + LEGEND_COLUMN * (x1 - x0);
     let (y0, y1) = range(pts.iter().map(|p| p.1));
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 18))
