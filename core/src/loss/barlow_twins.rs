@@ -39,7 +39,7 @@
 //! assert!((bt.loss(&z, &z) - (c - 1.0) * (c - 1.0)).abs() < 1e-20);
 //! ```
 
-use super::PairLoss;
+use super::{PairLoss, center_feature};
 use crate::dims::{Batch, EmbedDims, Mat, Vector, zeros};
 use crate::kernels::{add_mul, add_mul_tr, add_tr_mul};
 use crate::{Real, lit};
@@ -63,17 +63,7 @@ pub(crate) fn batch_norm<T: Real, K: Dim, B: Dim>(
     let (k, b) = z.shape();
     let inv_b = T::one() / T::of_usize(b);
     for r in 0..k {
-        let mut mean = T::zero();
-        for c in 0..b {
-            mean += z[(r, c)];
-        }
-        mean *= inv_b;
-        let mut var = T::zero();
-        for c in 0..b {
-            let d = z[(r, c)] - mean;
-            n[(r, c)] = d;
-            var += d * d;
-        }
+        let var = center_feature(z, n, r);
         let sd = (var * inv_b + eps).sqrt_();
         s[r] = sd;
         let inv = T::one() / sd;

@@ -88,3 +88,29 @@ pub(crate) fn exp_shifted<T: Real>(xs: &mut [T], m: T, skip: Option<usize>) -> T
     }
     s
 }
+
+/// Centres feature (row) `r` of `z` over the batch: writes `z[r, c] − mean_r` into `centered`
+/// and returns the sum of the squared deviations (summed in column order), from which Barlow
+/// Twins' batch norm (÷ B) and VICReg's variance (÷ (B − 1)) take their standard deviations.
+pub(crate) fn center_feature<T: Real, K: Dim, B: Dim>(
+    z: &Batch<T, K, B>,
+    centered: &mut Batch<T, K, B>,
+    r: usize,
+) -> T
+where
+    DefaultAllocator: nalgebra::allocator::Allocator<K, B>,
+{
+    let b = z.ncols();
+    let mut mean = T::zero();
+    for c in 0..b {
+        mean += z[(r, c)];
+    }
+    mean *= T::one() / T::of_usize(b);
+    let mut ss = T::zero();
+    for c in 0..b {
+        let d = z[(r, c)] - mean;
+        centered[(r, c)] = d;
+        ss += d * d;
+    }
+    ss
+}

@@ -38,7 +38,7 @@
 //! assert!((v.loss(&zero, &zero) - 25.0 * 0.99).abs() < 1e-12);
 //! ```
 
-use super::PairLoss;
+use super::{PairLoss, center_feature};
 use crate::dims::{Batch, EmbedDims, Mat, Vector, zeros};
 use crate::kernels::{add_mul, add_mul_tr};
 use crate::{Real, lit};
@@ -93,22 +93,11 @@ where
     DefaultAllocator: EmbedDims<K, B> + Allocator<K>,
 {
     let (k, b) = z.shape();
-    let inv_b = T::one() / T::of_usize(b);
     let inv_b1 = T::one() / T::of_usize(b.saturating_sub(1));
     let inv_k = T::one() / T::of_usize(k);
     let mut v = T::zero();
     for r in 0..k {
-        let mut mean = T::zero();
-        for c in 0..b {
-            mean += z[(r, c)];
-        }
-        mean *= inv_b;
-        let mut ss = T::zero();
-        for c in 0..b {
-            let d = z[(r, c)] - mean;
-            centered[(r, c)] = d;
-            ss += d * d;
-        }
+        let ss = center_feature(z, centered, r);
         let s = (ss * inv_b1 + eps).sqrt_();
         std[r] = s;
         if T::one() - s > T::zero() {
