@@ -42,7 +42,7 @@ fn ring(c: &mut Criterion) {
     fill_ring(&mut rng, x.as_mut_slice(), None);
     let enc =
         Linear::<f32, Const<2>, Const<2>>::new(Const, Const, Init::Normal { std: 0.1 }, false, &mut rng);
-    let aug = Pipeline::seed_ring();
+    let aug = Pipeline::reference_ring();
     let mut g = c.benchmark_group("a_ring_2to2_b64_infonce_f32_const");
 
     let (mut va, mut vb) = (X::zeros(), X::zeros());

@@ -47,7 +47,7 @@
 //! let online = L::new(Const, Const, Init::Normal { std: 0.5 }, false, &mut rng);
 //! let pred = L::new(Const, Const, Init::Normal { std: 0.5 }, false, &mut rng);
 //! let opt = Optimizer::adam(1e-2, 0.0);
-//! let aug = Pipeline::seed_ring();
+//! let aug = Pipeline::reference_ring();
 //! let mut byol = Byol::<f64, Const<2>, Const<2>, Const<4>, L, L>::new(
 //!     online, pred, opt, aug, (Const, Const, Const), 0.99, 100);
 //! assert_eq!(byol.momentum(), 0.99); // τ_0 = τ_base

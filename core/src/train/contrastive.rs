@@ -32,7 +32,7 @@
 //!     enc,
 //!     InfoNce::new(0.2, Const, Const::<32>),
 //!     Optimizer::sgd(5e-2, 0.0, 1e-4),
-//!     Pipeline::seed_ring(),
+//!     Pipeline::reference_ring(),
 //!     (Const::<2>, Const::<2>, Const::<32>),
 //! );
 //! let mut order = [0usize; 256];

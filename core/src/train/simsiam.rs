@@ -37,7 +37,7 @@
 //! let h = L::new(Const, Const, Init::Normal { std: 0.5 }, false, &mut rng);
 //! let opt = Optimizer::adam(1e-2, 0.0);
 //! let mut s = SimSiam::<f64, Const<2>, Const<2>, Const<4>, L, L>::new(
-//!     f, h, opt, Pipeline::seed_ring(), (Const, Const, Const));
+//!     f, h, opt, Pipeline::reference_ring(), (Const, Const, Const));
 //! let x = SMatrix::<f64, 2, 4>::new(1.0, 0.0, -1.0, 0.5, 0.0, 1.0, 0.5, -1.0);
 //! let loss = s.step(&x, &mut rng);
 //! assert!((-1.0..=1.0).contains(&loss));
