@@ -97,8 +97,8 @@ fn main() {
     let mut grad = enc.zeros_like();
     best(&format!("{n} backward (2 views)"), 30, 3, || {
         grad.clear();
-        Encoder::<f32, Dyn, Dyn, Dyn>::backward(&enc, black_box(&va), &(), &ga, &mut grad, None);
-        Encoder::<f32, Dyn, Dyn, Dyn>::backward(&enc, black_box(&vb), &(), &gb, &mut grad, None);
+        Encoder::<f32, Dyn, Dyn, Dyn>::backward(&enc, black_box(&va), &mut (), &ga, &mut grad, None);
+        Encoder::<f32, Dyn, Dyn, Dyn>::backward(&enc, black_box(&vb), &mut (), &gb, &mut grad, None);
     });
     let mut t = Trainer::new(
         enc.clone(),

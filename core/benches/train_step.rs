@@ -73,8 +73,8 @@ fn ring(c: &mut Criterion) {
     g.bench_function("backward", |bn| {
         bn.iter(|| {
             grad.clear();
-            Encoder::backward(&enc, black_box(&va), &(), &ga, &mut grad, None);
-            Encoder::backward(&enc, black_box(&vb), &(), &gb, &mut grad, None);
+            Encoder::backward(&enc, black_box(&va), &mut (), &ga, &mut grad, None);
+            Encoder::backward(&enc, black_box(&vb), &mut (), &gb, &mut grad, None);
         })
     });
     let mut t = Trainer::new(
@@ -121,8 +121,8 @@ fn wide(c: &mut Criterion) {
     g.bench_function("backward", |bn| {
         bn.iter(|| {
             grad.clear();
-            Encoder::<f32, Dyn, Dyn, Dyn>::backward(&enc, black_box(&va), &(), &ga, &mut grad, None);
-            Encoder::<f32, Dyn, Dyn, Dyn>::backward(&enc, black_box(&vb), &(), &gb, &mut grad, None);
+            Encoder::<f32, Dyn, Dyn, Dyn>::backward(&enc, black_box(&va), &mut (), &ga, &mut grad, None);
+            Encoder::<f32, Dyn, Dyn, Dyn>::backward(&enc, black_box(&vb), &mut (), &gb, &mut grad, None);
         })
     });
     let mut t = Trainer::new(

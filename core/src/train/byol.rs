@@ -221,20 +221,20 @@ where
         // dz = q'ᵀ dp, written over the p buffers (no longer needed).
         self.predictor.backward(
             &self.z_a,
-            &self.pcache_a,
+            &mut self.pcache_a,
             &self.g_a,
             &mut self.grad_pred,
             Some(&mut self.p_a),
         );
         self.predictor.backward(
             &self.z_b,
-            &self.pcache_b,
+            &mut self.pcache_b,
             &self.g_b,
             &mut self.grad_pred,
             Some(&mut self.p_b),
         );
-        self.online.backward(x_a, &self.cache_a, &self.p_a, &mut self.grad_online, None);
-        self.online.backward(x_b, &self.cache_b, &self.p_b, &mut self.grad_online, None);
+        self.online.backward(x_a, &mut self.cache_a, &self.p_a, &mut self.grad_online, None);
+        self.online.backward(x_b, &mut self.cache_b, &self.p_b, &mut self.grad_online, None);
         loss
     }
 

@@ -165,8 +165,8 @@ where
         self.encoder.forward(view_b, &mut self.z_b, &mut self.cache_b);
         let loss = self.loss.loss_grad(&self.z_a, &self.z_b, &mut self.g_a, &mut self.g_b);
         self.grad.clear();
-        self.encoder.backward(view_a, &self.cache_a, &self.g_a, &mut self.grad, None);
-        self.encoder.backward(view_b, &self.cache_b, &self.g_b, &mut self.grad, None);
+        self.encoder.backward(view_a, &mut self.cache_a, &self.g_a, &mut self.grad, None);
+        self.encoder.backward(view_b, &mut self.cache_b, &self.g_b, &mut self.grad, None);
         let opt = self.schedule.optimizer_at(&self.optimizer, self.steps);
         self.encoder.apply_update(&opt, &mut self.opt_state, &self.grad);
         self.steps += 1;

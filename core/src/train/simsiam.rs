@@ -175,14 +175,14 @@ where
             // dz = h'ᵀ dp, written over the p buffers (no longer needed).
             self.predictor.backward(
                 &self.z_a,
-                &self.pcache_a,
+                &mut self.pcache_a,
                 &self.g_a,
                 &mut self.grad_pred,
                 Some(&mut self.p_a),
             );
             self.predictor.backward(
                 &self.z_b,
-                &self.pcache_b,
+                &mut self.pcache_b,
                 &self.g_b,
                 &mut self.grad_pred,
                 Some(&mut self.p_b),
@@ -196,8 +196,8 @@ where
             self.p_a += sa;
             self.p_b += sb;
         }
-        self.net.backward(x_a, &self.cache_a, &self.p_a, &mut self.grad_net, None);
-        self.net.backward(x_b, &self.cache_b, &self.p_b, &mut self.grad_net, None);
+        self.net.backward(x_a, &mut self.cache_a, &self.p_a, &mut self.grad_net, None);
+        self.net.backward(x_b, &mut self.cache_b, &self.p_b, &mut self.grad_net, None);
         loss
     }
 
