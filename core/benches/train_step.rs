@@ -1,6 +1,6 @@
 //! One training step, and its pieces, for the two configurations of the core issue:
 //!
-//! - (a) the seed's ring: linear 2→2, B = 64, one-directional InfoNCE (τ = 0.2), plain SGD,
+//! - (a) the reference programs' ring: linear 2→2, B = 64, one-directional InfoNCE (τ = 0.2), plain SGD,
 //!   augmentation rotate then noise, f32, `Const` sizes;
 //! - (b) 64→16, B = 256, NT-Xent (τ = 0.5), SGD, Gaussian noise 0.1, f32, `Dyn` sizes.
 //!
@@ -8,7 +8,7 @@
 //!
 //! Pieces: `augment` (both views), `encode` (both forwards), `loss_grad`, `backward` (both
 //! branches' weight gradients), and the full `step` (augment + encode + loss + backward +
-//! update). Reference points on these machines: the seed's C++ ≈ 75 µs for (a); PyTorch on one
+//! update). Reference points on these machines: the reference programs' C++ ≈ 75 µs for (a); PyTorch on one
 //! thread ≈ 170 µs for (a), ≈ 1.2 ms for (b).
 //!
 //! Measured (2026-11-26, shared 2-core AMD EPYC VM, best of many runs with `--bench step_min`;

@@ -1,7 +1,7 @@
 //! Batched L2 normalization of embeddings and its backward pass.
 //!
 //! Forward, per sample (column) `u`: `z = u / max(‖u‖₂, ε)` — `torch.nn.functional.normalize`
-//! with its default `ε = 1e-12` ([`NORM_EPS`]); the seed program clamps `‖u‖²` at `1e-12`
+//! with its default `ε = 1e-12` ([`NORM_EPS`]); the reference program clamps `‖u‖²` at `1e-12`
 //! instead, which only differs for `‖u‖ < 1e-6`.
 //!
 //! Backward, through the Jacobian of `u ↦ u/‖u‖`, which projects onto the tangent plane of

@@ -4,7 +4,7 @@
 //!
 //! - **SGD** (`torch.optim.SGD`): `g ← ∇ + λ w`; with momentum `μ > 0`,
 //!   `v ← μ v + g` (`v = g` at the first step) and `g ← v`; then `w ← w − η g`.
-//!   The seed programs use the plain variant: `μ = 0`, `λ = 1e-4`.
+//!   The reference programs use the plain variant: `μ = 0`, `λ = 1e-4`.
 //! - **Adam** (Kingma & Ba, 2015; `torch.optim.Adam`): `g ← ∇ + λ w`,
 //!   `m ← β₁ m + (1 − β₁) g`, `v ← β₂ v + (1 − β₂) g²`,
 //!   `w ← w − η (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)`.

@@ -1,12 +1,12 @@
-//! The seed programs' synthetic datasets, generated from any `rand_core` generator with no
+//! The reference programs' synthetic datasets, generated from any `rand_core` generator with no
 //! allocation (the caller provides the storage), so a device can make its own training data.
 //!
 //! - **Ring** ([`ring_point`]): a point on a noisy unit circle, angle `a ~ U(0, 2π)`, radius
 //!   `r = 1 + N(0, 0.05²)`, `x = (r cos a, r sin a)`; label = angular sector of 8
-//!   (`⌊8a / 2π⌋`). The seed's InfoNCE program draws `N = 1024` of them.
+//!   (`⌊8a / 2π⌋`). The reference program's InfoNCE program draws `N = 1024` of them.
 //! - **Plane** ([`plane_point`]): `u, v ~ U(−2, 2)`, `x = (u, v, 0.5u + 0.3v) + N(0, 0.05² I)`;
 //!   label = quadrant of `(u, v)` (0: u ≥ 0, v ≥ 0; 1: u < 0, v ≥ 0; 2: u < 0, v < 0;
-//!   3: u ≥ 0, v < 0). The seed's autoencoder program draws `N = 2000`.
+//!   3: u ≥ 0, v < 0). The reference program's autoencoder program draws `N = 2000`.
 //!
 //! ```
 //! use selfsup_core::{rng::seeded, synth::ring_point};

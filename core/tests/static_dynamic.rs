@@ -5,7 +5,7 @@
 //! `K ∈ {2, 3, 8, 16}`, with one-directional InfoNCE and with NT-Xent, in f32 and f64. The
 //! augmentation pipeline uses all eight operations (time-series ones with 2 channels of 3
 //! steps), so their draws are covered too. The InfoNCE runs use plain SGD without bias (the
-//! seed's setting); the NT-Xent runs use Adam and a bias.
+//! reference program's setting); the NT-Xent runs use Adam and a bias.
 
 use nalgebra::{Const, DefaultAllocator, Dim, Dyn};
 use selfsup_core::Real;

@@ -9,7 +9,7 @@
 //! |---|---|---|---|
 //! | `noise:σ` | [`noise`] | `x += σ N(0,1)` | σ = 0.1 |
 //! | `jitter:σ` | [`noise`] | the same, for time series (Um et al., 2017) | σ = 0.1 |
-//! | `rotate:a` | [`rotate`] | rotate coordinate pairs by `θ ~ U(−a, a)` (the seed's ring augmentation) | a = 0.25 |
+//! | `rotate:a` | [`rotate`] | rotate coordinate pairs by `θ ~ U(−a, a)` (the reference programs' ring augmentation) | a = 0.25 |
 //! | `uscale:lo:hi` | [`scale`] | `x_{:,j} *= U(lo, hi)`; `uscale:v` is `U(1 − v, 1 + v)` | 0.8 : 1.2 |
 //! | `scale:σ` | [`magnitude`] | each channel `*= N(1, σ²)` (Um et al., 2017) | σ = 0.2 |
 //! | `mask:p` | [`mask`] | zero each feature w.p. `p` (VIME) | p = 0.2 |
@@ -21,7 +21,7 @@
 //! [`Pipeline::with_channels`] (1 by default: tabular rows).
 //!
 //! A [`Pipeline`] applies its operations in the order given, each on the output of the
-//! previous one (SCARF reads its replacement values from the clean input batch). The seed's
+//! previous one (SCARF reads its replacement values from the clean input batch). The reference program's
 //! ring augmentation — rotate by `U(−0.25, 0.25)`, **then** add `N(0, 0.05²)` — is
 //! `"rotate:0.25,noise:0.05"` = [`Pipeline::reference_ring`].
 //!
@@ -285,7 +285,7 @@ mod tests {
     use nalgebra::SMatrix;
 
     /// The pipeline applies its operations in the order given, drawing from one generator:
-    /// the seed's ring augmentation is exactly "rotate, then add noise".
+    /// the reference programs' ring augmentation is exactly "rotate, then add noise".
     #[test]
     fn reference_ring_is_rotate_then_noise() {
         let x = SMatrix::<f64, 2, 5>::from_fn(|i, j| (i + 2 * j) as f64 * 0.3 - 1.0);

@@ -4,7 +4,7 @@
 //! For tabular rows this is the standard SSL augmentation of e.g. VIME (Yoon et al., 2020);
 //! for time series it is "jittering" (Um et al., 2017, "Data Augmentation of Wearable Sensor
 //! Data for Parkinson's Disease Monitoring using Convolutional Neural Networks", σ = 0.03 on
-//! raw accelerometer data; on standardized data the probe's default is σ = 0.1). The seed's
+//! raw accelerometer data; on standardized data the probe's default is σ = 0.1). The reference program's
 //! ring program adds `N(0, 0.05²)` to both coordinates after its rotation.
 //!
 //! Normals come from [`Normals`] (Box–Muller on libm, both values of every pair used), drawn

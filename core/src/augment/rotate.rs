@@ -1,9 +1,9 @@
-//! Random 2-D rotation, the seed's ring augmentation: per sample `θ ~ U(−a, a)` (radians) and
+//! Random 2-D rotation, the reference programs' ring augmentation: per sample `θ ~ U(−a, a)` (radians) and
 //!
 //! `(x'_{2m}, x'_{2m+1}) = (cos θ · x_{2m} − sin θ · x_{2m+1},  sin θ · x_{2m} + cos θ · x_{2m+1})`
 //!
 //! for every consecutive coordinate pair `m = 0, 1, …` of the sample, all pairs of a sample by
-//! the same angle. For `D = 2` this is exactly the seed program's rotation (it uses
+//! the same angle. For `D = 2` this is exactly the reference program's rotation (it uses
 //! `a = 0.25`); for larger even `D` it rotates each plane `(0,1), (2,3), …` alike (a
 //! block-diagonal rotation); for odd `D` the last coordinate is left unchanged. One uniform
 //! draw per sample.

@@ -4,7 +4,7 @@
 //! Backward, given `dY = ∂L/∂Y`: `∂L/∂W = dY Xᵀ`, `∂L/∂b = dY 1`, `∂L/∂X = Wᵀ dY`.
 //!
 //! Initialisations ([`Init`]):
-//! - `Normal { std }`: `W_ij ~ N(0, std²)`; the seed programs use `std = 0.1`.
+//! - `Normal { std }`: `W_ij ~ N(0, std²)`; the reference programs use `std = 0.1`.
 //! - `XavierUniform` / `XavierNormal` (Glorot & Bengio, 2010): variance `2 / (D + K)`.
 //! - `HeNormal` / `HeUniform` (He et al., 2015, "Delving deep into rectifiers"): variance `2 / D`.
 //!
@@ -32,7 +32,7 @@ use nalgebra::{DefaultAllocator, Dim, U1, allocator::Allocator};
 /// How to draw the initial weights.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Init {
-    /// `N(0, std²)` for every weight (the seed programs: `std = 0.1`).
+    /// `N(0, std²)` for every weight (the reference programs: `std = 0.1`).
     Normal {
         /// Standard deviation of the weights.
         std: f64,

@@ -1,4 +1,4 @@
-//! Linear autoencoder, the seed's first program: an encoder `W_enc` (`K × D`) compresses each
+//! Linear autoencoder, the first reference program: an encoder `W_enc` (`K × D`) compresses each
 //! sample, a decoder `W_dec` (`D × K`) rebuilds it, and the loss is half the squared
 //! reconstruction error, summed over the `D` coordinates and averaged over the batch:
 //!
@@ -10,20 +10,20 @@
 //! - `∂L/∂W_enc = W_decᵀ R Xᵀ / B`
 //!
 //! (the reference set's closed form, `dW_dec = Rᵀ (x W_encᵀ) / N`, `dW_enc = W_decᵀ Rᵀ x / N`
-//! with rows as samples, checked there against torch autograd). Like the seed there is no bias
+//! with rows as samples, checked there against torch autograd). Like the reference program there is no bias
 //! by default; with [`Bias::Yes`] both layers get one (`Z = W_enc X + b_enc 1ᵀ`,
 //! `X̂ = W_dec Z + b_dec 1ᵀ`) and the same backward covers it.
 //!
-//! Weight decay is not part of the loss: the seed adds `λ W` to the batch-averaged gradient
+//! Weight decay is not part of the loss: the reference program adds `λ W` to the batch-averaged gradient
 //! before a plain SGD step, which is [`Optimizer::sgd`](crate::optim::Optimizer::sgd)`(lr, 0.0, λ)`
-//! in [`AeTrainer`](crate::train::AeTrainer), the training loop. The seed's
+//! in [`AeTrainer`](crate::train::AeTrainer), the training loop. The reference program's
 //! hyper-parameters: `K = 2`, `D = 3`, `B = 64`, `lr = 1e-2`, `λ = 1e-4`, weights from
 //! `N(0, 0.1²)`, 200 epochs over `N = 2000` plane points ([`crate::synth::fill_plane`]).
 //!
 //! **Optimum.** A linear autoencoder without bias can at best project onto the top-`K`
 //! eigenvectors of the *uncentered* second-moment matrix `M = X Xᵀ / N` (Baldi & Hornik, 1989,
 //! "Neural networks and principal component analysis"; Eckart–Young), so
-//! `min L = ½ Σ (the D − K smallest eigenvalues of M)`: [`pca_optimum`]. The seed does not
+//! `min L = ½ Σ (the D − K smallest eigenvalues of M)`: [`pca_optimum`]. The reference program does not
 //! centre its data, hence the uncentered `M` (its plane passes through the origin anyway).
 //!
 //! ```
@@ -105,7 +105,7 @@ where
     DefaultAllocator: Allocator<K, D> + Allocator<D, K> + Allocator<K> + Allocator<D>,
 {
     /// An autoencoder `d → k → d` with both layers drawn by `init` from `rng`, encoder first
-    /// (the seed: `Init::Normal { std: 0.1 }`, no bias).
+    /// (the reference program: `Init::Normal { std: 0.1 }`, no bias).
     pub fn new<R: rand_core::Rng + ?Sized>(k: K, d: D, init: Init, bias: Bias, rng: &mut R) -> Self {
         let enc = Linear::new(k, d, init, bias, rng);
         let dec = Linear::new(d, k, init, bias, rng);

@@ -1,4 +1,4 @@
-//! One-directional InfoNCE, the seed program's form (van den Oord et al., 2018, "Representation
+//! One-directional InfoNCE, the reference program's form (van den Oord et al., 2018, "Representation
 //! Learning with Contrastive Predictive Coding").
 //!
 //! With `a_i = z_a,i / ‖z_a,i‖`, `b_j = z_b,j / ‖z_b,j‖` and logits `s_ij = a_i · b_j / τ`:
@@ -16,7 +16,7 @@
 //!
 //! Mutual information: `I(view_a; view_b) ≥ log B − L` ([`InfoNce::mi_lower_bound`]).
 //!
-//! Default temperature: `τ = 0.2`, as in the seed program; chance level is `log B`.
+//! Default temperature: `τ = 0.2`, as in the reference program; chance level is `log B`.
 //!
 //! ```
 //! use nalgebra::{Const, SMatrix};

@@ -7,7 +7,7 @@
 //!
 //! `L = (1/B) Σ_i [ log( Σ_j exp(a_i·b_j/τ) + Σ_q exp(a_i·n_q/τ) ) − a_i·b_i/τ ]`
 //!
-//! — the seed's InfoNCE ([`InfoNce`](super::InfoNce)) whose denominators also hold the queue.
+//! — the reference program's InfoNCE ([`InfoNce`](super::InfoNce)) whose denominators also hold the queue.
 //! Gradients: with `p` the softmax weights of anchor `i` over its `B + q` candidates,
 //! `∂L/∂a_i = (1/Bτ) [Σ_j (p_ij − δ_ij) b_j + Σ_q p_iq n_q]`,
 //! `∂L/∂b_j = (1/Bτ) Σ_i (p_ij − δ_ij) a_i`; the keys get none (MoCo's stop-gradient). Then
@@ -19,7 +19,7 @@
 //! produced `z_b` (the same encoder in the device example, i.e. a memory of recent
 //! embeddings). With an empty queue the loss equals [`StreamingInfoNce`](super::StreamingInfoNce) bit for bit.
 //!
-//! Chance level: `log(B + q)`. Default temperature: `τ = 0.2` (MoCo v2, and the seed).
+//! Chance level: `log(B + q)`. Default temperature: `τ = 0.2` (MoCo v2, and the reference program).
 //!
 //! ```
 //! use nalgebra::{Const, SMatrix};

@@ -1,7 +1,7 @@
 //! Both InfoNCE forms without the `B × B` logit matrix: log-sum-exp computed **streaming**,
 //! anchor by anchor, so a training step's working memory is `O(B·K)` instead of `O(B²)`.
 //!
-//! The losses are exactly those of [`InfoNce`](super::InfoNce) (one-directional, the seed's
+//! The losses are exactly those of [`InfoNce`](super::InfoNce) (one-directional, the reference program's
 //! form) and [`NtXent`](super::NtXent) (symmetric, SimCLR / lightly); see there for the
 //! formulas. What changes is the evaluation order. With `a_i`, `b_j` the normalized embeddings
 //! and `s_ij = a_i · b_j / τ`, each anchor keeps only a running maximum `m` and a running sum
@@ -196,14 +196,14 @@ pub(crate) fn onedir_backward<T: Real>(
     }
 }
 
-/// One-directional InfoNCE (the seed's form, see [`InfoNce`](super::InfoNce)) with streaming
+/// One-directional InfoNCE (the reference program's form, see [`InfoNce`](super::InfoNce)) with streaming
 /// log-sum-exp: `O(B·K)` working memory.
 #[derive(Clone, Debug)]
 pub struct StreamingInfoNce<T: Real, K: Dim, B: Dim>
 where
     DefaultAllocator: EmbedDims<K, B>,
 {
-    /// Temperature `τ` (default in the seed program: 0.2).
+    /// Temperature `τ` (default in the reference program: 0.2).
     pub tau: T,
     /// Norm guard of the L2 normalization ([`NORM_EPS`] by default).
     pub eps: T,

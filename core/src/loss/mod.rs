@@ -1,7 +1,7 @@
 //! Self-supervised objectives, one per file. Each takes the two views' **unnormalized**
 //! embeddings (`K × B`, samples are columns) and returns the loss together with its exact
 //! gradient with respect to both, through whatever normalization the objective applies
-//! ([`PairLoss`]). The exception is the seed's reconstruction objective, [`autoencoder`], which
+//! ([`PairLoss`]). The exception is the reference program's reconstruction objective, [`autoencoder`], which
 //! takes one batch of inputs and owns its encoder and decoder.
 
 pub mod autoencoder;

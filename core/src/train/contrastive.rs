@@ -15,7 +15,7 @@
 //! struct and a step allocates nothing. With `Dyn` dimensions the buffers are heap-allocated
 //! once and reused.
 //!
-//! This reproduces the seed's ring program: a linear 2→2 encoder without bias, `Init::Normal
+//! This reproduces the reference programs' ring program: a linear 2→2 encoder without bias, `Init::Normal
 //! { std: 0.1 }`, plain SGD (lr 5e-2, weight decay 1e-4), one-directional InfoNCE with τ = 0.2,
 //! `B = 64`, the augmentation rotate `U(−0.25, 0.25)` then noise `N(0, 0.05²)`, data reshuffled
 //! every epoch ([`Trainer::epoch`]).

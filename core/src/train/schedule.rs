@@ -1,6 +1,6 @@
 //! Learning-rate schedules, as a factor applied to the optimizer's base learning rate.
 //!
-//! - `Constant`: factor 1 (the seed programs).
+//! - `Constant`: factor 1 (the reference programs).
 //! - `Cosine` (Loshchilov & Hutter, 2017, "SGDR", without restarts; the SimCLR schedule, with
 //!   its linear warm-up, Goyal et al., 2017): for step `t` (0-based), warm-up `w`, total `T`,
 //!   floor `f`:

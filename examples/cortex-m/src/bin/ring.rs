@@ -13,16 +13,14 @@ use selfsup_cortex_m::{Host, exit, lowest_touched, peak_since_reset, repaint_bel
 use selfsup_transcript::{RingStream, ring_config, ring_stream, run_ring};
 
 /// Budget for the peak stack of one ring training step (`StreamTrainer::step`, measured below
-/// the caller's frame), in bytes. Measured (footprint table in the README): 1,864 B on the
-/// hard-float thumbv7em build, 620 B on soft-float thumbv6m. The thumbv7em step was 584 B
-/// until core's short-column `add_mul_tr` path (commit 942f73f; LLVM unrolls it for `Const`
-/// sizes and spills); the `add_tr_mul` tile alone (264e710) left it at 584 B. A step that needs
-/// more than this has grown: find out why before raising it.
+/// the caller's frame), in bytes; the measurements and how the budget was set are in
+/// `examples/cortex-m/README.md` (footprint). A step that needs more has grown: find out why
+/// before raising it.
 const STEP_STACK_BUDGET: usize = if cfg!(target_abi = "eabihf") { 2048 } else { 768 };
 
 /// Budget for the whole run's peak stack (trainer state, held-out evaluation, semihosting
-/// output), in bytes: what must fit the micro:bit's 16 KiB of RAM next to `.data`/`.bss`.
-/// Measured: 11,968 B (thumbv7em), 12,124 B (thumbv6m).
+/// output), in bytes: what must fit the micro:bit's 16 KiB of RAM next to `.data`/`.bss`
+/// (measurements in `examples/cortex-m/README.md`).
 const RUN_STACK_BUDGET: usize = 14 * 1024;
 
 #[entry]

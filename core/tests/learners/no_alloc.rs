@@ -1,6 +1,6 @@
 //! With `Const` sizes, the non-contrastive learners allocate nothing once built: BYOL and
 //! SimSiam steps, and the contrastive [`Trainer`] driving an MLP with a projection head under
-//! Barlow Twins or VICReg. Each also learns (its loss falls) on the seed's ring.
+//! Barlow Twins or VICReg. Each also learns (its loss falls) on the reference programs' ring.
 
 use nalgebra::{Const, SMatrix};
 use selfsup_core::augment::Pipeline;
@@ -13,11 +13,7 @@ use selfsup_core::train::Trainer;
 use selfsup_core::train::byol::Byol;
 use selfsup_core::train::simsiam::SimSiam;
 
-#[path = "support/counting_alloc.rs"]
-mod counting;
-
-#[global_allocator]
-static ALLOCATOR: counting::Counting = counting::Counting;
+use crate::counting;
 
 const B: usize = 32;
 type X = SMatrix<f32, 2, B>;

@@ -1,9 +1,9 @@
-//! The seed's second program, reproduced: a linear InfoNCE encoder 2→2 on the ring.
+//! The second reference program, reproduced: a linear InfoNCE encoder 2→2 on the ring.
 //!
-//! Configuration exactly as in the seed: N = 1024 ring points (`synth::fill_ring`), a linear
+//! Configuration exactly as in the reference program: N = 1024 ring points (`synth::fill_ring`), a linear
 //! encoder without bias, `W ~ N(0, 0.1²)`, B = 64, plain SGD (lr 5e-2, momentum 0, weight decay
 //! 1e-4), one-directional InfoNCE with τ = 0.2, 200 epochs, each view = rotation by
-//! `U(−0.25, 0.25)` then `N(0, 0.05²)` noise, reshuffled every epoch. The seed's generator is
+//! `U(−0.25, 0.25)` then `N(0, 0.05²)` noise, reshuffled every epoch. The reference program's generator is
 //! mt19937(123); ours is Xoshiro256++ seeded with 123, so the draws differ but follow the same
 //! distributions.
 //!

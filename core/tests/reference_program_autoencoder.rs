@@ -1,10 +1,10 @@
-//! The seed's first program, reproduced: a linear autoencoder 3 → 2 → 3 trained on 2000 points
+//! The first reference program, reproduced: a linear autoencoder 3 → 2 → 3 trained on 2000 points
 //! near a plane (`synth::fill_plane`), 200 epochs of plain SGD (lr 1e-2, weight decay 1e-4,
-//! added to the batch-averaged gradient as the seed does), batches of 64 in a fresh random
+//! added to the batch-averaged gradient as the reference program does), batches of 64 in a fresh random
 //! order every epoch, weights from N(0, 0.1²). It must end within 2% of the best any rank-2
-//! linear autoencoder can do on the same data (the seed's own run ends 0.6% above it).
+//! linear autoencoder can do on the same data (the reference program's own run ends 0.6% above it).
 //!
-//! Batches: 2000 = 31 · 64 + 16, and like the seed the last batch of every epoch is the partial
+//! Batches: 2000 = 31 · 64 + 16, and like the reference program the last batch of every epoch is the partial
 //! one of 16 samples. Both are run statically (`Const<64>` batches and a `Const<16>` tail, no
 //! allocation in the step) and dynamically (`Dyn(64)` and `Dyn(16)`); the two runs must give
 //! bit-identical weights. The optimizer state lives in `AeTrainer`, independent of the batch
@@ -14,7 +14,7 @@
 //! heap allocation. Variants: Adam (lr 3e-3, 200 epochs) and layers with biases (compared with
 //! the centred PCA optimum) must also end within 2%.
 //!
-//! `cargo test -p selfsup-core --features alloc --test seed_autoencoder -- --nocapture` prints
+//! `cargo test -p selfsup-core --features alloc --test reference_program_autoencoder -- --nocapture` prints
 //! the numbers.
 
 use nalgebra::{Const, DefaultAllocator, Dim, Dyn, OMatrix, U3};
@@ -44,7 +44,7 @@ mod counting;
 #[global_allocator]
 static ALLOCATOR: counting::Counting = counting::Counting;
 
-/// What varies between runs: the seed's program is `Config::SEED`.
+/// What varies between runs: the reference program is `Config::REFERENCE`.
 #[derive(Clone, Copy)]
 struct Config {
     opt: fn() -> Optimizer<f64>,
@@ -53,10 +53,10 @@ struct Config {
 }
 
 impl Config {
-    const SEED: Self = Self { opt: || Optimizer::sgd(LR, 0.0, WD), bias: Bias::No, epochs: EPOCHS };
+    const REFERENCE: Self = Self { opt: || Optimizer::sgd(LR, 0.0, WD), bias: Bias::No, epochs: EPOCHS };
 }
 
-/// The seed's program (or a variant) with batch dimension types `b` (full batches) and `t`
+/// The reference program (or a variant) with batch dimension types `b` (full batches) and `t`
 /// (the tail). Returns the data, the trained model and the mean batch loss of every epoch.
 fn run<T: Real, B: Dim, Tl: Dim>(cfg: Config, b: B, t: Tl) -> (Data<T>, Ae<T>, Vec<f64>)
 where
@@ -113,7 +113,7 @@ fn full_loss<T: Real>(ae: &Ae<T>, data: &Data<T>) -> T {
 }
 
 fn reproduce<T: Real>(label: &str) {
-    let (data, ae, epochs) = run::<T, _, _>(Config::SEED, Const::<BATCH>, Const::<TAIL>);
+    let (data, ae, epochs) = run::<T, _, _>(Config::REFERENCE, Const::<BATCH>, Const::<TAIL>);
     let final_loss = full_loss(&ae, &data).to_f64();
     let optimum = pca_optimum(&data, 2).unwrap().to_f64();
     let gap = final_loss / optimum - 1.0;
@@ -132,7 +132,7 @@ fn reproduce<T: Real>(label: &str) {
     assert!(gap < 0.02, "[{label}] {final_loss} is more than 2% above the optimum {optimum}");
 
     // The same run with run-time sizes gives the same bits.
-    let (_, ae_dyn, epochs_dyn) = run::<T, _, _>(Config::SEED, Dyn(BATCH), Dyn(TAIL));
+    let (_, ae_dyn, epochs_dyn) = run::<T, _, _>(Config::REFERENCE, Dyn(BATCH), Dyn(TAIL));
     assert_eq!(ae.enc.w.as_slice(), ae_dyn.enc.w.as_slice(), "[{label}] Const and Dyn encoders differ");
     assert_eq!(ae.dec.w.as_slice(), ae_dyn.dec.w.as_slice(), "[{label}] Const and Dyn decoders differ");
     assert_eq!(epochs, epochs_dyn);
@@ -161,18 +161,18 @@ fn adam_and_bias_variants() {
     let adam = Config { opt: || Optimizer::adam(3e-3, 0.0), bias: Bias::No, epochs: 200 };
     let (l, opt) = variant::<f64>("adam f64", adam);
     assert!(l > opt * (1.0 - 1e-5) && l < opt * 1.02);
-    let bias = Config { bias: Bias::Yes, ..Config::SEED };
+    let bias = Config { bias: Bias::Yes, ..Config::REFERENCE };
     let (l, opt) = variant::<f64>("bias f64", bias);
     assert!(l > opt * (1.0 - 1e-5) && l < opt * 1.02);
 }
 
 #[test]
-fn seed_autoencoder_f64() {
+fn reference_autoencoder_f64() {
     reproduce::<f64>("f64");
 }
 
 #[test]
-fn seed_autoencoder_f32() {
+fn reference_autoencoder_f32() {
     reproduce::<f32>("f32");
 }
 

@@ -1,19 +1,22 @@
 //! Agreement with lightly / PyTorch: every case in `tests/data/reference/` (copied from the
 //! project's shared reference set; see its README for the conventions) must match to 1e-10
-//! relative in f64 and 1e-5 in f32, loss and gradients.
+//! relative in f64 and 1e-5 in f32, loss and gradients: InfoNCE, NT-Xent and the linear
+//! autoencoder here, Barlow Twins in [`barlow_twins`].
+
+mod barlow_twins;
 
 use nalgebra::{DMatrix, Dyn};
 use selfsup_core::Real;
 use selfsup_core::loss::{InfoNce, NtXent, PairLoss};
 use serde_json::Value;
 
-fn case(name: &str) -> Value {
+pub(crate) fn case(name: &str) -> Value {
     let path = format!("{}/tests/data/reference/{name}.json", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
 /// A `rows x cols` JSON matrix (rows are samples) as a `cols x rows` matrix (samples are columns).
-fn samples_as_columns<T: Real>(v: &Value) -> DMatrix<T> {
+pub(crate) fn samples_as_columns<T: Real>(v: &Value) -> DMatrix<T> {
     let rows: Vec<Vec<f64>> = serde_json::from_value(v.clone()).unwrap();
     DMatrix::from_fn(rows[0].len(), rows.len(), |i, j| T::of_f64(rows[j][i]))
 }

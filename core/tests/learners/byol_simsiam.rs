@@ -3,9 +3,7 @@
 //! schedule and the moving average follow the paper, and SimSiam without predictor and
 //! stop-gradient collapses while SimSiam proper does not.
 
-mod common;
-
-use common::{Params, TOL, rel_err, stencil};
+use crate::common::{Params, TOL, rel_err, stencil};
 use nalgebra::{DMatrix, Dyn};
 use selfsup_core::augment::Pipeline;
 use selfsup_core::encoder::{Bias, Init, Linear, Mlp, WithHead};
@@ -18,7 +16,7 @@ use selfsup_core::train::simsiam::{Prediction, SimSiam, StopGradient};
 
 type Lin = Linear<f64, Dyn, Dyn>;
 // Smooth networks for the gradient checks (ReLU kinks make finite differences unreliable at
-// a few points; the MLP's own backward is checked in ssl_gradients.rs).
+// a few points; the MLP's own backward is checked in gradients/encoders.rs).
 type Net = WithHead<Lin, Lin, Dyn>;
 type Pred = Lin;
 
@@ -238,7 +236,7 @@ fn normalized_std(z: &DMatrix<f64>) -> f64 {
         / k as f64
 }
 
-/// Trains SimSiam on the seed's ring (2-D points, views = two noisy copies) and returns the
+/// Trains SimSiam on the reference programs' ring (2-D points, views = two noisy copies) and returns the
 /// collapse statistic of the projections of a fresh batch, and the last loss.
 fn train_simsiam(sg: bool, pred_on: bool) -> (f64, f64) {
     let mut rng = seeded(54);

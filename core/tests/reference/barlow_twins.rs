@@ -6,18 +6,8 @@
 use nalgebra::{Const, DMatrix, Dyn, SMatrix};
 use selfsup_core::Real;
 use selfsup_core::loss::{BarlowTwins, PairLoss, barlow_twins::LAMBDA};
-use serde_json::Value;
 
-fn case(name: &str) -> Value {
-    let path = format!("{}/tests/data/reference/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
-
-/// A JSON matrix with rows as samples, as a matrix with samples as columns.
-fn samples_as_columns<T: Real>(v: &Value) -> DMatrix<T> {
-    let rows: Vec<Vec<f64>> = serde_json::from_value(v.clone()).unwrap();
-    DMatrix::from_fn(rows[0].len(), rows.len(), |i, j| T::of_f64(rows[j][i]))
-}
+use super::{case, samples_as_columns};
 
 fn rel_err<T: Real>(got: &[T], want: &[T]) -> f64 {
     let scale = want.iter().fold(0.0f64, |m, x| m.max(x.to_f64().abs())).max(1e-300);
