@@ -266,6 +266,10 @@ mod tests {
         let src = rust_source(&w, "a unit test");
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/export/encoder.rs");
         if std::env::var_os("SELFSUP_BLESS").is_some() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "SELFSUP_BLESS with CI set: CI compares, it never re-blesses"
+            );
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, &src).unwrap();
         }
