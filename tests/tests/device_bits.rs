@@ -10,7 +10,8 @@
 use selfsup_core::dims::Dyn;
 use selfsup_core::stream::{StreamTrainer, ring_source};
 use selfsup_transcript::{
-    ring_config, ring_stream, run, run_exported, run_ring, run_wide, wide_config, wide_stream,
+    ring_config, ring_loss, ring_stream, run, run_exported, run_ring, run_wide, wide_config, wide_loss,
+    wide_stream,
 };
 
 fn expected_path(name: &str) -> String {
@@ -33,7 +34,7 @@ fn check(name: &str, got: &str) {
 
 #[test]
 fn ring_stream_matches_the_expected_device_output() {
-    let mut t = Box::new(ring_stream(&ring_config()).unwrap());
+    let mut t = Box::new(ring_stream(&ring_config(), ring_loss(&ring_config()).unwrap()));
     let mut out = String::new();
     run_ring(&mut t, &mut out).unwrap();
     print!("{out}");
@@ -42,7 +43,7 @@ fn ring_stream_matches_the_expected_device_output() {
 
 #[test]
 fn wide_stream_matches_the_expected_device_output() {
-    let mut t = Box::new(wide_stream(&wide_config()).unwrap());
+    let mut t = Box::new(wide_stream(&wide_config(), wide_loss(&wide_config()).unwrap()));
     let mut out = String::new();
     run_wide(&mut t, &mut out).unwrap();
     check("wide", &out);
@@ -51,14 +52,12 @@ fn wide_stream_matches_the_expected_device_output() {
 #[test]
 fn dynamic_sizes_give_the_same_bits_as_the_device_build() {
     let cfg = ring_config();
-    let mut t = StreamTrainer::<f32, Dyn, Dyn, Dyn, Dyn, Dyn>::with_dims(
-        &cfg,
-        (Dyn(2), Dyn(2), Dyn(64), Dyn(256), Dyn(64)),
-    )
-    .unwrap();
+    type Dynamic = StreamTrainer<f32, Dyn, Dyn, Dyn, Dyn, Dyn>;
+    let loss = Dynamic::loss(&cfg, Dyn(2), Dyn(64), Dyn(64)).unwrap();
+    let mut t = Dynamic::new(&cfg, loss, (Dyn(2), Dyn(2), Dyn(64), Dyn(256)));
     let mut out = String::new();
     run(&mut t, &cfg, &mut ring_source::<f32>, &mut out).unwrap();
-    let mut s = Box::new(ring_stream(&cfg).unwrap());
+    let mut s = Box::new(ring_stream(&cfg, ring_loss(&cfg).unwrap()));
     let mut want = String::new();
     run_ring(&mut s, &mut want).unwrap();
     assert_eq!(out, want);

@@ -29,8 +29,8 @@
 //!     augment: Pipeline::reference_ring(),
 //! };
 //! // 2 → 2 encoder, batches of 16, reservoir of 64, queue of 32: all on the stack
-//! let dims = (Const::<2>, Const::<2>, Const::<16>, Const::<64>, Const::<32>);
-//! let mut t = StreamTrainer::<f32, _, _, _, _, _>::with_dims(&cfg, dims).unwrap();
+//! let loss = StreamTrainer::<f32, Const<2>, _, _, Const<64>, _>::loss(&cfg, Const::<2>, Const::<16>, Const::<32>).unwrap();
+//! let mut t = StreamTrainer::new(&cfg, loss, (Const::<2>, Const, Const, Const::<64>));
 //! t.fill(&mut ring_source::<f32>);
 //! let loss = t.epoch(&cfg, &mut ring_source::<f32>);
 //! assert!(loss.is_finite());
@@ -107,13 +107,20 @@ where
     Q: Dim,
     DefaultAllocator: Dims<K, D, B> + Allocator<D, C> + Allocator<K, Q>,
 {
-    /// A fresh trainer: generator seeded with `cfg.seed`, encoder `Init::Normal` (no bias)
-    /// drawn from it first.
+    /// The queue InfoNCE of `cfg` (temperature `cfg.tau`) for embeddings of `k`, batches of
+    /// `b` and a queue of `q` keys: the loss [`StreamTrainer::new`] takes.
     ///
     /// # Errors
-    /// [`LossError`] from the queue InfoNCE: `τ` not finite and `> 0`, or `K = 0`.
-    pub fn with_dims(cfg: &StreamConfig, (d, k, b, c, q): (D, K, B, C, Q)) -> Result<Self, LossError> {
-        let loss = InfoNceQueue::new(cfg.tau, k, b, q)?;
+    /// [`LossError`]: `τ` not finite and `> 0`, or `K = 0`.
+    pub fn loss(cfg: &StreamConfig, k: K, b: B, q: Q) -> Result<InfoNceQueue<T, K, B, Q>, LossError> {
+        InfoNceQueue::new(cfg.tau, k, b, q)
+    }
+
+    /// A fresh trainer with the (checked) `loss` from [`StreamTrainer::loss`]: generator seeded
+    /// with `cfg.seed`, encoder `Init::Normal` (no bias) drawn from it first, inputs of `d`
+    /// features, a reservoir of `c` samples. Infallible, so the (large) trainer is built in
+    /// place, never moved out of a `Result`.
+    pub fn new(cfg: &StreamConfig, loss: InfoNceQueue<T, K, B, Q>, (d, k, b, c): (D, K, B, C)) -> Self {
         let mut rng = seeded(cfg.seed);
         let encoder = Linear::new(k, d, Init::Normal { std: cfg.init_std }, Bias::No, &mut rng);
         let trainer = Trainer::new(
@@ -123,7 +130,7 @@ where
             cfg.augment.clone(),
             (d, k, b),
         );
-        Ok(Self { trainer, reservoir: Reservoir::new(d, c), rng, batch: zeros(d, b), sample: zeros(d, U1) })
+        Self { trainer, reservoir: Reservoir::new(d, c), rng, batch: zeros(d, b), sample: zeros(d, U1) }
     }
 
     /// One sensor sample arrives: read it from `source` and offer it to the reservoir.

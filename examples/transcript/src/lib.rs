@@ -25,7 +25,7 @@ use nalgebra::{Const, DefaultAllocator, Dim, allocator::Allocator};
 use selfsup_core::Real;
 use selfsup_core::augment::Pipeline;
 use selfsup_core::dims::Dims;
-use selfsup_core::fixed::{SBatch, SLinear, SStreamTrainer};
+use selfsup_core::fixed::{SBatch, SInfoNceQueue, SLinear, SStreamTrainer};
 use selfsup_core::loss::LossError;
 use selfsup_core::rng::seeded;
 use selfsup_core::stream::{ProjectedRing, Source, StreamConfig, StreamTrainer, ring_source};
@@ -70,14 +70,32 @@ pub type RingStream = SStreamTrainer<f32, 2, 2, 64, 256, 64>;
 /// The footprint configuration's trainer: `f32`, 64→16, `B = 32`, reservoir 64, queue 64.
 pub type WideStream = SStreamTrainer<f32, 64, 16, 32, 64, 64>;
 
-/// A fresh ring trainer for `cfg` (an error only if `cfg.tau` is not finite and `> 0`).
-pub fn ring_stream(cfg: &StreamConfig) -> Result<RingStream, LossError> {
-    StreamTrainer::with_dims(cfg, (Const, Const, Const, Const, Const))
+/// The ring trainer's loss (queue InfoNCE, 2-D embeddings, `B = 64`, queue of 64).
+pub type RingLoss = SInfoNceQueue<f32, 2, 64, 64>;
+
+/// The 64→16 trainer's loss (queue InfoNCE, 16-D embeddings, `B = 32`, queue of 64).
+pub type WideLoss = SInfoNceQueue<f32, 16, 32, 64>;
+
+/// The ring trainer's loss for `cfg`; an error only if `cfg.tau` is not finite and `> 0`.
+pub fn ring_loss(cfg: &StreamConfig) -> Result<RingLoss, LossError> {
+    RingStream::loss(cfg, Const, Const, Const)
 }
 
-/// A fresh 64→16 trainer for `cfg` (an error only if `cfg.tau` is not finite and `> 0`).
-pub fn wide_stream(cfg: &StreamConfig) -> Result<WideStream, LossError> {
-    StreamTrainer::with_dims(cfg, (Const, Const, Const, Const, Const))
+/// The 64→16 trainer's loss for `cfg`; an error only if `cfg.tau` is not finite and `> 0`.
+pub fn wide_loss(cfg: &StreamConfig) -> Result<WideLoss, LossError> {
+    WideStream::loss(cfg, Const, Const, Const)
+}
+
+/// A fresh ring trainer for `cfg` with its checked `loss` ([`ring_loss`]). Infallible, so the
+/// trainer is built in place (a `Result` of the whole trainer would cost a device a second
+/// copy of it on the stack).
+pub fn ring_stream(cfg: &StreamConfig, loss: RingLoss) -> RingStream {
+    StreamTrainer::new(cfg, loss, (Const, Const, Const, Const))
+}
+
+/// A fresh 64→16 trainer for `cfg` with its checked `loss` ([`wide_loss`]).
+pub fn wide_stream(cfg: &StreamConfig, loss: WideLoss) -> WideStream {
+    StreamTrainer::new(cfg, loss, (Const, Const, Const, Const))
 }
 
 /// Writes `x`'s IEEE bits in hex (8 digits for `f32`, 16 for `f64`).

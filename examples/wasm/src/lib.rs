@@ -7,7 +7,8 @@
 
 use core::fmt;
 use selfsup_transcript::{
-    ring_config, ring_stream, run_ring as ring, run_wide as wide, wide_config, wide_stream,
+    ring_config, ring_loss, ring_stream, run_ring as ring, run_wide as wide, wide_config, wide_loss,
+    wide_stream,
 };
 
 /// Output capacity: the 64→16 run prints 1024 weights (about 9.3 kB).
@@ -49,7 +50,9 @@ fn finish(result: fmt::Result, out: Output) -> u32 {
 #[unsafe(no_mangle)]
 pub extern "C" fn run_ring() -> u32 {
     let mut out = Output { len: 0 };
-    let Ok(mut t) = ring_stream(&ring_config()) else { return 0 };
+    let cfg = ring_config();
+    let Ok(loss) = ring_loss(&cfg) else { return 0 };
+    let mut t = ring_stream(&cfg, loss);
     let r = ring(&mut t, &mut out);
     finish(r, out)
 }
@@ -59,7 +62,9 @@ pub extern "C" fn run_ring() -> u32 {
 #[unsafe(no_mangle)]
 pub extern "C" fn run_wide() -> u32 {
     let mut out = Output { len: 0 };
-    let Ok(mut t) = wide_stream(&wide_config()) else { return 0 };
+    let cfg = wide_config();
+    let Ok(loss) = wide_loss(&cfg) else { return 0 };
+    let mut t = wide_stream(&cfg, loss);
     let r = wide(&mut t, &mut out);
     finish(r, out)
 }

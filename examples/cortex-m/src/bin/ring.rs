@@ -10,7 +10,7 @@
 use core::fmt::Write;
 use cortex_m_rt::entry;
 use selfsup_cortex_m::{Host, exit, lowest_touched, peak_since_reset, repaint_below_sp, sp};
-use selfsup_transcript::{RingStream, ring_config, ring_stream, run_ring};
+use selfsup_transcript::{RingStream, ring_config, ring_loss, ring_stream, run_ring};
 
 /// Budget for the peak stack of one ring training step (`StreamTrainer::step`, measured below
 /// the caller's frame), in bytes; the measurements and how the budget was set are in
@@ -26,7 +26,9 @@ const RUN_STACK_BUDGET: usize = 14 * 1024;
 #[entry]
 fn main() -> ! {
     let mut out = Host::stdout();
-    let Ok(mut t) = ring_stream(&ring_config()) else { exit(false) };
+    let cfg = ring_config();
+    let Ok(loss) = ring_loss(&cfg) else { exit(false) };
+    let mut t = ring_stream(&cfg, loss);
     if run_ring(&mut t, &mut out).is_err() {
         exit(false);
     }

@@ -6,12 +6,14 @@
 use core::fmt::Write;
 use cortex_m_rt::entry;
 use selfsup_cortex_m::{Host, exit, lowest_touched, peak_since_reset, repaint_below_sp, sp};
-use selfsup_transcript::{WideStream, run_wide, wide_config, wide_stream};
+use selfsup_transcript::{WideStream, run_wide, wide_config, wide_loss, wide_stream};
 
 #[entry]
 fn main() -> ! {
     let mut out = Host::stdout();
-    let Ok(mut t) = wide_stream(&wide_config()) else { exit(false) };
+    let cfg = wide_config();
+    let Ok(loss) = wide_loss(&cfg) else { exit(false) };
+    let mut t = wide_stream(&cfg, loss);
     if run_wide(&mut t, &mut out).is_err() {
         exit(false);
     }
