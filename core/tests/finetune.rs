@@ -3,7 +3,7 @@
 //! bit-identical, bad labels change nothing, `Const` = `Dyn` bits, and no allocation on `Const`.
 
 use nalgebra::{Const, DMatrix, Dyn, SMatrix};
-use selfsup_core::encoder::{Encoder, Init, Linear, Mlp};
+use selfsup_core::encoder::{Bias, Encoder, Init, Linear, Mlp};
 use selfsup_core::loss::LabelError;
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{fill_normal, seeded};
@@ -58,8 +58,8 @@ fn frozen_sgd() -> Optimizer<f64> {
 fn linear_encoder_gradients_match_central_differences() {
     for (seed, (d, k, b)) in [(3, 2, 5), (1, 1, 2), (6, 4, 9)].into_iter().enumerate() {
         let mut rng = seeded(seed as u64 + 10);
-        let enc = Linear::new(Dyn(k), Dyn(d), Init::XavierNormal, true, &mut rng);
-        let cls = Linear::new(Dyn(3), Dyn(k), Init::XavierNormal, true, &mut rng);
+        let enc = Linear::new(Dyn(k), Dyn(d), Init::XavierNormal, Bias::Yes, &mut rng);
+        let cls = Linear::new(Dyn(3), Dyn(k), Init::XavierNormal, Bias::Yes, &mut rng);
         let mut ft = FineTune::new(enc, cls, frozen_sgd(), EncoderUpdate::Train, Dyn(b));
         let (x, y) = batch(d, b, seed as u64);
         ft.step(&x, &y).unwrap();
@@ -88,7 +88,7 @@ fn mlp_encoder_gradients_match_central_differences() {
     let mut rng = seeded(4);
     let (d, h, k, b) = (3, 5, 2, 6);
     let enc = Mlp::new(Dyn(d), Dyn(h), Dyn(k), &mut rng);
-    let cls = Linear::new(Dyn(3), Dyn(k), Init::XavierNormal, true, &mut rng);
+    let cls = Linear::new(Dyn(3), Dyn(k), Init::XavierNormal, Bias::Yes, &mut rng);
     let mut ft = FineTune::new(enc, cls, frozen_sgd(), EncoderUpdate::Train, Dyn(b));
     let (x, y) = batch(d, b, 8);
     ft.step(&x, &y).unwrap();
@@ -103,8 +103,8 @@ fn mlp_encoder_gradients_match_central_differences() {
 #[test]
 fn frozen_encoder_keeps_its_bits_and_the_classifier_learns() {
     let mut rng = seeded(2);
-    let enc = Linear::new(Dyn(2), Dyn(4), Init::XavierNormal, false, &mut rng);
-    let cls = Linear::new(Dyn(3), Dyn(2), Init::XavierNormal, true, &mut rng);
+    let enc = Linear::new(Dyn(2), Dyn(4), Init::XavierNormal, Bias::No, &mut rng);
+    let cls = Linear::new(Dyn(3), Dyn(2), Init::XavierNormal, Bias::Yes, &mut rng);
     let before = enc.clone();
     let mut ft = FineTune::new(enc, cls.clone(), Optimizer::adam(0.05, 0.0), EncoderUpdate::Frozen, Dyn(8));
     let (x, y) = batch(4, 8, 1);
@@ -122,8 +122,8 @@ fn frozen_encoder_keeps_its_bits_and_the_classifier_learns() {
 #[test]
 fn bad_labels_update_nothing() {
     let mut rng = seeded(3);
-    let enc = Linear::new(Dyn(2), Dyn(3), Init::XavierNormal, true, &mut rng);
-    let cls = Linear::new(Dyn(2), Dyn(2), Init::XavierNormal, true, &mut rng);
+    let enc = Linear::new(Dyn(2), Dyn(3), Init::XavierNormal, Bias::Yes, &mut rng);
+    let cls = Linear::new(Dyn(2), Dyn(2), Init::XavierNormal, Bias::Yes, &mut rng);
     let mut ft = FineTune::new(enc, cls, Optimizer::sgd(0.1, 0.0, 0.0), EncoderUpdate::Train, Dyn(3));
     let (x, _) = batch(3, 3, 2);
     let (e0, c0) = (ft.encoder.clone(), ft.classifier.clone());
@@ -137,8 +137,8 @@ fn static_equals_dynamic_and_allocates_nothing() {
     type E = Linear<f32, Const<3>, Const<4>>;
     type Cl = Linear<f32, Const<2>, Const<3>>;
     let mut rng = seeded(5);
-    let es = E::new(Const, Const, Init::XavierNormal, true, &mut rng);
-    let cs = Cl::new(Const, Const, Init::XavierNormal, true, &mut rng);
+    let es = E::new(Const, Const, Init::XavierNormal, Bias::Yes, &mut rng);
+    let cs = Cl::new(Const, Const, Init::XavierNormal, Bias::Yes, &mut rng);
     let ed = Linear::<f32, Dyn, Dyn>::from_weights(DMatrix::from_column_slice(3, 4, es.w.as_slice()));
     let mut ed = ed;
     ed.b = nalgebra::DVector::from_column_slice(es.b.as_slice());

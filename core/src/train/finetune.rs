@@ -14,13 +14,13 @@
 //!
 //! ```
 //! use nalgebra::{Const, SMatrix};
-//! use selfsup_core::encoder::{Init, Linear};
+//! use selfsup_core::encoder::{Bias, Init, Linear};
 //! use selfsup_core::optim::Optimizer;
 //! use selfsup_core::rng::seeded;
 //! use selfsup_core::train::finetune::{EncoderUpdate, FineTune};
 //! let mut rng = seeded(1);
-//! let enc = Linear::<f64, Const<2>, Const<2>>::new(Const, Const, Init::XavierNormal, false, &mut rng);
-//! let cls = Linear::<f64, Const<2>, Const<2>>::new(Const, Const, Init::XavierNormal, true, &mut rng);
+//! let enc = Linear::<f64, Const<2>, Const<2>>::new(Const, Const, Init::XavierNormal, Bias::No, &mut rng);
+//! let cls = Linear::<f64, Const<2>, Const<2>>::new(Const, Const, Init::XavierNormal, Bias::Yes, &mut rng);
 //! let mut ft = FineTune::new(enc, cls, Optimizer::adam(0.05, 0.0), EncoderUpdate::Train, Const::<4>);
 //! // two classes: the sign of the first feature
 //! let x = SMatrix::<f64, 2, 4>::new(1.0, -1.0, 2.0, -2.0, 0.5, 0.3, -0.2, 0.1);
@@ -145,7 +145,7 @@ where
         if self.update == EncoderUpdate::Train {
             self.classifier.backward_input(&self.g_logits, &mut self.g_z);
             self.enc_grad.clear();
-            self.encoder.backward(x, &self.cache, &self.g_z, &mut self.enc_grad, None);
+            self.encoder.backward(x, &mut self.cache, &self.g_z, &mut self.enc_grad, None);
             self.encoder.apply_update(&opt, &mut self.enc_state, &self.enc_grad);
         }
         <Linear<T, C, K> as Encoder<T, K, C, B>>::apply_update(
