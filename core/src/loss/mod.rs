@@ -7,6 +7,7 @@
 pub mod autoencoder;
 pub mod barlow_twins;
 pub mod checks;
+pub mod cross_entropy;
 pub mod infonce;
 pub mod infonce_queue;
 pub mod infonce_streaming;
@@ -17,6 +18,7 @@ pub mod vicreg;
 pub use autoencoder::{AeBuffers, LinearAutoencoder, pca_optimum};
 pub use barlow_twins::BarlowTwins;
 pub use checks::LossError;
+pub use cross_entropy::LabelError;
 pub use infonce::InfoNce;
 pub use infonce_queue::InfoNceQueue;
 pub use infonce_streaming::{LseMode, StreamingInfoNce, StreamingNtXent};

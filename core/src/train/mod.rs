@@ -27,6 +27,7 @@
 pub mod autoencoder;
 pub mod byol;
 pub mod contrastive;
+pub mod finetune;
 pub mod learner;
 pub mod schedule;
 pub mod simsiam;
