@@ -304,3 +304,67 @@ fn help_lists_export_and_init() {
     assert!(out.contains("--export <DIR>") && out.contains("[default: no export]"), "{out}");
     assert!(out.contains("--init <FILE>") && out.contains("[default: random"), "{out}");
 }
+
+/// State dicts written by PyTorch itself (`safetensors.torch.save_file` of an `nn.Linear` and an
+/// `nn.Sequential(Linear, ReLU, Linear)`, `tests/data/torch_roundtrip.py --write-test-data`):
+/// probe reads every parameter exactly, embeds as PyTorch did (float64, 1e-12), and `--init`
+/// takes them for a run on a CSV with the same number of features.
+#[test]
+fn reads_state_dicts_written_by_pytorch() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("torch_expected.json")).unwrap()).unwrap();
+    let floats =
+        |v: &Value| -> Vec<f64> { v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect() };
+    for (name, want_mlp) in [("torch_linear_4to2", false), ("torch_mlp_4_8_2", true)] {
+        let e = &expected[name];
+        let c = Checkpoint::read(&data.join(format!("{name}.safetensors"))).unwrap();
+        assert_eq!((c.net.precision, c.net.head.is_none()), (Precision::F32, true));
+        let mut tensors = Vec::new();
+        match &c.net.encoder {
+            LayerWeights::Linear(l) if !want_mlp => tensors.push(("encoder.weight", l.w.clone())),
+            LayerWeights::Mlp { hidden, out } if want_mlp => {
+                tensors.push(("encoder.0.weight", hidden.w.clone()));
+                tensors.push(("encoder.0.bias", hidden.b.clone().unwrap()));
+                tensors.push(("encoder.2.weight", out.w.clone()));
+                tensors.push(("encoder.2.bias", out.b.clone().unwrap()));
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+        assert_eq!(tensors.len(), e["tensors"].as_object().unwrap().len());
+        // float32 in the file; the JSON's decimals parse to within an f64 ulp, exact as f32.
+        let f32s = |v: Vec<f64>| -> Vec<f32> { v.into_iter().map(|x| x as f32).collect() };
+        for (t, values) in tensors {
+            assert!(values.iter().all(|&v| (v as f32) as f64 == v), "{name} {t}: not float32 values");
+            assert_eq!(f32s(values), f32s(floats(&e["tensors"][t]["values"])), "{name} {t}");
+        }
+        let emb = c.net.encoder.embedder();
+        for (x, z) in e["inputs"].as_array().unwrap().iter().zip(e["embeddings"].as_array().unwrap()) {
+            let got = emb.apply(&floats(x), 4);
+            for (a, b) in got.iter().zip(floats(z)) {
+                assert!((a - b).abs() <= 1e-12, "{name}: {got:?} vs {z}");
+            }
+        }
+        let dir = tmp(name);
+        let encoder = if want_mlp { "mlp" } else { "linear" };
+        let f = data.join(format!("{name}.safetensors"));
+        let args = [
+            iris(),
+            "--encoder".into(),
+            encoder.into(),
+            "--hidden".into(),
+            "8".into(),
+            "--epochs".into(),
+            "1".into(),
+        ];
+        let mut a: Vec<&str> = args.iter().map(String::as_str).collect();
+        a.extend(["--out", s(&dir), "--init", s(&f)]);
+        let (code, out, err) = probe(&a);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("chose --dim 2: the output size of the --init encoder"), "{out}");
+        if want_mlp {
+            assert!(out.contains("the file has no head, the head is initialized as usual"), "{out}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
