@@ -3,10 +3,10 @@
 //! (drawn from a generator seeded with `seed`, padded or cut to `D` features): standardizes each
 //! sample, embeds it with core's `Mlp<f32, Const<D>, Const<H>, Const<K>>` built straight from the
 //! arrays (column-major, no parsing) and prints one line per sample with the embedding's IEEE
-//! bits. The firmware (`examples/cortex-m`), the WebAssembly module (`examples/wasm`) and the
-//! host test (`tests/tests/device_bits.rs`) include this file and call it on the same committed
-//! export (`probe/tests/data/export_mlp/encoder.rs`); `.ci/device.sh` compares their output
-//! with `examples/expected/exported_mlp.txt`.
+//! bits (the format of [`crate::run_exported`]). The firmware (`examples/cortex-m`), the
+//! WebAssembly module (`examples/wasm`) and the host test (`tests/tests/device_bits.rs`) call it
+//! on the same committed export (`probe/tests/data/export_mlp/encoder.rs`); `.ci/device.sh`
+//! compares their output with `examples/expected/exported_mlp.txt`.
 
 use core::fmt::{self, Write};
 use selfsup_core::dims::{Const, Mat};
@@ -23,7 +23,6 @@ fn layer<const O: usize, const I: usize>(w: &[f32], b: &[f32; O]) -> Linear<f32,
 }
 
 /// See the [module docs](self). `w1` is `H × D` and `w2` `K × H`, column-major.
-#[allow(clippy::too_many_arguments)]
 pub fn run_exported_mlp<const K: usize, const D: usize, const H: usize, W: Write>(
     (w1, b1): (&[f32], &[f32; H]),
     (w2, b2): (&[f32], &[f32; K]),
@@ -47,7 +46,8 @@ pub fn run_exported_mlp<const K: usize, const D: usize, const H: usize, W: Write
         mlp.forward(&x, &mut z, &mut cache);
         write!(out, "sample {i} z")?;
         for &v in z.iter() {
-            write!(out, " {:08x}", v.to_bits())?;
+            out.write_char(' ')?;
+            crate::hex(out, v)?;
         }
         writeln!(out)?;
     }
