@@ -27,7 +27,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use nalgebra::{Const, DMatrix, Dyn, SMatrix};
 use selfsup_core::augment::Pipeline;
-use selfsup_core::encoder::{Encoder, Init, Linear};
+use selfsup_core::encoder::{Bias, Encoder, Init, Linear};
 use selfsup_core::loss::{InfoNce, NtXent, PairLoss};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{fill_normal, seeded};
@@ -41,7 +41,7 @@ fn ring(c: &mut Criterion) {
     let mut x = X::zeros();
     fill_ring(&mut rng, x.as_mut_slice(), None);
     let enc =
-        Linear::<f32, Const<2>, Const<2>>::new(Const, Const, Init::Normal { std: 0.1 }, false, &mut rng);
+        Linear::<f32, Const<2>, Const<2>>::new(Const, Const, Init::Normal { std: 0.1 }, Bias::No, &mut rng);
     let aug = Pipeline::reference_ring();
     let mut g = c.benchmark_group("a_ring_2to2_b64_infonce_f32_const");
 
@@ -93,7 +93,7 @@ fn wide(c: &mut Criterion) {
     let mut rng = seeded(2);
     let mut x = DMatrix::<f32>::zeros(d, b);
     fill_normal(&mut rng, x.as_mut_slice(), 0.0, 1.0);
-    let enc = Linear::<f32, Dyn, Dyn>::new(Dyn(k), Dyn(d), Init::XavierNormal, false, &mut rng);
+    let enc = Linear::<f32, Dyn, Dyn>::new(Dyn(k), Dyn(d), Init::XavierNormal, Bias::No, &mut rng);
     let aug: Pipeline = "noise:0.1".parse().unwrap();
     let mut g = c.benchmark_group("b_64to16_b256_ntxent_f32_dyn");
     g.sample_size(50);

@@ -8,7 +8,7 @@
 
 use nalgebra::{DMatrix, Dyn};
 use selfsup_core::augment::Pipeline;
-use selfsup_core::encoder::{Init, Mlp, WithHead};
+use selfsup_core::encoder::{Bias, Init, Mlp, WithHead};
 use selfsup_core::loss::{LinearAutoencoder, NtXent, VicReg};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{Rng, fill_normal, seeded, shuffle};
@@ -145,7 +145,7 @@ fn simsiam_through_learner_matches_the_hand_written_loop() {
 fn autoencoder_through_learner_matches_the_hand_written_loop() {
     let opt = Optimizer::sgd(1e-2, 0.0, 1e-4);
     let make = |rng: &mut Rng| {
-        let ae = LinearAutoencoder::new(Dyn(K), Dyn(D), Init::Normal { std: 0.1 }, false, rng);
+        let ae = LinearAutoencoder::new(Dyn(K), Dyn(D), Init::Normal { std: 0.1 }, Bias::No, rng);
         AeTrainer::new(ae, opt, Dyn(B))
     };
     let (mut r1, mut r2) = (seeded(7), seeded(7));

@@ -6,7 +6,7 @@
 //! vectors, written from lightly's formulas) to 1e-12, and with hand-checked values.
 
 use nalgebra::{Const, DMatrix, Dyn, SMatrix};
-use selfsup_core::encoder::{Ema, Encoder, Init, Linear, Mlp, Mlp2, WithHead};
+use selfsup_core::encoder::{Bias, Ema, Encoder, Init, Linear, Mlp, Mlp2, WithHead};
 use selfsup_core::loss::{BarlowTwins, NegCos, PairLoss, SymNegCos, Symmetric, VicReg};
 use selfsup_core::rng::{Rng, normal, seeded};
 
@@ -359,13 +359,13 @@ fn headed_encoder_gradients() {
     for (d, m, hh, k, b) in [(4, 3, 6, 2, 5), (2, 1, 2, 1, 2)] {
         let x = randn(&mut rng, d, b, 1.0);
         // Linear encoder + MLP head.
-        let f = Linear::<f64, Dyn, Dyn>::new(Dyn(m), Dyn(d), Init::Normal { std: 0.7 }, false, &mut rng);
+        let f = Linear::<f64, Dyn, Dyn>::new(Dyn(m), Dyn(d), Init::Normal { std: 0.7 }, Bias::No, &mut rng);
         let g = Mlp::<f64, Dyn, Dyn, Dyn>::new(Dyn(m), Dyn(hh), Dyn(k), &mut rng);
         let mut net = WithHead::new(f, g, Dyn(m));
         check_encoder(&format!("linear+mlp head B={b}"), &mut net, &x, k, &mut rng);
         // MLP encoder + linear head with bias.
         let f = Mlp::<f64, Dyn, Dyn, Dyn>::new(Dyn(d), Dyn(hh), Dyn(m), &mut rng);
-        let mut g = Linear::<f64, Dyn, Dyn>::new(Dyn(k), Dyn(m), Init::XavierNormal, true, &mut rng);
+        let mut g = Linear::<f64, Dyn, Dyn>::new(Dyn(k), Dyn(m), Init::XavierNormal, Bias::Yes, &mut rng);
         nonzero_bias(&mut g, &mut rng);
         let mut net = WithHead::new(f, g, Dyn(m));
         check_encoder(&format!("mlp+linear head B={b}"), &mut net, &x, k, &mut rng);
@@ -378,7 +378,7 @@ fn headed_encoder_is_g_after_f_and_trains_both() {
     type F = Mlp<f64, Const<3>, Const<8>, Const<2>>;
     type G = Linear<f64, Const<4>, Const<2>>;
     let f = F::new(Const, Const, Const, &mut rng);
-    let g = G::new(Const, Const, Init::XavierUniform, true, &mut rng);
+    let g = G::new(Const, Const, Init::XavierUniform, Bias::Yes, &mut rng);
     let mut net = WithHead::new(f, g, Const::<2>);
     let x = SMatrix::<f64, 3, 5>::from_fn(|i, j| ((i * 5 + j) as f64).sin());
     let mut y = SMatrix::<f64, 4, 5>::zeros();

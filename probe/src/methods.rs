@@ -36,7 +36,7 @@ use selfsup_core::loss::{BarlowTwins, InfoNce, NtXent, PairLoss, VicReg};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{Rng, seeded, shuffle};
 use selfsup_core::train::byol::Byol;
-use selfsup_core::train::simsiam::SimSiam;
+use selfsup_core::train::simsiam::{Prediction, SimSiam, StopGradient};
 use selfsup_core::train::{Learner as _, Trainer, gather};
 
 /// Monitor rows for the collapse guard (the first ones of the training split).
@@ -277,8 +277,8 @@ pub fn pretrain_from<T: Real>(
         }
         Method::Simsiam => {
             let mut s = SimSiam::new(net, pred, opt, cfg.aug.clone(), (Dyn(d), Dyn(k), Dyn(b)));
-            s.stop_gradient = cfg.model.stop_gradient;
-            s.use_predictor = cfg.model.predictor;
+            s.stop_gradient = if cfg.model.stop_gradient { StopGradient::On } else { StopGradient::Off };
+            s.prediction = if cfg.model.predictor { Prediction::On } else { Prediction::Off };
             Learner::SimSiam(Box::new(s))
         }
         Method::Ae => unreachable!("checked by supports()"),

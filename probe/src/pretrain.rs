@@ -20,7 +20,7 @@ use nalgebra::Dyn;
 use selfsup_core::Real;
 use selfsup_core::augment::Pipeline;
 use selfsup_core::dims::Mat;
-use selfsup_core::encoder::{Init, Linear};
+use selfsup_core::encoder::{Bias, Init, Linear};
 use selfsup_core::loss::{InfoNce, LinearAutoencoder, NtXent, PairLoss};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{Rng, seeded, shuffle};
@@ -110,7 +110,7 @@ fn contrastive<T: Real, L: PairLoss<T, Dyn, Dyn>>(
     rng: &mut Rng,
     progress: &mut dyn FnMut(usize, f64),
 ) -> Result<Pretrained> {
-    let mut enc = Linear::<T, Dyn, Dyn>::new(Dyn(cfg.dim), Dyn(d), INIT, false, rng);
+    let mut enc = Linear::<T, Dyn, Dyn>::new(Dyn(cfg.dim), Dyn(d), INIT, Bias::No, rng);
     set_init(&mut enc, cfg);
     let initial = to_row_major(&enc.w);
     let mut trainer = Trainer::new(enc, loss, opt, cfg.aug.clone(), (Dyn(d), Dyn(cfg.dim), Dyn(cfg.batch)));
@@ -136,7 +136,7 @@ fn autoencoder<T: Real>(
     progress: &mut dyn FnMut(usize, f64),
 ) -> Result<Pretrained> {
     let (k, b) = (cfg.dim, cfg.batch);
-    let mut ae = LinearAutoencoder::<T, Dyn, Dyn>::new(Dyn(k), Dyn(d), INIT, false, rng);
+    let mut ae = LinearAutoencoder::<T, Dyn, Dyn>::new(Dyn(k), Dyn(d), INIT, Bias::No, rng);
     set_init(&mut ae.enc, cfg);
     let initial = to_row_major(&ae.enc.w);
     let mut trainer = AeTrainer::new(ae, opt, Dyn(b));

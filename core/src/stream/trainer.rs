@@ -39,7 +39,7 @@ use super::{Reservoir, Source};
 use crate::Real;
 use crate::augment::Pipeline;
 use crate::dims::{Batch, Dims, Mat, Vector, zeros};
-use crate::encoder::{Init, Linear};
+use crate::encoder::{Bias, Init, Linear};
 use crate::loss::{InfoNceQueue, PairLoss};
 use crate::optim::Optimizer;
 use crate::rng::{Rng, seeded};
@@ -110,7 +110,7 @@ where
     /// drawn from it first.
     pub fn with_dims(cfg: &StreamConfig, (d, k, b, c, q): (D, K, B, C, Q)) -> Self {
         let mut rng = seeded(cfg.seed);
-        let encoder = Linear::new(k, d, Init::Normal { std: cfg.init_std }, false, &mut rng);
+        let encoder = Linear::new(k, d, Init::Normal { std: cfg.init_std }, Bias::No, &mut rng);
         let trainer = Trainer::new(
             encoder,
             InfoNceQueue::new(cfg.tau, k, b, q),

@@ -22,12 +22,12 @@
 //!
 //! ```
 //! use nalgebra::Const;
-//! use selfsup_core::{augment::Pipeline, encoder::{Init, Linear}, loss::InfoNce, optim::Optimizer};
+//! use selfsup_core::{augment::Pipeline, encoder::{Bias, Init, Linear}, loss::InfoNce, optim::Optimizer};
 //! use selfsup_core::{rng::seeded, synth::fill_ring, train::{Learner, Trainer, identity_order}};
 //! let mut rng = seeded(1);
 //! let mut data = [0.0f32; 2 * 256];
 //! fill_ring(&mut rng, &mut data, None);
-//! let enc = Linear::<f32, Const<2>, Const<2>>::new(Const, Const, Init::Normal { std: 0.1 }, false, &mut rng);
+//! let enc = Linear::<f32, Const<2>, Const<2>>::new(Const, Const, Init::Normal { std: 0.1 }, Bias::No, &mut rng);
 //! let mut t = Trainer::new(
 //!     enc,
 //!     InfoNce::new(0.2, Const, Const::<32>),
@@ -202,7 +202,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::encoder::{Init, Linear};
+    use crate::encoder::{Bias, Init, Linear};
     use crate::loss::{InfoNce, NtXent};
     use crate::rng::{fill_normal, seeded};
     use crate::train::identity_order;
@@ -213,7 +213,7 @@ mod tests {
     fn trainer<L: PairLoss<f64, Const<3>, Const<8>>>(
         loss: L,
     ) -> Trainer<f64, Const<4>, Const<3>, Const<8>, Lin, L> {
-        let enc = Lin::new(Const, Const, Init::XavierNormal, true, &mut seeded(5));
+        let enc = Lin::new(Const, Const, Init::XavierNormal, Bias::Yes, &mut seeded(5));
         let aug: Pipeline = "noise:0.1,mask:0.1".parse().unwrap();
         Trainer::new(enc, loss, Optimizer::sgd(0.1, 0.9, 1e-4), aug, (Const, Const, Const))
     }
