@@ -45,7 +45,7 @@ fn main() {
     });
     Encoder::forward(&enc, &va, &mut za, &mut ());
     Encoder::forward(&enc, &vb, &mut zb, &mut ());
-    let mut loss = InfoNce::<f32, Const<2>, Const<64>>::new(0.2, Const, Const);
+    let mut loss = InfoNce::<f32, Const<2>, Const<64>>::new(0.2, Const, Const).unwrap();
     let (mut ga, mut gb) = (X::zeros(), X::zeros());
     best(&format!("{n} loss_grad"), 200, 20, || {
         black_box(loss.loss_grad(black_box(&za), black_box(&zb), &mut ga, &mut gb));
@@ -56,7 +56,7 @@ fn main() {
     });
     let mut t = Trainer::new(
         enc.clone(),
-        InfoNce::new(0.2, Const, Const::<64>),
+        InfoNce::new(0.2, Const, Const::<64>).unwrap(),
         Optimizer::sgd(5e-2, 0.0, 1e-4),
         aug.clone(),
         (Const::<2>, Const::<2>, Const::<64>),
@@ -82,7 +82,7 @@ fn main() {
         Encoder::<f32, Dyn, Dyn, Dyn>::forward(&enc, black_box(&va), &mut za, &mut ());
         Encoder::<f32, Dyn, Dyn, Dyn>::forward(&enc, black_box(&vb), &mut zb, &mut ());
     });
-    let mut loss = NtXent::<f32, Dyn, Dyn>::new(0.5, Dyn(k), Dyn(b));
+    let mut loss = NtXent::<f32, Dyn, Dyn>::new(0.5, Dyn(k), Dyn(b)).unwrap();
     let (mut ga, mut gb) = (za.clone(), zb.clone());
     best(&format!("{n} loss (forward only)"), 30, 1, || {
         black_box(loss.loss(black_box(&za), black_box(&zb)));
@@ -102,7 +102,7 @@ fn main() {
     });
     let mut t = Trainer::new(
         enc.clone(),
-        NtXent::new(0.5, Dyn(k), Dyn(b)),
+        NtXent::new(0.5, Dyn(k), Dyn(b)).unwrap(),
         Optimizer::sgd(5e-2, 0.0, 1e-4),
         aug.clone(),
         (Dyn(d), Dyn(k), Dyn(b)),

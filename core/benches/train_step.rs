@@ -59,7 +59,7 @@ fn ring(c: &mut Criterion) {
             Encoder::forward(&enc, black_box(&vb), &mut zb, &mut ());
         })
     });
-    let mut loss = InfoNce::<f32, Const<2>, Const<64>>::new(0.2, Const, Const);
+    let mut loss = InfoNce::<f32, Const<2>, Const<64>>::new(0.2, Const, Const).unwrap();
     let (mut ga, mut gb) = (X::zeros(), X::zeros());
     g.bench_function("loss_grad", |bn| {
         bn.iter(|| loss.loss_grad(black_box(&za), black_box(&zb), &mut ga, &mut gb))
@@ -79,7 +79,7 @@ fn ring(c: &mut Criterion) {
     });
     let mut t = Trainer::new(
         enc.clone(),
-        InfoNce::new(0.2, Const, Const::<64>),
+        InfoNce::new(0.2, Const, Const::<64>).unwrap(),
         Optimizer::sgd(5e-2, 0.0, 1e-4),
         aug.clone(),
         (Const::<2>, Const::<2>, Const::<64>),
@@ -112,7 +112,7 @@ fn wide(c: &mut Criterion) {
             Encoder::<f32, Dyn, Dyn, Dyn>::forward(&enc, black_box(&vb), &mut zb, &mut ());
         })
     });
-    let mut loss = NtXent::<f32, Dyn, Dyn>::new(0.5, Dyn(k), Dyn(b));
+    let mut loss = NtXent::<f32, Dyn, Dyn>::new(0.5, Dyn(k), Dyn(b)).unwrap();
     let (mut ga, mut gb) = (za.clone(), zb.clone());
     g.bench_function("loss_grad", |bn| {
         bn.iter(|| loss.loss_grad(black_box(&za), black_box(&zb), &mut ga, &mut gb))
@@ -127,7 +127,7 @@ fn wide(c: &mut Criterion) {
     });
     let mut t = Trainer::new(
         enc.clone(),
-        NtXent::new(0.5, Dyn(k), Dyn(b)),
+        NtXent::new(0.5, Dyn(k), Dyn(b)).unwrap(),
         Optimizer::sgd(5e-2, 0.0, 1e-4),
         aug.clone(),
         (Dyn(d), Dyn(k), Dyn(b)),

@@ -62,7 +62,7 @@ where
     let w0 = Matrix2::from_fn(|i, j| enc.w[(i, j)].to_f64());
     let mut t = Trainer::new(
         enc,
-        InfoNce::new(0.2, d2, b),
+        InfoNce::new(0.2, d2, b).unwrap(),
         Optimizer::sgd(5e-2, 0.0, 1e-4),
         "rotate:0.25,noise:0.05".parse::<Pipeline>().unwrap(),
         (d2, d2, b),

@@ -34,8 +34,8 @@ where
     DefaultAllocator: Dims<K, Dd, Bb>,
 {
     match objective {
-        Objective::InfoNce => go::<T, K, Dd, Bb, _>(k, d, b, InfoNce::new(0.2, k, b), false),
-        Objective::NtXent => go::<T, K, Dd, Bb, _>(k, d, b, NtXent::new(0.5, k, b), true),
+        Objective::InfoNce => go::<T, K, Dd, Bb, _>(k, d, b, InfoNce::new(0.2, k, b).unwrap(), false),
+        Objective::NtXent => go::<T, K, Dd, Bb, _>(k, d, b, NtXent::new(0.5, k, b).unwrap(), true),
     }
 }
 

@@ -264,12 +264,12 @@ pub fn pretrain_from<T: Real>(
         Learner::Pair(Box::new(t))
     };
     let mut learner = match cfg.method {
-        Method::Infonce => pair(AnyLoss::InfoNce(InfoNce::new(cfg.tau, Dyn(k), Dyn(b))), net),
-        Method::Ntxent => pair(AnyLoss::NtXent(NtXent::new(cfg.tau, Dyn(k), Dyn(b))), net),
+        Method::Infonce => pair(AnyLoss::InfoNce(InfoNce::new(cfg.tau, Dyn(k), Dyn(b))?), net),
+        Method::Ntxent => pair(AnyLoss::NtXent(NtXent::new(cfg.tau, Dyn(k), Dyn(b))?), net),
         Method::Barlow => {
-            pair(AnyLoss::Barlow(BarlowTwins::new(cfg.model.barlow_lambda, Dyn(k), Dyn(b))), net)
+            pair(AnyLoss::Barlow(BarlowTwins::new(cfg.model.barlow_lambda, Dyn(k), Dyn(b))?), net)
         }
-        Method::Vicreg => pair(AnyLoss::VicReg(VicReg::lightly(Dyn(k), Dyn(b))), net),
+        Method::Vicreg => pair(AnyLoss::VicReg(VicReg::lightly(Dyn(k), Dyn(b))?), net),
         Method::Byol => {
             let shape = (Dyn(d), Dyn(k), Dyn(b));
             let byol = Byol::new(net, pred, opt, cfg.aug.clone(), shape, cfg.model.tau_base, steps);

@@ -92,8 +92,8 @@ pub fn pretrain<T: Real>(
     let (k, b) = (Dyn(cfg.dim), Dyn(cfg.batch));
     match cfg.method {
         Method::Ae => autoencoder(&data, d, cfg, opt, &mut rng, progress),
-        Method::Infonce => contrastive(InfoNce::new(cfg.tau, k, b), &data, d, cfg, opt, &mut rng, progress),
-        Method::Ntxent => contrastive(NtXent::new(cfg.tau, k, b), &data, d, cfg, opt, &mut rng, progress),
+        Method::Infonce => contrastive(InfoNce::new(cfg.tau, k, b)?, &data, d, cfg, opt, &mut rng, progress),
+        Method::Ntxent => contrastive(NtXent::new(cfg.tau, k, b)?, &data, d, cfg, opt, &mut rng, progress),
         _ => Err(ProbeError::usage(
             "this method is trained by probe::methods::pretrain_for_run",
             "call probe::methods::pretrain_for_run",

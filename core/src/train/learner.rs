@@ -18,7 +18,7 @@
 //! let enc = Linear::<f64, Const<2>, Const<2>>::new(Const, Const, Init::XavierNormal, Bias::No, &mut rng);
 //! let mut learner = Trainer::new(
 //!     enc,
-//!     NtXent::new(0.5, Const, Const::<16>),
+//!     NtXent::new(0.5, Const, Const::<16>).unwrap(),
 //!     Optimizer::sgd(0.1, 0.0, 0.0),
 //!     Pipeline::reference_ring(),
 //!     (Const::<2>, Const::<2>, Const::<16>),

@@ -29,6 +29,7 @@ use selfsup_core::Real;
 use selfsup_core::augment::Pipeline;
 use selfsup_core::dims::Dims;
 use selfsup_core::encoder::Linear;
+use selfsup_core::loss::LossError;
 use selfsup_core::rng::seeded;
 use selfsup_core::stream::{ProjectedRing, Source, StreamConfig, StreamTrainer, ring_source};
 
@@ -72,13 +73,13 @@ pub type RingStream = StreamTrainer<f32, U2, U2, Const<64>, Const<256>, Const<64
 /// The footprint configuration's trainer: `f32`, 64→16, `B = 32`, reservoir 64, queue 64.
 pub type WideStream = StreamTrainer<f32, Const<64>, Const<16>, Const<32>, Const<64>, Const<64>>;
 
-/// A fresh ring trainer for `cfg`.
-pub fn ring_stream(cfg: &StreamConfig) -> RingStream {
+/// A fresh ring trainer for `cfg` (an error only if `cfg.tau` is not finite and `> 0`).
+pub fn ring_stream(cfg: &StreamConfig) -> Result<RingStream, LossError> {
     StreamTrainer::with_dims(cfg, (Const, Const, Const, Const, Const))
 }
 
-/// A fresh 64→16 trainer for `cfg`.
-pub fn wide_stream(cfg: &StreamConfig) -> WideStream {
+/// A fresh 64→16 trainer for `cfg` (an error only if `cfg.tau` is not finite and `> 0`).
+pub fn wide_stream(cfg: &StreamConfig) -> Result<WideStream, LossError> {
     StreamTrainer::with_dims(cfg, (Const, Const, Const, Const, Const))
 }
 
