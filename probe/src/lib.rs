@@ -29,7 +29,6 @@ pub mod dataset;
 pub mod diagnostics;
 pub mod error;
 pub mod evaluate;
-pub mod export;
 pub mod knn;
 pub mod lbfgs;
 pub mod linear_probe;
@@ -39,8 +38,8 @@ pub mod pca;
 pub mod plot;
 pub mod pretrain;
 pub mod report;
-pub mod safetensors_io;
 pub mod synth;
+pub mod weights;
 
 use augment::default_spec;
 use clap::Parser;
@@ -146,11 +145,25 @@ pub(crate) fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Set
     let d = data.dim();
     let n = data.train.len();
     let mut chosen = Vec::new();
-    let init = args.init.as_deref().map(|p| export::load_init(p, data, args.dim)).transpose()?;
+    let init = match &args.init {
+        Some(p) => {
+            let (m, _) = methods::resolve_model(args, args.dim.unwrap_or(1));
+            let arch = weights::Architecture {
+                d,
+                k: args.dim,
+                encoder: args.encoder,
+                hidden: args.hidden,
+                head: m.head,
+                head_hidden: m.head_hidden,
+            };
+            Some(weights::load_init(p, &arch)?)
+        }
+        None => None,
+    };
     let dim = match args.dim {
         Some(k) => k,
         None if init.is_some() => {
-            let k = init.as_ref().map_or(0, |w| w.k);
+            let k = init.as_ref().map_or(0, |w| w.k());
             chosen.push(choice("--dim", k, "the output size of the --init encoder"));
             k
         }
@@ -299,7 +312,7 @@ pub(crate) fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Set
         weight_decay: args.weight_decay,
         aug,
         seed: args.seed,
-        init: init.map(|w| w.weight),
+        init,
     };
     let mut cfg = cfg;
     methods::adjust_defaults(args, data, &mut cfg, &mut chosen)?;
@@ -362,6 +375,9 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
         }
         for c in &s.chosen {
             let _ = writeln!(out, "chose {} {}: {}", c.option, c.value, c.reason);
+        }
+        if let Some(i) = &s.cfg.init {
+            let _ = writeln!(out, "init: {}", i.describe());
         }
     }
 
@@ -438,7 +454,9 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
     let report = build_report(&path, &data, &s, &runs, evaluation);
     write_outputs(&s.out_dir, &report, &data, &runs, k, &timings)?;
     if let Some(dir) = &args.export {
-        let files = export::export_run(dir, &data, &runs[0].weights, k, s.double, &path)?;
+        let c = weights::Checkpoint::of_run(runs[0].net.clone(), &data);
+        let source = format!("{} (seed {})", path.display(), s.seeds[0]);
+        let files = weights::export(dir, &c, &source)?;
         if show {
             let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
             let _ = writeln!(out, "exported the encoder (seed {}) to {}", s.seeds[0], names.join(", "));
@@ -565,7 +583,10 @@ fn build_report(
             repeats: s.seeds.len(),
             seeds: s.seeds.clone(),
             precision: if s.double { "f64".into() } else { "f32".into() },
-            init: pretrain::INIT_NAME.into(),
+            init: cfg
+                .init
+                .as_ref()
+                .map_or_else(|| pretrain::INIT_NAME.into(), |i| format!("--init {}", i.describe())),
             encoder_input: if data.encoder_input.is_some() {
                 "series standardized per channel".into()
             } else {

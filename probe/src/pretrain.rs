@@ -15,6 +15,7 @@
 
 use crate::cli::{Method, OptimizerKind};
 use crate::error::{ProbeError, Result};
+use crate::weights::{NetWeights, Precision};
 use nalgebra::Dyn;
 use selfsup_core::Real;
 use selfsup_core::augment::Pipeline;
@@ -53,9 +54,9 @@ pub struct PretrainConfig {
     pub aug: Pipeline,
     /// Seed of initialisation, batches and augmentations.
     pub seed: u64,
-    /// Initial encoder weights, row-major `K × D` (`--init`), replacing the random ones (which
+    /// Initial weights (`--init`), checked against the run, replacing the random ones (which
     /// are still drawn, so batches and augmentations match a run without `--init`).
-    pub init: Option<Vec<f64>>,
+    pub init: Option<crate::weights::init::InitWeights>,
 }
 
 /// The result of one pretraining run.
@@ -67,6 +68,8 @@ pub struct Pretrained {
     pub weights: Vec<f64>,
     /// Mean loss of each epoch.
     pub losses: Vec<f64>,
+    /// The trained network (encoder and head), for `--export`.
+    pub net: NetWeights,
     /// Runs of probe::methods (MLP encoders, heads, non-contrastive objectives): the frozen
     /// encoders and the collapse guard's record (`initial` / `weights` hold the first layer).
     pub ssl: Option<crate::methods::SslRun>,
@@ -108,7 +111,7 @@ fn contrastive<T: Real, L: PairLoss<T, Dyn, Dyn>>(
     progress: &mut dyn FnMut(usize, f64),
 ) -> Result<Pretrained> {
     let mut enc = Linear::<T, Dyn, Dyn>::new(Dyn(cfg.dim), Dyn(d), INIT, Bias::No, rng);
-    set_init(&mut enc.w, cfg);
+    set_init(&mut enc, cfg);
     let initial = to_row_major(&enc.w);
     let mut trainer = Trainer::new(enc, loss, opt, cfg.aug.clone(), (Dyn(d), Dyn(cfg.dim), Dyn(cfg.batch)));
     let mut order: Vec<usize> = (0..data.len() / d).collect();
@@ -119,7 +122,9 @@ fn contrastive<T: Real, L: PairLoss<T, Dyn, Dyn>>(
         losses.push(l);
         progress(epoch + 1, l);
     }
-    Ok(Pretrained { initial, weights: to_row_major(&trainer.encoder.w), losses, ssl: None })
+    let weights = to_row_major(&trainer.encoder.w);
+    let net = NetWeights::linear(cfg.dim, d, &weights, Precision::of::<T>());
+    Ok(Pretrained { initial, weights, losses, net, ssl: None })
 }
 
 fn autoencoder<T: Real>(
@@ -132,7 +137,7 @@ fn autoencoder<T: Real>(
 ) -> Result<Pretrained> {
     let (k, b) = (cfg.dim, cfg.batch);
     let mut ae = LinearAutoencoder::<T, Dyn, Dyn>::new(Dyn(k), Dyn(d), INIT, Bias::No, rng);
-    set_init(&mut ae.enc.w, cfg);
+    set_init(&mut ae.enc, cfg);
     let initial = to_row_major(&ae.enc.w);
     let mut trainer = AeTrainer::new(ae, opt, Dyn(b));
     let mut x = Mat::<T, Dyn, Dyn>::zeros(d, b);
@@ -152,7 +157,9 @@ fn autoencoder<T: Real>(
         losses.push(l);
         progress(epoch + 1, l);
     }
-    Ok(Pretrained { initial, weights: to_row_major(&trainer.ae.enc.w), losses, ssl: None })
+    let weights = to_row_major(&trainer.ae.enc.w);
+    let net = NetWeights::linear(k, d, &weights, Precision::of::<T>());
+    Ok(Pretrained { initial, weights, losses, net, ssl: None })
 }
 
 fn check_divergence(loss: f64, first: Option<f64>, epoch: usize, cfg: &PretrainConfig) -> Result<()> {
@@ -175,15 +182,11 @@ fn check_divergence(loss: f64, first: Option<f64>, epoch: usize, cfg: &PretrainC
     ))
 }
 
-/// Overwrites the encoder weight with `cfg.init` (row-major `K × D`), if given.
-fn set_init<T: Real>(w: &mut Mat<T, Dyn, Dyn>, cfg: &PretrainConfig) {
-    if let Some(init) = &cfg.init {
-        let d = w.ncols();
-        for (i, row) in init.chunks_exact(d.max(1)).enumerate().take(w.nrows()) {
-            for (j, &v) in row.iter().enumerate() {
-                w[(i, j)] = T::of_f64(v);
-            }
-        }
+/// Replaces the encoder with `cfg.init`'s, if given (a linear encoder without bias: the
+/// initial weights were checked against the run's architecture).
+fn set_init<T: Real>(enc: &mut Linear<T, Dyn, Dyn>, cfg: &PretrainConfig) {
+    if let Some(crate::weights::LayerWeights::Linear(l)) = cfg.init.as_ref().map(|i| &i.net.encoder) {
+        *enc = l.to_linear();
     }
 }
 

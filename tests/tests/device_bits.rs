@@ -10,7 +10,8 @@
 use selfsup_core::dims::Dyn;
 use selfsup_core::stream::{StreamTrainer, ring_source};
 use selfsup_transcript::{
-    ring_config, ring_loss, ring_stream, run, run_exported, run_ring, run_wide, wide_config, wide_loss,
+    ring_config, ring_loss, ring_stream, run, run_exported, run_exported_mlp, run_ring, run_wide, wide_config,
+    wide_loss,
     wide_stream,
 };
 
@@ -77,4 +78,20 @@ fn exported_encoder_matches_the_expected_device_output() {
     let mut out = String::new();
     run_exported::<K, D, _>(&W, bias, &INPUT_MEAN, &INPUT_SCALE, 8, 5, &mut out).unwrap();
     check("exported", &out);
+}
+
+/// The MLP encoder exported by `probe --export` (probe's golden MLP export), run by the same
+/// function the `exported_mlp` firmware and the wasm module call.
+#[allow(dead_code)] // ARCH, FEATURES and STANDARDIZE are not needed here
+mod exported_mlp {
+    include!("../../probe/tests/data/export_mlp/encoder.rs");
+}
+
+#[test]
+fn exported_mlp_matches_the_expected_device_output() {
+    use exported_mlp::*;
+    let mut out = String::new();
+    run_exported_mlp::<K, D, H, _>((&W1, &B1), (&W2, &B2), &INPUT_MEAN, &INPUT_SCALE, 8, 5, &mut out)
+        .unwrap();
+    check("exported_mlp", &out);
 }

@@ -11,14 +11,17 @@
 //!   random projection plus noise).
 //! - [`run`] prints a header, the held-out loss before training, one line per epoch (mean
 //!   loss and its bits), the held-out loss after training and the final weight bits
-//!   (column-major) to any `core::fmt::Write`; [`run_exported`] prints the embeddings of an
-//!   encoder exported by `probe --export`.
+//!   (column-major) to any `core::fmt::Write`; [`run_exported`] and [`run_exported_mlp`] print
+//!   the embeddings of a linear and an MLP encoder exported by `probe --export`.
 //!
 //! Every number is followed by its IEEE bits in hex, so a comparison of the text is a
 //! comparison of the bits.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+mod exported_mlp;
+pub use exported_mlp::run_exported_mlp;
 
 use core::fmt::{self, Write};
 use nalgebra::{Const, DefaultAllocator, Dim, allocator::Allocator};
