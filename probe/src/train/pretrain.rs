@@ -13,11 +13,11 @@
 //! non-finite loss, or one 1000× above the first epoch's, stops training with a message saying
 //! what to change.
 
-use crate::cli::{Method, OptimizerKind};
+use super::trained::Pretrained;
 use crate::error::{ProbeError, Result};
+use crate::settings::{Method, OptimizerKind, PretrainConfig};
 use nalgebra::Dyn;
 use selfsup_core::Real;
-use selfsup_core::augment::Pipeline;
 use selfsup_core::dims::Mat;
 use selfsup_core::encoder::{Init, Linear};
 use selfsup_core::loss::{AeBuffers, AeTrainer, InfoNce, LinearAutoencoder, NtXent, PairLoss, ae_step};
@@ -29,48 +29,6 @@ use selfsup_core::train::{Trainer, gather};
 pub const INIT: Init = Init::Normal { std: 0.1 };
 /// Human-readable [`INIT`] for the report.
 pub const INIT_NAME: &str = "normal(0, 0.1^2), no bias";
-
-/// Everything pretraining needs.
-#[derive(Clone, Debug)]
-pub struct PretrainConfig {
-    /// Objective.
-    pub method: Method,
-    /// Embedding size `K`.
-    pub dim: usize,
-    /// Epochs.
-    pub epochs: usize,
-    /// Batch size `B`.
-    pub batch: usize,
-    /// Learning rate.
-    pub lr: f64,
-    /// Temperature of InfoNCE / NT-Xent.
-    pub tau: f64,
-    /// Optimizer.
-    pub optimizer: OptimizerKind,
-    /// Weight decay.
-    pub weight_decay: f64,
-    /// Augmentations (core's pipeline, channels set).
-    pub aug: Pipeline,
-    /// Seed of initialisation, batches and augmentations.
-    pub seed: u64,
-    /// Initial encoder weights, row-major `K × D` (`--init`), replacing the random ones (which
-    /// are still drawn, so batches and augmentations match a run without `--init`).
-    pub init: Option<Vec<f64>>,
-}
-
-/// The result of one pretraining run.
-#[derive(Clone, Debug)]
-pub struct Pretrained {
-    /// Initial (random) encoder weights, row-major `K × D`, as f64.
-    pub initial: Vec<f64>,
-    /// Trained encoder weights, row-major `K × D`, as f64.
-    pub weights: Vec<f64>,
-    /// Mean loss of each epoch.
-    pub losses: Vec<f64>,
-    /// Runs of probe::methods (MLP encoders, heads, non-contrastive objectives): the frozen
-    /// encoders and the collapse guard's record (`initial` / `weights` hold the first layer).
-    pub ssl: Option<crate::methods::SslRun>,
-}
 
 /// Pretrains on row-major `x` (`n × d`, which is core's column-major `d × n`) in precision
 /// `T`; `progress(epoch, loss)` is called after each epoch.
@@ -195,17 +153,6 @@ fn to_row_major<T: Real>(w: &Mat<T, Dyn, Dyn>) -> Vec<f64> {
     for i in 0..k {
         for j in 0..d {
             out.push(w[(i, j)].to_f64());
-        }
-    }
-    out
-}
-
-/// Embeds row-major `x` (`n × d`) with row-major weights `w` (`k × d`): `z_i = W x_i`.
-pub fn embed(w: &[f64], k: usize, x: &[f64], d: usize) -> Vec<f64> {
-    let mut out = Vec::with_capacity(x.len() / d * k);
-    for row in x.chunks_exact(d) {
-        for wr in w.chunks_exact(d).take(k) {
-            out.push(wr.iter().zip(row).map(|(a, b)| a * b).sum());
         }
     }
     out
