@@ -15,8 +15,8 @@
 //!
 //! The modules follow the data's path, and import only from modules listed before them:
 //! [`error`] (the one error type) · [`dataset`] (read, labels, split, standardize, data kind) ·
-//! [`augment`] · [`network`] (the encoders, heads and predictors) · [`safetensors_io`] and
-//! [`export`] (weights in and out) · [`settings`] (the options, resolved once into one value) ·
+//! [`augment`] · [`network`] (the encoders, heads and predictors) · [`weights`] (the state
+//! dict, weights in and out) · [`settings`] (the options, resolved once into one value) ·
 //! [`eval`] (the representations, linear probe, kNN, PCA, diagnostics) · [`train`] (building
 //! and training the learner, the collapse guard) · [`output`] (JSON, Markdown, SVG) · [`cli`]
 //! (the command line) · [`commands`] (`run`, `compare`, `gen`, and [`run_cli`]).
@@ -30,12 +30,12 @@ pub mod commands;
 pub mod dataset;
 pub mod error;
 pub mod eval;
-pub mod export;
+
 pub mod network;
 pub mod output;
-pub mod safetensors_io;
 pub mod settings;
 pub mod train;
+pub mod weights;
 
 pub use commands::run_cli;
 // The evaluation numerics refer to each other as `crate::knn`, `crate::lbfgs`, ….

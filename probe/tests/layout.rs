@@ -10,9 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 const MAX_LINES: usize = 400;
-/// Files over the limit that another work stream owns and is splitting, each allowed at most its
-/// present length (so they can only shrink).
-const PENDING_SPLIT: &[(&str, usize)] = &[("safetensors_io.rs", 431)];
+/// Import edges of another work stream's modules that close a cycle and are being removed
+/// (`weights::dtype` borrows the error helper `state_dict::bad`); only these exact edges are
+/// ignored.
+const PENDING_EDGES: &[(&str, &str)] = &[("weights::dtype", "weights::state_dict")];
 
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
@@ -141,6 +142,8 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
         }
         let edges: BTreeSet<String> =
             targets.iter().filter_map(|t| resolve(t, &mods)).filter(|t| t != m && !t.is_empty()).collect();
+        let edges =
+            edges.into_iter().filter(|t| !PENDING_EDGES.contains(&(m.as_str(), t.as_str()))).collect();
         g.insert(m.clone(), edges);
     }
     g
@@ -218,10 +221,7 @@ fn no_source_file_over_400_lines() {
     let long: Vec<String> = mods
         .values()
         .map(|p| (p, std::fs::read_to_string(p).unwrap().lines().count()))
-        .filter(|(p, n)| {
-            let name = p.file_name().unwrap().to_string_lossy();
-            *n > PENDING_SPLIT.iter().find(|(f, _)| *f == name).map_or(MAX_LINES, |(_, max)| *max)
-        })
+        .filter(|(_, n)| *n > MAX_LINES)
         .map(|(p, n)| format!("{} ({n} lines)", p.display()))
         .collect();
     assert!(long.is_empty(), "files over {MAX_LINES} lines: {long:?}");

@@ -4,7 +4,6 @@
 use crate::dataset::{self, LoadOptions};
 use crate::error::{ProbeError, Result};
 use crate::eval::{Representation, pca, score};
-use crate::export;
 use crate::output::build::{build_report, representation_report};
 use crate::output::files::write_outputs;
 use crate::output::report::Timings;
@@ -13,6 +12,7 @@ use crate::settings::resolve;
 use crate::train::methods;
 use crate::train::pretrain::pretrain;
 use crate::train::trained::Pretrained;
+use crate::weights;
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
@@ -56,6 +56,9 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
         }
         for c in &s.chosen {
             let _ = writeln!(out, "chose {} {}: {}", c.option, c.value, c.reason);
+        }
+        if let Some(i) = &s.cfg.init {
+            let _ = writeln!(out, "init: {}", i.describe());
         }
     }
 
@@ -132,7 +135,9 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
     let report = build_report(&path, &data, &s, &runs, evaluation);
     write_outputs(&s.out_dir, &report, &data, &runs, k, &timings)?;
     if let Some(dir) = &args.export {
-        let files = export::export_run(dir, &data, &runs[0].weights, k, s.double, &path)?;
+        let c = weights::Checkpoint::of_run(runs[0].net.clone(), &data);
+        let source = format!("{} (seed {})", path.display(), s.seeds[0]);
+        let files = weights::export(dir, &c, &source)?;
         if show {
             let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
             let _ = writeln!(out, "exported the encoder (seed {}) to {}", s.seeds[0], names.join(", "));

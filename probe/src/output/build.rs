@@ -114,7 +114,10 @@ pub fn build_report(
             repeats: s.seeds.len(),
             seeds: s.seeds.clone(),
             precision: if s.double { "f64".into() } else { "f32".into() },
-            init: pretrain::INIT_NAME.into(),
+            init: cfg
+                .init
+                .as_ref()
+                .map_or_else(|| pretrain::INIT_NAME.into(), |i| format!("--init {}", i.describe())),
             encoder_input: if data.encoder_input.is_some() {
                 "series standardized per channel".into()
             } else {

@@ -8,8 +8,8 @@ use super::resolved::{Choice, PretrainConfig, Settings, choice};
 use crate::augment::{self, default_spec};
 use crate::dataset::{DataKind, Dataset};
 use crate::error::{Loc, ProbeError, Result};
-use crate::export;
 use crate::network::{EncoderKind, HeadKind};
+use crate::weights;
 use std::path::{Path, PathBuf};
 
 /// Resolves the options of a run against the data: every "auto" default is chosen here (and
@@ -18,11 +18,25 @@ pub fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Settings> 
     let d = data.dim();
     let n = data.train.len();
     let mut chosen = Vec::new();
-    let init = args.init.as_deref().map(|p| export::load_init(p, data, args.dim)).transpose()?;
+    let init = match &args.init {
+        Some(p) => {
+            let (m, _) = resolve_model(args, args.dim.unwrap_or(1));
+            let arch = weights::Architecture {
+                d,
+                k: args.dim,
+                encoder: args.encoder,
+                hidden: args.hidden,
+                head: m.head,
+                head_hidden: m.head_hidden,
+            };
+            Some(weights::load_init(p, &arch)?)
+        }
+        None => None,
+    };
     let dim = match args.dim {
         Some(k) => k,
         None if init.is_some() => {
-            let k = init.as_ref().map_or(0, |w| w.k);
+            let k = init.as_ref().map_or(0, |w| w.k());
             chosen.push(choice("--dim", k, "the output size of the --init encoder"));
             k
         }
@@ -171,7 +185,7 @@ pub fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Settings> 
         weight_decay: args.weight_decay,
         aug,
         seed: args.seed,
-        init: init.map(|w| w.weight),
+        init,
     };
     let mut cfg = cfg;
     adjust_defaults(args, data, &mut cfg, &mut chosen)?;

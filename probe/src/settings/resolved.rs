@@ -3,6 +3,7 @@
 use super::model::ModelOptions;
 use super::options::{Method, OptimizerKind};
 use crate::augment::Pipeline;
+use crate::weights::init::InitWeights;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -60,9 +61,9 @@ pub struct PretrainConfig {
     pub aug: Pipeline,
     /// Seed of initialisation, batches and augmentations.
     pub seed: u64,
-    /// Initial encoder weights, row-major `K × D` (`--init`), replacing the random ones (which
+    /// Initial weights (`--init`), checked against the run, replacing the random ones (which
     /// are still drawn, so batches and augmentations match a run without `--init`).
-    pub init: Option<Vec<f64>>,
+    pub init: Option<InitWeights>,
 }
 
 /// The fully resolved settings of a run.

@@ -16,6 +16,8 @@ use crate::augment::Pipeline;
 use crate::error::{ProbeError, Result};
 use crate::network::{Embedder, EncoderKind, HeadKind, Layer, Net};
 use crate::settings::{Method, ModelOptions, OptimizerKind, PretrainConfig};
+use crate::weights::NetWeights;
+use crate::weights::init::InitWeights;
 use nalgebra::Dyn;
 use selfsup_core::Real;
 use selfsup_core::dims::Mat;
@@ -142,6 +144,20 @@ pub fn pretrain<T: Real>(
     progress: &mut dyn FnMut(usize, f64),
     warn: &mut dyn FnMut(&str),
 ) -> Result<SslRun> {
+    pretrain_from::<T>(x, d, cfg, None, progress, warn).map(|(run, _)| run)
+}
+
+/// [`pretrain`] starting from `init` (checked against the run's architecture) instead of the
+/// random encoder (and head, if `init` has one; the random draws still happen, so batches and
+/// augmentations are those of a run without `init`). Returns the trained network as well.
+pub fn pretrain_from<T: Real>(
+    x: &[f64],
+    d: usize,
+    cfg: &SslConfig,
+    init: Option<&InitWeights>,
+    progress: &mut dyn FnMut(usize, f64),
+    warn: &mut dyn FnMut(&str),
+) -> Result<(SslRun, NetWeights)> {
     let n = x.len() / d;
     let (k, b) = (cfg.dim, cfg.batch);
     if !supports(cfg.method) || b < 2 || n < b {
@@ -152,7 +168,10 @@ pub fn pretrain<T: Real>(
     }
     let data: Vec<T> = x.iter().map(|&v| T::of_f64(v)).collect();
     let mut rng: Rng = seeded(cfg.seed);
-    let (net, pred) = build::<T>(d, cfg, &mut rng);
+    let (mut net, pred) = build::<T>(d, cfg, &mut rng);
+    if let Some(i) = init {
+        i.apply(&mut net);
+    }
     let initial = net.encoder.embedder();
     let opt: Optimizer<T> = match cfg.optimizer {
         OptimizerKind::Adam => Optimizer::adam(cfg.lr, cfg.weight_decay),
@@ -219,7 +238,8 @@ pub fn pretrain<T: Real>(
         }
         progress(epoch + 1, mean);
     }
-    Ok(SslRun { initial, trained: learner.net().encoder.embedder(), losses, collapse })
+    let trained = learner.net().encoder.embedder();
+    Ok((SslRun { initial, trained, losses, collapse }, NetWeights::of(learner.net())))
 }
 
 fn check_divergence(loss: f64, first: Option<f64>, epoch: usize, cfg: &SslConfig) -> Result<()> {
@@ -263,16 +283,18 @@ pub fn pretrain_for_run(
         seed: cfg.seed,
         model: model.clone(),
     };
-    let run = if double {
-        pretrain::<f64>(x, d, &c, progress, warn)?
+    let init = cfg.init.as_ref();
+    let (run, net) = if double {
+        pretrain_from::<f64>(x, d, &c, init, progress, warn)?
     } else {
-        pretrain::<f32>(x, d, &c, progress, warn)?
+        pretrain_from::<f32>(x, d, &c, init, progress, warn)?
     };
     let first = |e: &Embedder| e.layers.first().map(|l| l.w.clone()).unwrap_or_default();
     Ok(Pretrained {
         initial: first(&run.initial),
         weights: first(&run.trained),
         losses: run.losses.clone(),
+        net,
         ssl: Some(run),
     })
 }

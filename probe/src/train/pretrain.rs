@@ -16,6 +16,7 @@
 use super::trained::Pretrained;
 use crate::error::{ProbeError, Result};
 use crate::settings::{Method, OptimizerKind, PretrainConfig};
+use crate::weights::{NetWeights, Precision};
 use nalgebra::Dyn;
 use selfsup_core::Real;
 use selfsup_core::dims::Mat;
@@ -66,7 +67,7 @@ fn contrastive<T: Real, L: PairLoss<T, Dyn, Dyn>>(
     progress: &mut dyn FnMut(usize, f64),
 ) -> Result<Pretrained> {
     let mut enc = Linear::<T, Dyn, Dyn>::new(Dyn(cfg.dim), Dyn(d), INIT, false, rng);
-    set_init(&mut enc.w, cfg);
+    set_init(&mut enc, cfg);
     let initial = to_row_major(&enc.w);
     let mut trainer = Trainer::new(enc, loss, opt, cfg.aug.clone(), (Dyn(d), Dyn(cfg.dim), Dyn(cfg.batch)));
     let mut order: Vec<usize> = (0..data.len() / d).collect();
@@ -77,7 +78,9 @@ fn contrastive<T: Real, L: PairLoss<T, Dyn, Dyn>>(
         losses.push(l);
         progress(epoch + 1, l);
     }
-    Ok(Pretrained { initial, weights: to_row_major(&trainer.encoder.w), losses, ssl: None })
+    let weights = to_row_major(&trainer.encoder.w);
+    let net = NetWeights::linear(cfg.dim, d, &weights, Precision::of::<T>());
+    Ok(Pretrained { initial, weights, losses, net, ssl: None })
 }
 
 fn autoencoder<T: Real>(
@@ -90,7 +93,7 @@ fn autoencoder<T: Real>(
 ) -> Result<Pretrained> {
     let (k, b) = (cfg.dim, cfg.batch);
     let mut ae = LinearAutoencoder::<T, Dyn, Dyn>::new(Dyn(k), Dyn(d), INIT, false, rng);
-    set_init(&mut ae.enc.w, cfg);
+    set_init(&mut ae.enc, cfg);
     let initial = to_row_major(&ae.enc.w);
     let mut trainer = AeTrainer::new(&ae, opt);
     let mut buf = AeBuffers::new(Dyn(k), Dyn(d), Dyn(b));
@@ -111,7 +114,9 @@ fn autoencoder<T: Real>(
         losses.push(l);
         progress(epoch + 1, l);
     }
-    Ok(Pretrained { initial, weights: to_row_major(&ae.enc.w), losses, ssl: None })
+    let weights = to_row_major(&ae.enc.w);
+    let net = NetWeights::linear(k, d, &weights, Precision::of::<T>());
+    Ok(Pretrained { initial, weights, losses, net, ssl: None })
 }
 
 fn check_divergence(loss: f64, first: Option<f64>, epoch: usize, cfg: &PretrainConfig) -> Result<()> {
@@ -134,15 +139,11 @@ fn check_divergence(loss: f64, first: Option<f64>, epoch: usize, cfg: &PretrainC
     ))
 }
 
-/// Overwrites the encoder weight with `cfg.init` (row-major `K × D`), if given.
-fn set_init<T: Real>(w: &mut Mat<T, Dyn, Dyn>, cfg: &PretrainConfig) {
-    if let Some(init) = &cfg.init {
-        let d = w.ncols();
-        for (i, row) in init.chunks_exact(d.max(1)).enumerate().take(w.nrows()) {
-            for (j, &v) in row.iter().enumerate() {
-                w[(i, j)] = T::of_f64(v);
-            }
-        }
+/// Replaces the encoder with `cfg.init`'s, if given (a linear encoder without bias: the
+/// initial weights were checked against the run's architecture).
+fn set_init<T: Real>(enc: &mut Linear<T, Dyn, Dyn>, cfg: &PretrainConfig) {
+    if let Some(crate::weights::LayerWeights::Linear(l)) = cfg.init.as_ref().map(|i| &i.net.encoder) {
+        *enc = l.to_linear();
     }
 }
 

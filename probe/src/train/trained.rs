@@ -5,6 +5,7 @@ use super::collapse::CollapseLog;
 use crate::dataset::Affine;
 use crate::eval::Representation;
 use crate::network::Embedder;
+use crate::weights::NetWeights;
 
 /// The result of one pretraining run.
 #[derive(Clone, Debug)]
@@ -15,6 +16,8 @@ pub struct Pretrained {
     pub weights: Vec<f64>,
     /// Mean loss of each epoch.
     pub losses: Vec<f64>,
+    /// The trained network (encoder and head), for `--export`.
+    pub net: NetWeights,
     /// Runs of probe::methods (MLP encoders, heads, non-contrastive objectives): the frozen
     /// encoders and the collapse guard's record (`initial` / `weights` hold the first layer).
     pub ssl: Option<SslRun>,
