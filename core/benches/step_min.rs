@@ -11,7 +11,7 @@ use selfsup_core::loss::{InfoNce, NtXent, PairLoss};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{fill_normal, seeded};
 use selfsup_core::synth::fill_ring;
-use selfsup_core::train::Trainer;
+use selfsup_core::train::{Learner, Trainer};
 use std::hint::black_box;
 use std::time::Instant;
 

@@ -44,7 +44,7 @@ use crate::optim::Optimizer;
 use crate::rng::{Rng, fill_normal, normal, seeded};
 use crate::stream::Reservoir;
 use crate::synth::ring_point;
-use crate::train::Trainer;
+use crate::train::{Learner, Trainer};
 use crate::{Real, lit};
 use core::fmt::{self, Write};
 use nalgebra::{Const, DefaultAllocator, Dim, U1, U2, allocator::Allocator};
