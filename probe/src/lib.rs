@@ -35,11 +35,14 @@ pub mod lbfgs;
 pub mod linear_probe;
 pub mod methods;
 pub mod network;
+pub mod parallel;
 pub mod pca;
 pub mod plot;
 pub mod pretrain;
+pub mod ranking;
 pub mod report;
 pub mod safetensors_io;
+pub mod similarity;
 pub mod synth;
 
 use augment::default_spec;
