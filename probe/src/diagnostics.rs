@@ -44,7 +44,7 @@ pub struct Diagnostics {
 /// Alignment of paired rows of `a` and `b` (row-major `n × k`).
 pub fn alignment(a: &[f64], b: &[f64], k: usize) -> f64 {
     let (a, b) = (normalize_rows(a, k), normalize_rows(b, k));
-    let n = a.len() / k;
+    let n = a.len().checked_div(k).unwrap_or(0);
     let s: f64 = a.iter().zip(&b).map(|(x, y)| (x - y) * (x - y)).sum();
     s / n.max(1) as f64
 }
@@ -52,7 +52,7 @@ pub fn alignment(a: &[f64], b: &[f64], k: usize) -> f64 {
 /// Uniformity of the rows of `z` (row-major `n × k`).
 pub fn uniformity(z: &[f64], k: usize) -> f64 {
     let u = normalize_rows(z, k);
-    let n = u.len() / k;
+    let n = u.len().checked_div(k).unwrap_or(0);
     if n < 2 {
         return 0.0;
     }
@@ -73,7 +73,7 @@ pub fn uniformity(z: &[f64], k: usize) -> f64 {
 /// Uniformity of the rows of `z` on all pairs of at most `max_rows` rows (a sample seeded with
 /// `seed` when there are more); returns it with the number of rows used.
 pub fn uniformity_sampled(z: &[f64], k: usize, max_rows: usize, seed: u64) -> (f64, usize) {
-    let rows = crate::parallel::sample_indices(z.len() / k.max(1), max_rows, seed);
+    let rows = crate::parallel::sample_indices(z.len().checked_div(k).unwrap_or(0), max_rows, seed);
     if rows.len() * k == z.len() {
         return (uniformity(z, k), rows.len());
     }
@@ -84,7 +84,7 @@ pub fn uniformity_sampled(z: &[f64], k: usize, max_rows: usize, seed: u64) -> (f
 /// Per-coordinate standard deviation of the normalized rows.
 pub fn std_per_dim(z: &[f64], k: usize) -> Vec<f64> {
     let u = normalize_rows(z, k);
-    let n = (u.len() / k).max(1) as f64;
+    let n = u.len().checked_div(k).unwrap_or(0).max(1) as f64;
     (0..k)
         .map(|j| {
             let m = u.iter().skip(j).step_by(k).sum::<f64>() / n;
@@ -95,7 +95,10 @@ pub fn std_per_dim(z: &[f64], k: usize) -> Vec<f64> {
 
 /// Effective rank of the `n × k` matrix `z`.
 pub fn effective_rank(z: &[f64], k: usize) -> f64 {
-    let n = z.len() / k;
+    let n = z.len().checked_div(k).unwrap_or(0);
+    if n == 0 || k == 0 {
+        return 0.0; // no singular value (nalgebra's decomposition needs a non-empty matrix)
+    }
     // Singular values² are the eigenvalues of the smaller Gram matrix.
     let m = DMatrix::from_row_slice(n, k, z);
     let gram = if n < k { &m * m.transpose() } else { m.transpose() * &m };
@@ -123,7 +126,7 @@ pub fn diagnose_with(z: &[f64], view_a: &[f64], view_b: &[f64], k: usize, seed: 
         alignment: alignment(view_a, view_b, k),
         uniformity,
         uniformity_rows,
-        std_mean: std.iter().sum::<f64>() / k as f64,
+        std_mean: std.iter().sum::<f64>() / k.max(1) as f64,
         std_per_dim: std,
         std_reference: 1.0 / (k as f64).sqrt(),
         effective_rank: effective_rank(z, k),
@@ -149,6 +152,14 @@ mod tests {
         // Pairs at squared distance 2 (4 pairs) and 4 (2 pairs).
         let u = ((4.0 * (-4.0f64).exp() + 2.0 * (-8.0f64).exp()) / 6.0).ln();
         assert!((uniformity(&sq, 2) - u).abs() < 1e-12);
+    }
+
+    #[test]
+    fn empty_embeddings_do_not_panic() {
+        for (z, k) in [(&[][..], 0), (&[][..], 3), (&[1.0, 2.0][..], 0)] {
+            let d = diagnose(z, z, z, k);
+            assert_eq!((d.alignment, d.uniformity, d.effective_rank), (0.0, 0.0, 0.0));
+        }
     }
 
     #[test]

@@ -199,7 +199,8 @@ fn block_loss(
     let mut acc = vec![0.0; outs];
     let mut logits = vec![0.0; classes];
     let mut e = vec![0.0; classes];
-    for (xi, &yi) in x.chunks_exact(dim.max(1)).zip(y) {
+    for (i, &yi) in y.iter().enumerate() {
+        let xi = &x[i * dim..(i + 1) * dim];
         acc.fill(-0.0);
         for (xj, w) in xi.iter().zip(wt.chunks_exact(outs)) {
             acc.iter_mut().zip(w).for_each(|(a, w)| *a += w * xj);
