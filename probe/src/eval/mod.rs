@@ -17,7 +17,10 @@ pub mod diagnostics;
 pub mod knn;
 pub mod lbfgs;
 pub mod linear_probe;
+pub mod parallel;
 pub mod pca;
+pub mod ranking;
+pub mod similarity;
 
 use crate::augment::{Pipeline, two_views};
 use crate::dataset::{Affine, Dataset};
