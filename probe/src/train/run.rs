@@ -125,6 +125,7 @@ mod tests {
             model: ModelOptions::defaults_for(4, encoder, 16, head),
             chosen: Vec::new(),
             out_dir: Default::default(),
+            threads: 1,
         }
     }
 
