@@ -1,7 +1,7 @@
 //! Evaluation of frozen representations, side by side: raw standardized features, PCA to K
 //! (fitted on train), a random encoder (the pretraining initialisation) and the pretrained
-//! encoder. Each gets the linear probe ([`crate::linear_probe`]), kNN retrieval
-//! ([`crate::knn`]) and the diagnostics ([`crate::diagnostics`]); the diagnostics' two views
+//! encoder. Each gets the linear probe ([`linear_probe`]), kNN retrieval
+//! ([`knn`]) and the diagnostics ([`diagnostics`]); the diagnostics' two views
 //! are augmentations (the run's pipeline, seeded) of the test rows in the representation's
 //! input space (the encoders' input for the encoders, the standardized features for raw and
 //! PCA), mapped through the representation.
@@ -13,13 +13,21 @@
 //! standardized, and PCA is probed unwhitened as in `BASELINES.md`. kNN and the diagnostics
 //! use the embedding as it is (cosine similarity, as the losses).
 
+pub mod diagnostics;
+pub mod knn;
+pub mod lbfgs;
+pub mod linear_probe;
+pub mod parallel;
+pub mod pca;
+pub mod ranking;
+pub mod similarity;
+
 use crate::augment::{Pipeline, two_views};
 use crate::dataset::{Affine, Dataset};
-use crate::diagnostics::{Diagnostics, diagnose};
-use crate::knn::{self, KnnScores};
-use crate::linear_probe::{LogisticRegression, ProbeScores};
-use crate::pca::Pca;
-use crate::pretrain::embed;
+use diagnostics::{Diagnostics, diagnose};
+use knn::KnnScores;
+use linear_probe::{LogisticRegression, ProbeScores};
+use pca::Pca;
 use std::borrow::Cow;
 
 /// A map from standardized features to an embedding.
@@ -28,16 +36,7 @@ pub enum Representation<'a> {
     Raw,
     /// PCA projection.
     Pca(&'a Pca),
-    /// A linear encoder, row-major `k × d` weights.
-    Linear {
-        /// Weights.
-        w: &'a [f64],
-        /// Output size.
-        k: usize,
-        /// The map from standardized features to the encoder's input (series: per channel).
-        input: Option<&'a Affine>,
-    },
-    /// Any frozen encoder (MLP, or the encoder of the non-contrastive methods).
+    /// A frozen encoder (linear or MLP).
     Encoder {
         /// The encoder.
         e: &'a crate::network::Embedder,
@@ -52,7 +51,6 @@ impl Representation<'_> {
         match self {
             Representation::Raw => d,
             Representation::Pca(p) => p.k,
-            Representation::Linear { k, .. } => *k,
             Representation::Encoder { e, .. } => e.dim(d),
         }
     }
@@ -60,8 +58,7 @@ impl Representation<'_> {
     /// Maps standardized rows to this representation's input space.
     pub fn input<'x>(&self, x: &'x [f64]) -> Cow<'x, [f64]> {
         match self {
-            Representation::Linear { input: Some(m), .. }
-            | Representation::Encoder { input: Some(m), .. } => Cow::Owned(m.apply(x)),
+            Representation::Encoder { input: Some(m), .. } => Cow::Owned(m.apply(x)),
             _ => Cow::Borrowed(x),
         }
     }
@@ -71,7 +68,6 @@ impl Representation<'_> {
         match self {
             Representation::Raw => x.to_vec(),
             Representation::Pca(p) => p.transform(x),
-            Representation::Linear { w, k, .. } => embed(w, *k, x, d),
             Representation::Encoder { e, .. } => e.apply(x, d),
         }
     }
@@ -102,7 +98,7 @@ pub fn score(data: &Dataset, rep: &Representation<'_>, aug: &Pipeline, seed: u64
     let tr = rep.apply(&data.train.x, d);
     let te_in = rep.input(&data.test.x);
     let te = rep.embed_input(&te_in, d);
-    let probe = if matches!(rep, Representation::Linear { .. } | Representation::Encoder { .. }) {
+    let probe = if matches!(rep, Representation::Encoder { .. }) {
         let (str_, ste) = standardize(&tr, &te, k);
         LogisticRegression::evaluate(&str_, &data.train.y, &ste, &data.test.y, k, c)
     } else {

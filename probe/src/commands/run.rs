@@ -1,0 +1,108 @@
+//! `probe FILE`: load → resolve settings → pretrain one run per seed → evaluate the four
+//! representations → write the report (and `--export` the encoder).
+
+use super::pipeline::{baselines, encoders, load, train_runs};
+use crate::error::Result;
+use crate::network::Embedder;
+use crate::output::build::build_report;
+use crate::output::files::write_outputs;
+use crate::output::report::Timings;
+use crate::settings::options::RunArgs;
+use crate::settings::resolve;
+use crate::weights;
+use std::io::Write;
+use std::time::Instant;
+
+/// Runs `probe FILE` with `args`, writing progress and the results table to `out`.
+pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
+    let t0 = Instant::now();
+    let (path, data) = load(
+        args,
+        "run `probe data/ring.csv` (make it with `probe gen ring --out data/ring.csv`); `probe --help` lists every option",
+    )?;
+    let s = resolve(args, &data, &path)?;
+    let mut timings = Timings { load: t0.elapsed(), ..Default::default() };
+    let d = data.dim();
+    let show = !args.quiet;
+    if show {
+        let _ = writeln!(
+            out,
+            "{}: {} rows ({} train, {} test) × {} features, {}, {} classes",
+            path.display(),
+            data.train.len() + data.test.len(),
+            data.train.len(),
+            data.test.len(),
+            d,
+            data.kind.name(),
+            data.num_classes()
+        );
+        if !data.zero_variance.is_empty() {
+            let _ = writeln!(
+                out,
+                "note: {} zero-variance column(s) in train, centred and not scaled: {}",
+                data.zero_variance.len(),
+                data.zero_variance.join(", ")
+            );
+        }
+        for c in &s.chosen {
+            let _ = writeln!(out, "chose {} {}: {}", c.option, c.value, c.reason);
+        }
+        if let Some(i) = &s.init {
+            let _ = writeln!(out, "init: {}", i.describe());
+        }
+    }
+
+    // Training, one run per seed, through the one training loop.
+    let t1 = Instant::now();
+    let runs = train_runs(&data, &s, show, &mut |seed, w| {
+        if show {
+            let _ = writeln!(out, "seed {seed}: {w}");
+        }
+    })?;
+    timings.pretrain = t1.elapsed();
+
+    // Evaluation.
+    let t2 = Instant::now();
+    let mut evaluation = Vec::new();
+    if data.labelled() {
+        evaluation.extend(baselines(&data, &s));
+        let initial: Vec<(u64, &Embedder)> =
+            s.seeds.iter().copied().zip(runs.iter().map(|r| &r.initial)).collect();
+        let trained: Vec<(u64, &Embedder)> =
+            s.seeds.iter().copied().zip(runs.iter().map(|r| &r.trained)).collect();
+        let name = if s.init.is_some() { "init" } else { "random" };
+        evaluation.push(encoders(name, &data, &s, &initial));
+        evaluation.push(encoders("pretrained", &data, &s, &trained));
+    }
+    timings.evaluate = t2.elapsed();
+
+    let report = build_report(&path, &data, &s, &runs, evaluation);
+    write_outputs(&s.out_dir, &report, &data, &runs, &timings)?;
+    if let Some(dir) = &args.export {
+        let c = weights::Checkpoint::of_run(runs[0].net.clone(), &data);
+        let source = format!("{} (seed {})", path.display(), s.seeds[0]);
+        let files = weights::export(dir, &c, &source)?;
+        if show {
+            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+            let _ = writeln!(out, "exported the encoder (seed {}) to {}", s.seeds[0], names.join(", "));
+        }
+    }
+    if show {
+        let _ = writeln!(out);
+        if report.evaluation.is_empty() {
+            let _ = writeln!(out, "no labels: pretrained only, embeddings exported");
+        } else {
+            let _ = write!(out, "{}", report.table());
+        }
+        let _ = writeln!(
+            out,
+            "\nload {:.2} s, pretrain {:.2} s, evaluate {:.2} s; wrote {}/{{report.json, report.md, loss.svg{}, embeddings.csv}}",
+            timings.load.as_secs_f64(),
+            timings.pretrain.as_secs_f64(),
+            timings.evaluate.as_secs_f64(),
+            s.out_dir.display(),
+            if report.evaluation.is_empty() { "" } else { ", embedding.svg" }
+        );
+    }
+    Ok(())
+}
