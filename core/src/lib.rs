@@ -19,6 +19,7 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+pub mod anomaly;
 pub mod augment;
 pub mod demo;
 pub mod dims;
