@@ -72,3 +72,17 @@ fn exported_encoder_matches_the_expected_device_output() {
     run_exported::<K, D, _>(&W, bias, &INPUT_MEAN, &INPUT_SCALE, 8, 5, &mut out).unwrap();
     check("exported", &out);
 }
+
+/// The on-device anomaly detector (`selfsup_core::anomaly::device`): learns normal windows from
+/// the stream, then flags every injected anomaly and at most 5 % of normal windows.
+#[test]
+fn anomaly_stream_matches_the_expected_device_output() {
+    use selfsup_core::anomaly::device::{SensorDetector, run};
+    let mut det = Box::new(SensorDetector::new());
+    let mut out = String::new();
+    let s = run(&mut det, &mut out).unwrap();
+    print!("{out}");
+    assert_eq!(s.anomalies_flagged, s.anomalies, "every injected anomaly is flagged");
+    assert!(s.normal_flagged * 20 <= s.normal, "{} of {} normal windows flagged", s.normal_flagged, s.normal);
+    check("anomaly", &out);
+}

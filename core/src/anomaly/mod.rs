@@ -34,6 +34,7 @@
 //! assert!(scorer.score(&memory, &[-1.0, 0.2]).unwrap() > threshold);
 //! ```
 
+pub mod device;
 pub mod knn;
 pub mod memory;
 pub mod recon;
