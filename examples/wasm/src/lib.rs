@@ -1,11 +1,12 @@
 //! The on-device training demonstration (`selfsup_core::demo`) as a WebAssembly module with no
-//! imports: `run_ring()` / `run_wide()` train and write the same text as the firmware and the
+//! imports: `run_ring()` / `run_wide()` train (and `run_anomaly()` detects anomalies) and write the same text as the firmware and the
 //! host into a static buffer and return its length in bytes; `output_ptr()` gives its address
 //! in the module's linear memory (`run.mjs` decodes and prints it). No allocator: the trainer
 //! lives on the wasm stack.
 #![no_std]
 
 use core::fmt;
+use selfsup_core::anomaly::device::{SensorDetector, run as anomaly};
 use selfsup_core::demo::{RingStream, StreamConfig, WideStream, run_ring as ring, run_wide as wide};
 
 /// Output capacity: the 64→16 run prints 1024 weights (about 9.3 kB).
@@ -57,6 +58,16 @@ pub extern "C" fn run_wide() -> u32 {
     let mut out = Output { len: 0 };
     let mut t = WideStream::new(&StreamConfig::wide());
     let r = wide(&mut t, &mut out);
+    finish(r, out)
+}
+
+/// Learns normal sensor windows, then scores and flags a stream with injected anomalies
+/// (`selfsup_core::anomaly::device`); returns the output length (0 if it did not fit).
+#[unsafe(no_mangle)]
+pub extern "C" fn run_anomaly() -> u32 {
+    let mut out = Output { len: 0 };
+    let mut det = SensorDetector::new();
+    let r = anomaly(&mut det, &mut out).map(|_| ());
     finish(r, out)
 }
 
