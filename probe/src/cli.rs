@@ -1,7 +1,10 @@
-//! Command-line interface (clap derive). `probe --help` lists every option with its default;
-//! defaults that depend on the data ("auto") are chosen in [`crate::run`] and the report says
-//! which value was chosen and why.
+//! Command-line interface (clap derive): the commands and their options. `probe --help`
+//! lists every option with its default; the options of a training run are
+//! [`RunArgs`](crate::settings::options::RunArgs), and defaults that depend on the data ("auto")
+//! are chosen by [`crate::settings::resolve`], which the report records with the reason.
 
+use crate::settings::Method;
+use crate::settings::options::RunArgs;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -29,7 +32,7 @@ pub enum Command {
     Gen(GenArgs),
     /// Run every method on the same data, split, seeds and budget; one report with a table and
     /// an alignment–uniformity plot (under reports/<csv stem>/compare/).
-    Compare(Box<crate::compare::CompareArgs>),
+    Compare(Box<CompareArgs>),
 }
 
 /// Synthetic datasets.
@@ -55,127 +58,14 @@ pub struct GenArgs {
     pub seed: Option<u64>,
 }
 
-/// Self-supervised objective.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    /// One-directional InfoNCE (view a against view b, the seed's objective).
-    Infonce,
-    /// Symmetric NT-Xent (SimCLR), the safe default.
-    Ntxent,
-    /// Linear autoencoder (reconstruction, no augmentations).
-    Ae,
-    /// BYOL: predictor and moving-average target network (probe::methods).
-    Byol,
-    /// SimSiam: predictor and stop-gradient.
-    Simsiam,
-    /// Barlow Twins: cross-correlation pushed to the identity (λ = 1/K).
-    Barlow,
-    /// VICReg: variance, invariance, covariance (25/25/1).
-    Vicreg,
-}
-
-/// Optimizer.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OptimizerKind {
-    /// Plain SGD (momentum 0.9).
-    Sgd,
-    /// Adam (β = 0.9, 0.999).
-    Adam,
-}
-
-/// Options of the pretrain-and-evaluate run.
+/// Options of `probe compare`: those of the main run, plus the list of methods.
 #[derive(Args, Debug)]
-pub struct RunArgs {
-    /// CSV file to pretrain on and evaluate.
-    #[arg(value_name = "CSV")]
-    pub csv: Option<PathBuf>,
-
-    /// Label column, by header name or 0-based index.
-    #[arg(long, value_name = "NAME|INDEX", default_value = "label")]
-    pub label: String,
-    /// Pretrain and export embeddings without evaluation (a `label` column, if any, is ignored)
-    /// [default: off].
-    #[arg(long)]
-    pub no_label: bool,
-    /// Test fraction of the seeded stratified split (used when there is no `split` column).
-    #[arg(long, value_name = "FRAC", default_value_t = 0.3)]
-    pub test_frac: f64,
-    /// Declare the features a channel-major time series with C channels
-    /// [default: detected from headers t0..tL-1 or c0_t0..cC-1_tL-1].
-    #[arg(long, value_name = "C")]
-    pub channels: Option<usize>,
-
-    /// Self-supervised objective.
-    #[arg(long, value_enum, default_value_t = Method::Ntxent)]
-    pub method: Method,
-    /// Embedding size K [default: 2 for 2-D data, else min(16, d)].
-    #[arg(long, value_name = "K")]
-    pub dim: Option<usize>,
-    /// Training epochs [default: about 400 optimizer steps: ⌈400 / batches per epoch⌉, at most 150].
-    #[arg(long)]
-    pub epochs: Option<usize>,
-    /// Batch size [default: 256, or the number of training rows if fewer].
-    #[arg(long)]
-    pub batch: Option<usize>,
-    /// Learning rate [default: 0.01 with adam, 0.05 with sgd].
-    #[arg(long)]
-    pub lr: Option<f64>,
-    /// Encoder architecture (the representation that is evaluated).
-    #[arg(long, value_enum, default_value_t = crate::network::EncoderKind::Linear)]
-    pub encoder: crate::network::EncoderKind,
-    /// Hidden units of the MLP encoder (--encoder mlp).
-    #[arg(long, value_name = "H", default_value_t = 128)]
-    pub hidden: usize,
-    /// Projection head, used by the loss only [default: none with a linear encoder, mlp
-    /// (K → 64 → K) with an MLP encoder].
-    #[arg(long, value_enum)]
-    pub head: Option<crate::network::HeadKind>,
-    /// Temperature τ of InfoNCE / NT-Xent.
-    #[arg(long, default_value_t = 0.5)]
-    pub tau: f64,
-    /// Optimizer.
-    #[arg(long, value_enum, default_value_t = OptimizerKind::Adam)]
-    pub optimizer: OptimizerKind,
-    /// Weight decay (L2, added to the gradient).
-    #[arg(long, value_name = "W", default_value_t = 1e-4)]
-    pub weight_decay: f64,
-    /// Augmentations (selfsup-core's spec), comma-separated `name:value`, applied in order
-    /// [default: by data kind: 2-D points `rotate:0.25,noise:0.05`; tabular `noise:0.5`;
-    /// time series `jitter:0.1,scale:0.2,shift:0.05`].
-    /// Names: noise:STD; jitter:STD (the same, for series); rotate:MAX_RADIANS (coordinate
-    /// pairs); uscale:LO:HI or uscale:V (each sample times U(LO, HI), U(1-V, 1+V)); scale:STD
-    /// (each channel times N(1, STD²)); mask:P (zero each feature with probability P); scarf:P
-    /// (replace each feature with probability P by the same feature of another sample of the
-    /// batch); shift:FRAC (shift every channel by up to FRAC of its length, edge-padded);
-    /// `none` for no augmentation. Ignored by --method ae.
-    #[arg(long, value_name = "SPEC")]
-    pub aug: Option<String>,
-    /// Random seed: fixes the split, the initialisation, the batches and the augmentations.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// Number of pretraining runs with seeds seed, seed+1, ...; the report gives mean ± std.
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    pub repeats: usize,
-    /// Pretrain in f64 instead of f32 [default: off, f32].
-    #[arg(long = "f64")]
-    pub double: bool,
-    /// Report directory [default: reports/<csv stem>/].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Also write the trained encoder (first seed) to DIR: `encoder.rs`, Rust `const` arrays a
-    /// device loads with no parsing, and `encoder.safetensors` for
-    /// `safetensors.torch.load_file` (`encoder.weight` is (K, D) like `torch.nn.Linear.weight`;
-    /// the input standardization is `input.mean`, `input.scale`) [default: no export].
-    #[arg(long, value_name = "DIR")]
-    pub export: Option<PathBuf>,
-    /// Start from the encoder weights in a safetensors file (e.g. from PyTorch: tensor
-    /// `encoder.weight` or `weight`, shape (K, D), f32/f64/f16/bf16) instead of a random
-    /// initialisation; the report's `init` row scores them as loaded [default: random
-    /// normal(0, 0.1²)].
-    #[arg(long, value_name = "FILE")]
-    pub init: Option<PathBuf>,
-    /// No progress bar and no table on the terminal (errors are still printed) [default: off;
-    /// the progress bar is also off when standard error is not a terminal].
-    #[arg(long, short)]
-    pub quiet: bool,
+pub struct CompareArgs {
+    /// Methods to compare, comma-separated [default: infonce,ntxent,byol,simsiam,barlow,vicreg,
+    /// and ae with a linear encoder].
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
+    pub methods: Option<Vec<Method>>,
+    /// Everything else as for the main run (`--method` is ignored).
+    #[command(flatten)]
+    pub run: RunArgs,
 }

@@ -5,11 +5,13 @@
 //   enc.b = nalgebra::SVector::from_column_slice(&B); enc.bias = true;
 // The same parameters are in encoder.safetensors (encoder.weight is (K, D) row-major).
 
+/// Architecture: "linear" or "mlp".
+pub const ARCH: &str = "linear";
 /// Embedding size (outputs).
 pub const K: usize = 2;
 /// Input features.
 pub const D: usize = 3;
-/// The weight `W` (`K × D`), column-major as nalgebra stores it: `W[i, j]` is `W[j * K + i]`.
+/// The weight `W` (`K × D`), column-major as nalgebra stores it: element `(i, j)` is `W[j * 2 + i]`.
 #[allow(clippy::approx_constant)]
 pub const W: [f32; K * D] = [
     0.04759322, 0.08936564,

@@ -14,182 +14,22 @@
 //! The random baseline is the untrained encoder of the chosen architecture; every method
 //! starts from that same encoder for a given seed (the networks are drawn in the same order).
 
-use crate::cli::{Method, RunArgs};
-use crate::collapse::CollapseLog;
+use crate::cli::CompareArgs;
 use crate::dataset::{self, LoadOptions};
 use crate::error::{ProbeError, Result};
-use crate::evaluate::{Representation, Scores, score};
-use crate::methods::{self, SslConfig, SslRun};
+use crate::eval::pca::Pca;
+use crate::eval::{Representation, score};
 use crate::network::Embedder;
-use crate::pca::Pca;
-use plotters::prelude::*;
-use serde::Serialize;
-use std::fmt::Write as _;
+use crate::output::compare::{CompareReport, Entry, Row, SharedConfig, markdown, table};
+use crate::output::plot::scatter;
+use crate::settings::{Method, resolve};
+use crate::train::collapse::CollapseLog;
+use crate::train::methods::{self, SslConfig};
+use crate::train::pretrain;
+use crate::train::trained::SslRun;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
-
-/// Options of `probe compare`: those of the main run, plus the list of methods.
-#[derive(clap::Args, Debug)]
-pub struct CompareArgs {
-    /// Methods to compare, comma-separated [default: infonce,ntxent,byol,simsiam,barlow,vicreg,
-    /// and ae with a linear encoder].
-    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
-    pub methods: Option<Vec<Method>>,
-    /// Everything else as for the main run (`--method` is ignored).
-    #[command(flatten)]
-    pub run: RunArgs,
-}
-
-/// The metrics compared, for one representation and one seed.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Row {
-    /// Linear-probe test accuracy (%).
-    pub linear_probe_accuracy: f64,
-    /// Linear-probe macro-F1 (%).
-    pub linear_probe_macro_f1: f64,
-    /// kNN k = 1 accuracy (%).
-    pub knn_k1: f64,
-    /// kNN k = 20 weighted accuracy (%).
-    pub knn_k20_weighted: f64,
-    /// Alignment (α = 2).
-    pub alignment: f64,
-    /// Uniformity (t = 2).
-    pub uniformity: f64,
-    /// Mean normalized std times `√K`.
-    pub std_ratio: f64,
-    /// Effective rank.
-    pub effective_rank: f64,
-}
-
-impl Row {
-    fn of(s: &Scores, k: usize) -> Self {
-        Self {
-            linear_probe_accuracy: s.probe.accuracy,
-            linear_probe_macro_f1: s.probe.macro_f1,
-            knn_k1: s.knn.k1,
-            knn_k20_weighted: s.knn.k20_weighted,
-            alignment: s.diagnostics.alignment,
-            uniformity: s.diagnostics.uniformity,
-            std_ratio: s.diagnostics.std_mean * (k as f64).sqrt(),
-            effective_rank: s.diagnostics.effective_rank,
-        }
-    }
-
-    fn fields(&self) -> [f64; 8] {
-        [
-            self.linear_probe_accuracy,
-            self.linear_probe_macro_f1,
-            self.knn_k1,
-            self.knn_k20_weighted,
-            self.alignment,
-            self.uniformity,
-            self.std_ratio,
-            self.effective_rank,
-        ]
-    }
-
-    fn from_fields(f: [f64; 8]) -> Self {
-        Self {
-            linear_probe_accuracy: f[0],
-            linear_probe_macro_f1: f[1],
-            knn_k1: f[2],
-            knn_k20_weighted: f[3],
-            alignment: f[4],
-            uniformity: f[5],
-            std_ratio: f[6],
-            effective_rank: f[7],
-        }
-    }
-
-    /// Mean and sample std (n − 1; 0 for one run).
-    pub fn mean_std(rows: &[Row]) -> (Row, Row) {
-        let n = rows.len().max(1) as f64;
-        let mut mean = [0.0; 8];
-        for r in rows {
-            mean.iter_mut().zip(r.fields()).for_each(|(m, v)| *m += v / n);
-        }
-        let mut var = [0.0; 8];
-        if rows.len() > 1 {
-            for r in rows {
-                var.iter_mut()
-                    .zip(r.fields())
-                    .zip(mean)
-                    .for_each(|((s, v), m)| *s += (v - m) * (v - m) / (n - 1.0));
-            }
-        }
-        (Self::from_fields(mean), Self::from_fields(var.map(f64::sqrt)))
-    }
-}
-
-/// One line of the comparison: a baseline or a method.
-#[derive(Clone, Debug, Serialize)]
-pub struct Entry {
-    /// `raw`, `pca`, `random` or the method name.
-    pub name: String,
-    /// `baseline` or `method`.
-    pub kind: String,
-    /// Embedding size.
-    pub dim: usize,
-    /// Seeds, in order.
-    pub seeds: Vec<u64>,
-    /// Per-seed metrics.
-    pub runs: Vec<Row>,
-    /// Mean over seeds.
-    pub mean: Row,
-    /// Sample std over seeds.
-    pub std: Row,
-    /// Final training loss per seed (methods only).
-    pub final_loss: Vec<f64>,
-    /// The collapse guard per seed (methods only).
-    pub collapse: Vec<CollapseLog>,
-    /// Whether any seed's run was flagged as collapsed.
-    pub collapsed: bool,
-}
-
-/// `compare.json`.
-#[derive(Clone, Debug, Serialize)]
-pub struct CompareReport {
-    /// `probe-compare/1`.
-    pub schema: String,
-    /// The CSV as given.
-    pub file: String,
-    /// Training rows, test rows, features, classes.
-    pub shape: [usize; 4],
-    /// The shared configuration (`method` is the first compared method's).
-    pub config: SharedConfig,
-    /// Baselines, then methods.
-    pub entries: Vec<Entry>,
-}
-
-/// What every method shares.
-#[derive(Clone, Debug, Serialize)]
-pub struct SharedConfig {
-    /// Representation size.
-    pub dim: usize,
-    /// Epochs.
-    pub epochs: usize,
-    /// Batch size.
-    pub batch: usize,
-    /// Learning rate.
-    pub lr: f64,
-    /// Optimizer.
-    pub optimizer: String,
-    /// Weight decay.
-    pub weight_decay: f64,
-    /// NT-Xent / InfoNCE temperature.
-    pub tau: f64,
-    /// Augmentation spec.
-    pub aug: String,
-    /// Seeds.
-    pub seeds: Vec<u64>,
-    /// Precision.
-    pub precision: String,
-    /// Architecture and method settings.
-    pub model: methods::ModelOptions,
-    /// Options chosen from the data, with the reason.
-    pub chosen: Vec<(String, String, String)>,
-}
 
 fn method_list(args: &CompareArgs) -> Vec<Method> {
     match &args.methods {
@@ -236,7 +76,7 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             "drop ae from --methods or pass --encoder linear",
         ));
     }
-    let s = crate::resolve(run, &data, &path)?;
+    let s = resolve(run, &data, &path)?;
     let d = data.dim();
     let k = s.cfg.dim;
     let show = !run.quiet;
@@ -244,7 +84,7 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         Some(o) => o.clone(),
         None => s.out_dir.join("compare"),
     };
-    let (model, mut chosen) = methods::resolve_model(run, k);
+    let (model, mut chosen) = crate::settings::resolve_model(run, k);
     chosen.extend(s.chosen.iter().map(|c| (c.option.clone(), c.value.clone(), c.reason.clone())));
     if show {
         let _ = writeln!(
@@ -306,11 +146,11 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
                 model: model.clone(),
             };
             let trained: SslRun = if m == Method::Ae {
-                let pc = crate::pretrain::PretrainConfig { method: m, seed, ..s.cfg.clone() };
+                let pc = crate::settings::PretrainConfig { method: m, seed, ..s.cfg.clone() };
                 let r = if s.double {
-                    crate::pretrain::pretrain::<f64>(&train_input, d, &pc, &mut |_, _| {})
+                    pretrain::pretrain::<f64>(&train_input, d, &pc, &mut |_, _| {})
                 } else {
-                    crate::pretrain::pretrain::<f32>(&train_input, d, &pc, &mut |_, _| {})
+                    pretrain::pretrain::<f32>(&train_input, d, &pc, &mut |_, _| {})
                 }?;
                 let lin = |w: &[f64]| Embedder {
                     layers: vec![crate::network::Dense {
@@ -327,7 +167,7 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
                 SslRun { initial: lin(&r.initial), trained: lin(&r.weights), losses: r.losses, collapse }
             } else {
                 let mut warn = |w: &str| {
-                    let _ = writeln!(err, "{} seed {seed}: {w}", crate::method_name(m));
+                    let _ = writeln!(err, "{} seed {seed}: {w}", m.name());
                 };
                 if s.double {
                     methods::pretrain::<f64>(&train_input, d, &cfg, &mut |_, _| {}, &mut warn)
@@ -350,14 +190,14 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             let _ = writeln!(
                 out,
                 "{:>8}: LR {:.2}  kNN w {:.2}{}",
-                crate::method_name(m),
+                m.name(),
                 mean.linear_probe_accuracy,
                 mean.knn_k20_weighted,
                 if collapsed { "  COLLAPSED" } else { "" }
             );
         }
         entries.push(Entry {
-            name: crate::method_name(m).into(),
+            name: m.name().into(),
             kind: "method".into(),
             dim: k,
             seeds: s.seeds.clone(),
@@ -432,153 +272,6 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).map_err(|e| ProbeError::output(path, &e))
 }
-
-/// The comparison table (Markdown, also readable on the terminal).
-pub fn table(r: &CompareReport) -> String {
-    let mut s = String::from(
-        "| representation | K | LR acc | LR F1 | kNN k=1 | kNN k=20 w | align | unif | std·√K | eff.rank | final loss | collapse |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n",
-    );
-    for e in &r.entries {
-        let many = e.runs.len() > 1;
-        let f = |m: f64, sd: f64, p: usize| {
-            if many { format!("{m:.p$} ± {sd:.p$}") } else { format!("{m:.p$}") }
-        };
-        let (m, sd) = (&e.mean, &e.std);
-        let loss = if e.final_loss.is_empty() {
-            "–".to_string()
-        } else {
-            format!("{:.4}", e.final_loss.iter().sum::<f64>() / e.final_loss.len() as f64)
-        };
-        let collapse = if e.kind == "baseline" {
-            "–".to_string()
-        } else if e.collapsed {
-            let flagged = e.collapse.iter().filter(|c| c.flagged).count();
-            let v = e.collapse.iter().find_map(|c| c.verdict.clone()).unwrap_or_default();
-            format!("**FLAGGED** ({flagged}/{}: {v})", e.collapse.len())
-        } else {
-            "ok".into()
-        };
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            e.name,
-            e.dim,
-            f(m.linear_probe_accuracy, sd.linear_probe_accuracy, 2),
-            f(m.linear_probe_macro_f1, sd.linear_probe_macro_f1, 2),
-            f(m.knn_k1, sd.knn_k1, 2),
-            f(m.knn_k20_weighted, sd.knn_k20_weighted, 2),
-            f(m.alignment, sd.alignment, 3),
-            f(m.uniformity, sd.uniformity, 3),
-            f(m.std_ratio, sd.std_ratio, 2),
-            f(m.effective_rank, sd.effective_rank, 2),
-            loss,
-            collapse
-        );
-    }
-    s
-}
-
-fn markdown(r: &CompareReport, table: &str, total: f64, train: f64) -> String {
-    let c = &r.config;
-    let mut s = String::new();
-    let _ = writeln!(s, "# probe compare: `{}`\n", r.file);
-    let _ = writeln!(
-        s,
-        "{} train / {} test rows, {} features, {} classes. Every method: K = {}, {} epochs, batch {}, {} lr {}, weight decay {}, aug `{}`, seeds {:?}, {}; encoder `{:?}` (hidden {}), head `{:?}`.\n",
-        r.shape[0],
-        r.shape[1],
-        r.shape[2],
-        r.shape[3],
-        c.dim,
-        c.epochs,
-        c.batch,
-        c.optimizer,
-        c.lr,
-        c.weight_decay,
-        c.aug,
-        c.seeds,
-        c.precision,
-        c.model.encoder,
-        c.model.hidden,
-        c.model.head
-    );
-    let _ = writeln!(
-        s,
-        "Method settings: NT-Xent/InfoNCE τ = {}; Barlow Twins λ = {:.4}; VICReg 25/25/1; BYOL τ_base = {}; BYOL/SimSiam predictor K → {} → K.\n",
-        c.tau, c.model.barlow_lambda, c.model.tau_base, c.model.predictor_hidden
-    );
-    for (o, v, why) in &c.chosen {
-        let _ = writeln!(s, "- `{o}` = `{v}`: {why}");
-    }
-    let _ = writeln!(s, "\n## Results (test set, %, mean ± std over seeds)\n\n{table}");
-    let _ = writeln!(
-        s,
-        "LR: multinomial logistic regression on the standardized embedding (raw and PCA as BASELINES.md). kNN: cosine, weighted k = 20 (exp(s/0.07)). align/unif: Wang & Isola 2020. std·√K: mean per-dimension std of the normalized embedding times √K (≈ 1 healthy, 0 collapsed). collapse: the guard's verdict on the last epoch (see probe::collapse). random: the untrained encoder every method starts from.\n"
-    );
-    let _ = writeln!(s, "![alignment and uniformity](alignment_uniformity.svg)\n");
-    let _ = writeln!(s, "Total {total:.1} s, of which training {train:.1} s.");
-    s
-}
-
-/// Alignment (x) against uniformity (y), one labelled point per entry.
-pub fn scatter(path: &PathBuf, r: &CompareReport) -> std::result::Result<(), String> {
-    let e = |x: plotters::drawing::DrawingAreaErrorKind<_>| x.to_string();
-    let pts: Vec<(&Entry, (f64, f64))> = r
-        .entries
-        .iter()
-        .map(|en| (en, (en.mean.alignment, en.mean.uniformity)))
-        .filter(|(_, p)| p.0.is_finite() && p.1.is_finite())
-        .collect();
-    let span = |v: Vec<f64>| {
-        let (lo, hi) = v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
-        if !lo.is_finite() {
-            return (0.0, 1.0);
-        }
-        let pad = ((hi - lo) * 0.15).max(0.05);
-        (lo - pad, hi + pad)
-    };
-    let (x0, x1) = span(pts.iter().map(|p| p.1.0).collect());
-    let (y0, y1) = span(pts.iter().map(|p| p.1.1).collect());
-    let root = SVGBackend::new(path, (720, 560)).into_drawing_area();
-    root.fill(&WHITE).map_err(e)?;
-    let name = Path::new(&r.file).file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut chart = ChartBuilder::on(&root)
-        .caption(format!("{name}: alignment vs uniformity (lower-left is better)"), ("sans-serif", 18))
-        .margin(16)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(x0..x1, y0..y1)
-        .map_err(|x| x.to_string())?;
-    chart
-        .configure_mesh()
-        .x_desc("alignment  E‖ẑ_a − ẑ_b‖²")
-        .y_desc("uniformity  log E exp(−2‖ẑ_i − ẑ_j‖²)")
-        .draw()
-        .map_err(|x| x.to_string())?;
-    for (i, (en, p)) in pts.iter().enumerate() {
-        let color = if en.kind == "baseline" { RGBColor(140, 140, 140) } else { PALETTE[i % PALETTE.len()] };
-        let style = if en.collapsed { color.stroke_width(2) } else { color.filled() };
-        let label = if en.collapsed { format!("{} (collapsed)", en.name) } else { en.name.clone() };
-        chart.draw_series(std::iter::once(Circle::new(*p, 6, style))).map_err(|x| x.to_string())?;
-        chart
-            .draw_series(std::iter::once(Text::new(label, *p, ("sans-serif", 14).into_font().color(&color))))
-            .map_err(|x| x.to_string())?;
-    }
-    root.present().map_err(e)
-}
-
-/// Method colours: plot.rs's Tableau 10 without its greys and olive, because grey marks the
-/// baselines (raw, random, PCA) in this plot.
-const PALETTE: [RGBColor; 8] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(23, 190, 207),
-];
 
 #[cfg(test)]
 mod tests {

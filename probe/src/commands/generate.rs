@@ -8,10 +8,12 @@
 //!
 //! Values are written in f64 with Rust's shortest round-trip formatting.
 
-use crate::cli::SynthKind;
+use crate::cli::{GenArgs, SynthKind};
+use crate::error::{ProbeError, Result};
 use selfsup_core::rng::seeded;
 use selfsup_core::synth::{plane_point, ring_point};
 use std::io::{self, Write};
+use std::path::Path;
 
 /// Rows of the ring dataset.
 pub const RING_ROWS: usize = 1024;
@@ -47,6 +49,18 @@ pub fn write_csv(kind: SynthKind, seed: u64, out: &mut dyn Write) -> io::Result<
         }
     }
     w.flush()
+}
+
+/// `probe gen`: writes the dataset to `--out` or to `out`.
+pub fn run(g: &GenArgs, out: &mut dyn Write) -> Result<()> {
+    let seed = g.seed.unwrap_or_else(|| default_seed(g.kind));
+    match &g.out {
+        None => write_csv(g.kind, seed, out).map_err(|e| ProbeError::output(Path::new("<stdout>"), &e)),
+        Some(p) => {
+            let mut f = std::fs::File::create(p).map_err(|e| ProbeError::output(p, &e))?;
+            write_csv(g.kind, seed, &mut f).map_err(|e| ProbeError::output(p, &e))
+        }
+    }
 }
 
 #[cfg(test)]

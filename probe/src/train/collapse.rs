@@ -18,7 +18,7 @@
 //! dips of healthy runs seen on digits (a projection without batch norm can sit in a narrow
 //! cone, ratio ≈ 0.15, and still train a 92% encoder) and far above real collapse (≤ 0.01).
 
-use crate::diagnostics::{effective_rank, std_per_dim};
+use crate::eval::diagnostics::{effective_rank, std_per_dim};
 use serde::Serialize;
 
 /// Complete collapse: mean normalized std below this fraction of `1/√K`.

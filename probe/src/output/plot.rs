@@ -2,7 +2,8 @@
 //! run) and a 2-D scatter of the test embeddings coloured by label (the first two principal
 //! components of the embedding when K > 2).
 
-use crate::pca::Pca;
+use super::compare::{CompareReport, Entry};
+use crate::eval::pca::Pca;
 use plotters::prelude::*;
 use std::path::Path;
 
@@ -125,3 +126,67 @@ pub fn embedding_scatter(
         .map_err(err)?;
     root.present().map_err(err)
 }
+
+/// Alignment (x) against uniformity (y), one labelled point per entry.
+pub fn scatter(path: &Path, r: &CompareReport) -> std::result::Result<(), String> {
+    let e = |x: plotters::drawing::DrawingAreaErrorKind<_>| x.to_string();
+    let pts: Vec<(&Entry, (f64, f64))> = r
+        .entries
+        .iter()
+        .map(|en| (en, (en.mean.alignment, en.mean.uniformity)))
+        .filter(|(_, p)| p.0.is_finite() && p.1.is_finite())
+        .collect();
+    let span = |v: Vec<f64>| {
+        let (lo, hi) = v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+        if !lo.is_finite() {
+            return (0.0, 1.0);
+        }
+        let pad = ((hi - lo) * 0.15).max(0.05);
+        (lo - pad, hi + pad)
+    };
+    let (x0, x1) = span(pts.iter().map(|p| p.1.0).collect());
+    let (y0, y1) = span(pts.iter().map(|p| p.1.1).collect());
+    let root = SVGBackend::new(path, (720, 560)).into_drawing_area();
+    root.fill(&WHITE).map_err(e)?;
+    let name = Path::new(&r.file).file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut chart = ChartBuilder::on(&root)
+        .caption(format!("{name}: alignment vs uniformity (lower-left is better)"), ("sans-serif", 18))
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(|x| x.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc("alignment  E‖ẑ_a − ẑ_b‖²")
+        .y_desc("uniformity  log E exp(−2‖ẑ_i − ẑ_j‖²)")
+        .draw()
+        .map_err(|x| x.to_string())?;
+    for (i, (en, p)) in pts.iter().enumerate() {
+        let color = if en.kind == "baseline" {
+            RGBColor(140, 140, 140)
+        } else {
+            METHOD_PALETTE[i % METHOD_PALETTE.len()]
+        };
+        let style = if en.collapsed { color.stroke_width(2) } else { color.filled() };
+        let label = if en.collapsed { format!("{} (collapsed)", en.name) } else { en.name.clone() };
+        chart.draw_series(std::iter::once(Circle::new(*p, 6, style))).map_err(|x| x.to_string())?;
+        chart
+            .draw_series(std::iter::once(Text::new(label, *p, ("sans-serif", 14).into_font().color(&color))))
+            .map_err(|x| x.to_string())?;
+    }
+    root.present().map_err(e)
+}
+
+/// Method colours: plot.rs's Tableau 10 without its greys and olive, because grey marks the
+/// baselines (raw, random, PCA) in this plot.
+const METHOD_PALETTE: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(23, 190, 207),
+];

@@ -1,31 +1,23 @@
 //! Pretraining of any encoder / head / objective combination with selfsup-core on `Dyn` sizes:
 //! the contrastive losses (InfoNCE, NT-Xent) and Barlow Twins and VICReg through core's
 //! `Trainer`, BYOL and SimSiam through core's learners, with the collapse guard
-//! ([`crate::collapse`]) watching the encoder after every epoch.
+//! ([`super::collapse`]) watching the encoder after every epoch.
 //!
 //! One epoch, as core's `Trainer::epoch`: shuffle the training rows (seeded), cut them into
 //! `⌊n / B⌋` full batches, draw two augmented views of each batch (core's augmentation
 //! pipeline, view a then view b), one training step per batch. The evaluated encoder is `f`
 //! alone, never the head or the predictor.
 //!
-//! Defaults for small embeddings (lightly's and the papers' assume 2048–8192 dimensions; here
-//! `K` = 2…64), chosen by [`ModelOptions::defaults_for`] and reported:
-//! - **Barlow Twins**: `λ = 1/K'` (`K'` the loss's input size) instead of 5e-3 — with `K'`
-//!   = 16 the `K'(K'−1)` off-diagonal terms are 30× fewer than the paper's 8192-d ratio
-//!   assumes, so 5e-3 barely decorrelates (Tsai et al. 2021 suggest `1/K'`).
-//! - **VICReg**: the paper's 25/25/1 (every term is already a per-dimension mean).
-//! - **BYOL**: `τ_base = 0.99` (DeepMind's short-schedule value, lightly's benchmark).
-//! - **BYOL / SimSiam predictor**: MLP `K' → max(2K', 32) → K'` (the papers' predictor hidden
-//!   sizes of 512–4096 are 1/4 to 16× the 2048/256-d output; a `K'/4` bottleneck is 4 units
-//!   at `K'` = 16, too narrow).
+//! Defaults for small embeddings: [`ModelOptions`].
 
+use super::collapse::CollapseLog;
+use super::trained::{Pretrained, SslRun};
 use crate::augment::Pipeline;
-use crate::cli::{Method, OptimizerKind};
-use crate::collapse::CollapseLog;
 use crate::error::{ProbeError, Result};
-use crate::evaluate::Representation;
 use crate::network::{Embedder, EncoderKind, HeadKind, Layer, Net};
-use crate::pretrain::{PretrainConfig, Pretrained};
+use crate::settings::{Method, ModelOptions, OptimizerKind, PretrainConfig};
+use crate::weights::NetWeights;
+use crate::weights::init::InitWeights;
 use nalgebra::Dyn;
 use selfsup_core::Real;
 use selfsup_core::dims::Mat;
@@ -39,64 +31,6 @@ use selfsup_core::train::{Trainer, gather};
 
 /// Monitor rows for the collapse guard (the first ones of the training split).
 pub const MONITOR_ROWS: usize = 256;
-
-/// Architecture and method-specific settings.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct ModelOptions {
-    /// Encoder architecture.
-    pub encoder: EncoderKind,
-    /// Hidden units of the MLP encoder.
-    pub hidden: usize,
-    /// Projection head.
-    pub head: HeadKind,
-    /// Hidden units of the MLP head.
-    pub head_hidden: usize,
-    /// Hidden units of the BYOL / SimSiam predictor.
-    pub predictor_hidden: usize,
-    /// Barlow Twins' λ.
-    pub barlow_lambda: f64,
-    /// BYOL's base momentum.
-    pub tau_base: f64,
-    /// SimSiam / BYOL: keep the stop-gradient (false only to demonstrate collapse).
-    pub stop_gradient: bool,
-    /// SimSiam / BYOL: keep the predictor (false only to demonstrate collapse).
-    pub predictor: bool,
-}
-
-impl ModelOptions {
-    /// The defaults for embedding size `k` (see the module documentation).
-    pub fn defaults_for(k: usize, encoder: EncoderKind, hidden: usize, head: HeadKind) -> Self {
-        Self {
-            encoder,
-            hidden,
-            head,
-            head_hidden: 64,
-            predictor_hidden: (2 * k).max(32),
-            barlow_lambda: BarlowTwins::<f64, Dyn, Dyn>::lambda_for_dim(k),
-            tau_base: selfsup_core::train::byol::TAU_BASE,
-            stop_gradient: true,
-            predictor: true,
-        }
-    }
-}
-
-/// The architecture and method settings of a run from the command line, with the defaults
-/// that were chosen and why (option, value, reason).
-pub fn resolve_model(args: &crate::cli::RunArgs, k: usize) -> (ModelOptions, Vec<(String, String, String)>) {
-    let mut chosen = Vec::new();
-    let head = args.head.unwrap_or_else(|| {
-        let (h, why) = match args.encoder {
-            EncoderKind::Linear => (HeadKind::None, "linear encoder: no head (the seed's setting)"),
-            EncoderKind::Mlp => (
-                HeadKind::Mlp,
-                "MLP encoder: an MLP head K → 64 → K as in the PyTorch study (SimCLR: evaluating before the head transfers better)",
-            ),
-        };
-        chosen.push(("--head".into(), format!("{h:?}").to_lowercase(), why.into()));
-        h
-    });
-    (ModelOptions::defaults_for(k, args.encoder, args.hidden, head), chosen)
-}
 
 /// Everything one pretraining run needs.
 #[derive(Clone, Debug)]
@@ -123,19 +57,6 @@ pub struct SslConfig {
     pub seed: u64,
     /// Architecture and method settings.
     pub model: ModelOptions,
-}
-
-/// The result of one run.
-#[derive(Clone, Debug)]
-pub struct SslRun {
-    /// The encoder before training (the random baseline).
-    pub initial: Embedder,
-    /// The trained encoder.
-    pub trained: Embedder,
-    /// Mean loss of each epoch.
-    pub losses: Vec<f64>,
-    /// The collapse guard's record.
-    pub collapse: CollapseLog,
 }
 
 /// Builds `f`, `g` (and `q`) for inputs of size `d`.
@@ -223,6 +144,20 @@ pub fn pretrain<T: Real>(
     progress: &mut dyn FnMut(usize, f64),
     warn: &mut dyn FnMut(&str),
 ) -> Result<SslRun> {
+    pretrain_from::<T>(x, d, cfg, None, progress, warn).map(|(run, _)| run)
+}
+
+/// [`pretrain`] starting from `init` (checked against the run's architecture) instead of the
+/// random encoder (and head, if `init` has one; the random draws still happen, so batches and
+/// augmentations are those of a run without `init`). Returns the trained network as well.
+pub fn pretrain_from<T: Real>(
+    x: &[f64],
+    d: usize,
+    cfg: &SslConfig,
+    init: Option<&InitWeights>,
+    progress: &mut dyn FnMut(usize, f64),
+    warn: &mut dyn FnMut(&str),
+) -> Result<(SslRun, NetWeights)> {
     let n = x.len() / d;
     let (k, b) = (cfg.dim, cfg.batch);
     if !supports(cfg.method) || b < 2 || n < b {
@@ -233,7 +168,10 @@ pub fn pretrain<T: Real>(
     }
     let data: Vec<T> = x.iter().map(|&v| T::of_f64(v)).collect();
     let mut rng: Rng = seeded(cfg.seed);
-    let (net, pred) = build::<T>(d, cfg, &mut rng);
+    let (mut net, pred) = build::<T>(d, cfg, &mut rng);
+    if let Some(i) = init {
+        i.apply(&mut net);
+    }
     let initial = net.encoder.embedder();
     let opt: Optimizer<T> = match cfg.optimizer {
         OptimizerKind::Adam => Optimizer::adam(cfg.lr, cfg.weight_decay),
@@ -300,7 +238,8 @@ pub fn pretrain<T: Real>(
         }
         progress(epoch + 1, mean);
     }
-    Ok(SslRun { initial, trained: learner.net().encoder.embedder(), losses, collapse })
+    let trained = learner.net().encoder.embedder();
+    Ok((SslRun { initial, trained, losses, collapse }, NetWeights::of(learner.net())))
 }
 
 fn check_divergence(loss: f64, first: Option<f64>, epoch: usize, cfg: &SslConfig) -> Result<()> {
@@ -312,68 +251,6 @@ fn check_divergence(loss: f64, first: Option<f64>, epoch: usize, cfg: &SslConfig
         format!("training diverged at epoch {}: the loss became {loss:.3e}", epoch + 1),
         format!("lower the learning rate (now --lr {}), e.g. --lr {}", cfg.lr, cfg.lr / 10.0),
     ))
-}
-
-/// Defaults for an MLP encoder, replacing the linear encoder's where the user gave no value
-/// (and saying so in `chosen`): Adam 3e-3, 500 epochs (300 for series), batch ≤ 128 and, for tabular rows,
-/// `noise:0.1,scarf:0.4` — the PyTorch study's MLP recipe (Adam 3e-3, 500 epochs, noise 0.1 +
-/// 40% SCARF corruption). Measured on digits with NT-Xent (3 seeds, linear probe): 96.5 ± 0.5
-/// with these defaults; 95.8 with 300 epochs; 96.0 with batch 256; 95.6 with 256 hidden units.
-pub fn adjust_defaults(
-    args: &crate::cli::RunArgs,
-    data: &crate::dataset::Dataset,
-    cfg: &mut PretrainConfig,
-    chosen: &mut Vec<crate::report::Choice>,
-) -> Result<()> {
-    if args.encoder != EncoderKind::Mlp {
-        return Ok(());
-    }
-    let mut set = |option: &str, value: String, reason: &str| {
-        chosen.retain(|c| c.option != option);
-        chosen.push(crate::report::Choice { option: option.into(), value, reason: reason.into() });
-    };
-    if args.lr.is_none() && args.optimizer == OptimizerKind::Adam {
-        cfg.lr = 3e-3;
-        set("--lr", "0.003".into(), "MLP encoder: Adam 3e-3 as in the PyTorch study");
-    }
-    if args.epochs.is_none() {
-        if matches!(data.kind, crate::dataset::DataKind::Series { .. }) {
-            cfg.epochs = 300;
-            set(
-                "--epochs",
-                "300".into(),
-                "MLP encoder on series: 300 epochs (500 overfit basic_motions' 40 training rows: NT-Xent 94.2 vs 96.7 LR)",
-            );
-        } else {
-            cfg.epochs = 500;
-            set("--epochs", "500".into(), "MLP encoder: 500 epochs as in the PyTorch study");
-        }
-    }
-    if args.batch.is_none() && cfg.batch > 128 {
-        cfg.batch = 128;
-        set("--batch", "128".into(), "MLP encoder: batches of 128 (more steps per epoch)");
-    }
-    if args.aug.is_none()
-        && matches!(data.kind, crate::dataset::DataKind::Tabular)
-        && cfg.method != Method::Ae
-    {
-        let spec = "noise:0.1,scarf:0.4";
-        cfg.aug = crate::augment::parse(spec, data.dim(), &data.kind)?;
-        set(
-            "--aug",
-            spec.into(),
-            "MLP encoder on tabular rows: noise 0.1 plus SCARF corruption of 40% of the features (the PyTorch study's MLP recipe)",
-        );
-    }
-    Ok(())
-}
-
-/// Whether the main run trains through this module: a method other than infonce / ntxent /
-/// ae, an MLP encoder, or a projection head.
-pub fn wanted(args: &crate::cli::RunArgs) -> bool {
-    !matches!(args.method, Method::Infonce | Method::Ntxent | Method::Ae)
-        || args.encoder != EncoderKind::Linear
-        || args.head.is_some_and(|h| h != HeadKind::None)
 }
 
 /// [`pretrain`] for the main run: from its configuration, in f64 or f32, as a
@@ -406,36 +283,20 @@ pub fn pretrain_for_run(
         seed: cfg.seed,
         model: model.clone(),
     };
-    let run = if double {
-        pretrain::<f64>(x, d, &c, progress, warn)?
+    let init = cfg.init.as_ref();
+    let (run, net) = if double {
+        pretrain_from::<f64>(x, d, &c, init, progress, warn)?
     } else {
-        pretrain::<f32>(x, d, &c, progress, warn)?
+        pretrain_from::<f32>(x, d, &c, init, progress, warn)?
     };
     let first = |e: &Embedder| e.layers.first().map(|l| l.w.clone()).unwrap_or_default();
     Ok(Pretrained {
         initial: first(&run.initial),
         weights: first(&run.trained),
         losses: run.losses.clone(),
+        net,
         ssl: Some(run),
     })
-}
-
-impl Pretrained {
-    /// The random (`trained = false`) or pretrained encoder as a representation of size `k`
-    /// whose input is mapped by `input` (see [`crate::dataset::Dataset::encoder_input`]).
-    pub fn representation<'a>(
-        &'a self,
-        trained: bool,
-        k: usize,
-        input: Option<&'a crate::dataset::Affine>,
-    ) -> Representation<'a> {
-        match &self.ssl {
-            Some(r) => Representation::Encoder { e: if trained { &r.trained } else { &r.initial }, input },
-            None => {
-                Representation::Linear { w: if trained { &self.weights } else { &self.initial }, k, input }
-            }
-        }
-    }
 }
 
 /// Number of trainable parameters of `f` for inputs of size `d` (for the report).

@@ -1,7 +1,7 @@
 //! Evaluation of frozen representations, side by side: raw standardized features, PCA to K
 //! (fitted on train), a random encoder (the pretraining initialisation) and the pretrained
-//! encoder. Each gets the linear probe ([`crate::linear_probe`]), kNN retrieval
-//! ([`crate::knn`]) and the diagnostics ([`crate::diagnostics`]); the diagnostics' two views
+//! encoder. Each gets the linear probe ([`linear_probe`]), kNN retrieval
+//! ([`knn`]) and the diagnostics ([`diagnostics`]); the diagnostics' two views
 //! are augmentations (the run's pipeline, seeded) of the test rows in the representation's
 //! input space (the encoders' input for the encoders, the standardized features for raw and
 //! PCA), mapped through the representation.
@@ -13,13 +13,18 @@
 //! standardized, and PCA is probed unwhitened as in `BASELINES.md`. kNN and the diagnostics
 //! use the embedding as it is (cosine similarity, as the losses).
 
+pub mod diagnostics;
+pub mod knn;
+pub mod lbfgs;
+pub mod linear_probe;
+pub mod pca;
+
 use crate::augment::{Pipeline, two_views};
 use crate::dataset::{Affine, Dataset};
-use crate::diagnostics::{Diagnostics, diagnose};
-use crate::knn::{self, KnnScores};
-use crate::linear_probe::{LogisticRegression, ProbeScores};
-use crate::pca::Pca;
-use crate::pretrain::embed;
+use diagnostics::{Diagnostics, diagnose};
+use knn::KnnScores;
+use linear_probe::{LogisticRegression, ProbeScores};
+use pca::Pca;
 use std::borrow::Cow;
 
 /// A map from standardized features to an embedding.
@@ -140,4 +145,15 @@ pub fn standardize(train: &[f64], test: &[f64], k: usize) -> (Vec<f64>, Vec<f64>
             .collect()
     };
     (apply(train), apply(test))
+}
+
+/// Embeds row-major `x` (`n × d`) with row-major weights `w` (`k × d`): `z_i = W x_i`.
+pub fn embed(w: &[f64], k: usize, x: &[f64], d: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(x.len() / d * k);
+    for row in x.chunks_exact(d) {
+        for wr in w.chunks_exact(d).take(k) {
+            out.push(wr.iter().zip(row).map(|(a, b)| a * b).sum());
+        }
+    }
+    out
 }

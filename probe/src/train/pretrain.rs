@@ -13,11 +13,12 @@
 //! non-finite loss, or one 1000× above the first epoch's, stops training with a message saying
 //! what to change.
 
-use crate::cli::{Method, OptimizerKind};
+use super::trained::Pretrained;
 use crate::error::{ProbeError, Result};
+use crate::settings::{Method, OptimizerKind, PretrainConfig};
+use crate::weights::{NetWeights, Precision};
 use nalgebra::Dyn;
 use selfsup_core::Real;
-use selfsup_core::augment::Pipeline;
 use selfsup_core::dims::Mat;
 use selfsup_core::encoder::{Init, Linear};
 use selfsup_core::loss::{AeBuffers, AeTrainer, InfoNce, LinearAutoencoder, NtXent, PairLoss, ae_step};
@@ -29,48 +30,6 @@ use selfsup_core::train::{Trainer, gather};
 pub const INIT: Init = Init::Normal { std: 0.1 };
 /// Human-readable [`INIT`] for the report.
 pub const INIT_NAME: &str = "normal(0, 0.1^2), no bias";
-
-/// Everything pretraining needs.
-#[derive(Clone, Debug)]
-pub struct PretrainConfig {
-    /// Objective.
-    pub method: Method,
-    /// Embedding size `K`.
-    pub dim: usize,
-    /// Epochs.
-    pub epochs: usize,
-    /// Batch size `B`.
-    pub batch: usize,
-    /// Learning rate.
-    pub lr: f64,
-    /// Temperature of InfoNCE / NT-Xent.
-    pub tau: f64,
-    /// Optimizer.
-    pub optimizer: OptimizerKind,
-    /// Weight decay.
-    pub weight_decay: f64,
-    /// Augmentations (core's pipeline, channels set).
-    pub aug: Pipeline,
-    /// Seed of initialisation, batches and augmentations.
-    pub seed: u64,
-    /// Initial encoder weights, row-major `K × D` (`--init`), replacing the random ones (which
-    /// are still drawn, so batches and augmentations match a run without `--init`).
-    pub init: Option<Vec<f64>>,
-}
-
-/// The result of one pretraining run.
-#[derive(Clone, Debug)]
-pub struct Pretrained {
-    /// Initial (random) encoder weights, row-major `K × D`, as f64.
-    pub initial: Vec<f64>,
-    /// Trained encoder weights, row-major `K × D`, as f64.
-    pub weights: Vec<f64>,
-    /// Mean loss of each epoch.
-    pub losses: Vec<f64>,
-    /// Runs of probe::methods (MLP encoders, heads, non-contrastive objectives): the frozen
-    /// encoders and the collapse guard's record (`initial` / `weights` hold the first layer).
-    pub ssl: Option<crate::methods::SslRun>,
-}
 
 /// Pretrains on row-major `x` (`n × d`, which is core's column-major `d × n`) in precision
 /// `T`; `progress(epoch, loss)` is called after each epoch.
@@ -108,7 +67,7 @@ fn contrastive<T: Real, L: PairLoss<T, Dyn, Dyn>>(
     progress: &mut dyn FnMut(usize, f64),
 ) -> Result<Pretrained> {
     let mut enc = Linear::<T, Dyn, Dyn>::new(Dyn(cfg.dim), Dyn(d), INIT, false, rng);
-    set_init(&mut enc.w, cfg);
+    set_init(&mut enc, cfg);
     let initial = to_row_major(&enc.w);
     let mut trainer = Trainer::new(enc, loss, opt, cfg.aug.clone(), (Dyn(d), Dyn(cfg.dim), Dyn(cfg.batch)));
     let mut order: Vec<usize> = (0..data.len() / d).collect();
@@ -119,7 +78,9 @@ fn contrastive<T: Real, L: PairLoss<T, Dyn, Dyn>>(
         losses.push(l);
         progress(epoch + 1, l);
     }
-    Ok(Pretrained { initial, weights: to_row_major(&trainer.encoder.w), losses, ssl: None })
+    let weights = to_row_major(&trainer.encoder.w);
+    let net = NetWeights::linear(cfg.dim, d, &weights, Precision::of::<T>());
+    Ok(Pretrained { initial, weights, losses, net, ssl: None })
 }
 
 fn autoencoder<T: Real>(
@@ -132,7 +93,7 @@ fn autoencoder<T: Real>(
 ) -> Result<Pretrained> {
     let (k, b) = (cfg.dim, cfg.batch);
     let mut ae = LinearAutoencoder::<T, Dyn, Dyn>::new(Dyn(k), Dyn(d), INIT, false, rng);
-    set_init(&mut ae.enc.w, cfg);
+    set_init(&mut ae.enc, cfg);
     let initial = to_row_major(&ae.enc.w);
     let mut trainer = AeTrainer::new(&ae, opt);
     let mut buf = AeBuffers::new(Dyn(k), Dyn(d), Dyn(b));
@@ -153,7 +114,9 @@ fn autoencoder<T: Real>(
         losses.push(l);
         progress(epoch + 1, l);
     }
-    Ok(Pretrained { initial, weights: to_row_major(&ae.enc.w), losses, ssl: None })
+    let weights = to_row_major(&ae.enc.w);
+    let net = NetWeights::linear(k, d, &weights, Precision::of::<T>());
+    Ok(Pretrained { initial, weights, losses, net, ssl: None })
 }
 
 fn check_divergence(loss: f64, first: Option<f64>, epoch: usize, cfg: &PretrainConfig) -> Result<()> {
@@ -176,15 +139,11 @@ fn check_divergence(loss: f64, first: Option<f64>, epoch: usize, cfg: &PretrainC
     ))
 }
 
-/// Overwrites the encoder weight with `cfg.init` (row-major `K × D`), if given.
-fn set_init<T: Real>(w: &mut Mat<T, Dyn, Dyn>, cfg: &PretrainConfig) {
-    if let Some(init) = &cfg.init {
-        let d = w.ncols();
-        for (i, row) in init.chunks_exact(d.max(1)).enumerate().take(w.nrows()) {
-            for (j, &v) in row.iter().enumerate() {
-                w[(i, j)] = T::of_f64(v);
-            }
-        }
+/// Replaces the encoder with `cfg.init`'s, if given (a linear encoder without bias: the
+/// initial weights were checked against the run's architecture).
+fn set_init<T: Real>(enc: &mut Linear<T, Dyn, Dyn>, cfg: &PretrainConfig) {
+    if let Some(crate::weights::LayerWeights::Linear(l)) = cfg.init.as_ref().map(|i| &i.net.encoder) {
+        *enc = l.to_linear();
     }
 }
 
@@ -195,17 +154,6 @@ fn to_row_major<T: Real>(w: &Mat<T, Dyn, Dyn>) -> Vec<f64> {
     for i in 0..k {
         for j in 0..d {
             out.push(w[(i, j)].to_f64());
-        }
-    }
-    out
-}
-
-/// Embeds row-major `x` (`n × d`) with row-major weights `w` (`k × d`): `z_i = W x_i`.
-pub fn embed(w: &[f64], k: usize, x: &[f64], d: usize) -> Vec<f64> {
-    let mut out = Vec::with_capacity(x.len() / d * k);
-    for row in x.chunks_exact(d) {
-        for wr in w.chunks_exact(d).take(k) {
-            out.push(wr.iter().zip(row).map(|(a, b)| a * b).sum());
         }
     }
     out

@@ -1,0 +1,148 @@
+//! Reading data: a CSV into standardized train and test matrices, in the order the data goes
+//! through ([`read`] the file, [`labels`], [`split`], [`standardize`], [`kind`] of data).
+//!
+//! - A header row is required. The label column is `label` unless `--label NAME|INDEX` says
+//!   otherwise; labels may be integers (class ids in numeric order) or strings (class ids in
+//!   lexicographic order, as scikit-learn's `LabelEncoder`); the names are kept for the report.
+//! - An optional `split` column (`train` / `test`) fixes the split; otherwise a stratified,
+//!   seeded split puts `round(n_c · test_frac)` rows of each class `c` (at least 1 and at most
+//!   `n_c − 1`) into the test set.
+//! - Every other column is a numeric feature. Features are standardized with the *train* mean
+//!   and standard deviation (ddof = 0); a zero-variance column is only centred, as
+//!   scikit-learn's `StandardScaler` does, and listed in the report.
+//! - The data kind decides the default augmentations: a time series when the headers are
+//!   `t0..tL-1` or channel-major `c0_t0..cC-1_tL-1` (or with `--channels C`), 2-D points when
+//!   there are exactly two features, tabular otherwise.
+//!
+//! Matrices are row-major `n × d` `Vec<f64>`: one sample per row, which is also the
+//! column-major `d × n` layout of selfsup-core (samples are columns).
+
+pub mod kind;
+pub mod labels;
+pub mod read;
+pub mod split;
+pub mod standardize;
+
+pub use kind::DataKind;
+pub use split::{Split, SplitSource, stratified_split};
+pub use standardize::Affine;
+
+use crate::error::Result;
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+/// A loaded, standardized dataset.
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    /// The file.
+    pub path: PathBuf,
+    /// Header names of the feature columns.
+    pub feature_names: Vec<String>,
+    /// Class names by id (empty without labels).
+    pub class_names: Vec<String>,
+    /// Header name of the label column (None with `--no-label`).
+    pub label_column: Option<String>,
+    /// Training rows.
+    pub train: Split,
+    /// Test rows.
+    pub test: Split,
+    /// Where the split came from.
+    pub split_source: SplitSource,
+    /// What the features are.
+    pub kind: DataKind,
+    /// Train mean of each feature (raw units).
+    pub mean: Vec<f64>,
+    /// Train standard deviation of each feature (1 for zero-variance columns).
+    pub scale: Vec<f64>,
+    /// Names of the zero-variance columns (centred only).
+    pub zero_variance: Vec<String>,
+    /// For time series: the per-feature affine map `x_e = a_j x_j + b_j` from the standardized
+    /// features to the encoders' input, each channel standardized as a whole (train mean and
+    /// std over all its steps), so that a time shift moves values of one scale. `None` for
+    /// other data (the encoders see the standardized features).
+    pub encoder_input: Option<Affine>,
+}
+
+impl Dataset {
+    /// Number of features `d`.
+    pub fn dim(&self) -> usize {
+        self.feature_names.len()
+    }
+    /// Number of classes.
+    pub fn num_classes(&self) -> usize {
+        self.class_names.len()
+    }
+    /// The training rows as the encoders see them (see [`Dataset::encoder_input`]).
+    pub fn encoder_train(&self) -> Cow<'_, [f64]> {
+        match &self.encoder_input {
+            Some(m) => Cow::Owned(m.apply(&self.train.x)),
+            None => Cow::Borrowed(&self.train.x),
+        }
+    }
+
+    /// Whether labels are present (evaluation runs).
+    pub fn labelled(&self) -> bool {
+        self.label_column.is_some()
+    }
+}
+
+/// How to read the file.
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// Label column by name or 0-based index; `None` for `--no-label` (a column named `label` is
+    /// then ignored).
+    pub label: Option<String>,
+    /// Test fraction of the stratified split.
+    pub test_frac: f64,
+    /// Seed of the stratified split.
+    pub seed: u64,
+    /// Declared number of channels of a time series.
+    pub channels: Option<usize>,
+}
+
+/// Reads, validates, splits and standardizes `path`.
+pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
+    let table = read::read_table(path, opts.label.as_deref())?;
+    let d = table.dim();
+    let (class_names, y) = match table.label_col {
+        Some(lc) => {
+            let (names, y) = labels::encode_labels(&table.labels);
+            labels::check_class_sizes(path, &names, &y, &table.label_lines, (lc + 1, &table.headers[lc]))?;
+            (names, y)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let (train_rows, test_rows, split_source) =
+        split::split_rows(path, &table, &y, &class_names, opts.test_frac, opts.seed)?;
+
+    let x = &table.x;
+    let (mean, scale, zero) = standardize::train_stats(x, d, &train_rows);
+    let feature_names: Vec<String> = table.feature_cols.iter().map(|&c| table.headers[c].clone()).collect();
+    let zero_variance = zero.iter().map(|&j| feature_names[j].clone()).collect();
+    let take = |rows: &[usize]| Split {
+        x: standardize::standardized_rows(x, d, rows, &mean, &scale),
+        y: if y.is_empty() { Vec::new() } else { rows.iter().map(|&i| y[i]).collect() },
+        rows: rows.to_vec(),
+    };
+    let kind = kind::detect_kind(path, &feature_names, opts.channels)?;
+    let encoder_input = match kind {
+        DataKind::Series { channels, length, .. } => {
+            Some(standardize::channel_standardizer(x, d, &train_rows, (channels, length), &mean, &scale))
+        }
+        _ => None,
+    };
+    Ok(Dataset {
+        encoder_input,
+        path: path.to_path_buf(),
+        class_names,
+        label_column: table.label_col.map(|c| table.headers[c].clone()),
+        train: take(&train_rows),
+        test: take(&test_rows),
+        split_source,
+        kind,
+        mean,
+        scale,
+        zero_variance,
+        feature_names,
+    })
+}

@@ -1,0 +1,144 @@
+//! The report of a run, assembled from the data, the settings, the training runs and the
+//! evaluation.
+
+use crate::dataset::{DataKind, Dataset, SplitSource};
+use crate::eval::{Scores, knn, linear_probe};
+use crate::output::report::{
+    self, Config, Input, Metrics, Report, RepresentationReport, RunReport, TrainingRun, Versions,
+};
+use crate::settings::{OptimizerKind, Settings};
+use crate::train::pretrain;
+use crate::train::trained::Pretrained;
+use std::path::Path;
+
+fn metrics_of(sc: &Scores) -> Metrics {
+    Metrics {
+        linear_probe_accuracy: sc.probe.accuracy,
+        linear_probe_macro_f1: sc.probe.macro_f1,
+        knn_k1: sc.knn.k1,
+        knn_k5: sc.knn.k5,
+        knn_k20: sc.knn.k20,
+        knn_k20_weighted: sc.knn.k20_weighted,
+        recall_at_1: sc.knn.recall_at_1,
+        recall_at_5: sc.knn.recall_at_5,
+        map: sc.knn.map,
+        alignment: sc.diagnostics.alignment,
+        uniformity: sc.diagnostics.uniformity,
+        std_mean: sc.diagnostics.std_mean,
+        std_reference: sc.diagnostics.std_reference,
+        effective_rank: sc.diagnostics.effective_rank,
+    }
+}
+
+/// The report of one representation over its runs `(seed, scores)`.
+pub fn representation_report(name: &str, dim: usize, runs: Vec<(u64, Scores)>) -> RepresentationReport {
+    let run_reports: Vec<RunReport> = runs
+        .iter()
+        .map(|(seed, sc)| RunReport {
+            seed: *seed,
+            metrics: metrics_of(sc),
+            probe_iterations: sc.probe.iterations,
+            probe_converged: sc.probe.converged,
+            std_per_dim: sc.diagnostics.std_per_dim.clone(),
+        })
+        .collect();
+    let ms: Vec<Metrics> = run_reports.iter().map(|r| r.metrics.clone()).collect();
+    let (mean, std) = Metrics::mean_std(&ms);
+    RepresentationReport { name: name.into(), dim, runs: run_reports, mean, std }
+}
+
+fn class_counts(y: &[usize], c: usize) -> Vec<usize> {
+    let mut v = vec![0; c];
+    for &i in y {
+        v[i] += 1;
+    }
+    v
+}
+
+/// The report of a run of `path`.
+pub fn build_report(
+    path: &Path,
+    data: &Dataset,
+    s: &Settings,
+    runs: &[Pretrained],
+    evaluation: Vec<RepresentationReport>,
+) -> Report {
+    let c = data.num_classes();
+    let (channels, length, by) = match &data.kind {
+        DataKind::Series { channels, length, source } => {
+            (Some(*channels), Some(*length), Some(source.to_string()))
+        }
+        _ => (None, None, None),
+    };
+    let (split, test_frac) = match data.split_source {
+        SplitSource::Column => ("column", None),
+        SplitSource::Stratified(f) => ("stratified", Some(f)),
+        SplitSource::AllTrain => ("all-train", None),
+    };
+    let cfg = &s.cfg;
+    Report {
+        schema: report::SCHEMA.into(),
+        versions: Versions { probe: env!("CARGO_PKG_VERSION").into(), selfsup_core: report::core_version() },
+        input: Input {
+            file: path.display().to_string(),
+            rows: data.train.len() + data.test.len(),
+            features: data.dim(),
+            kind: data.kind.name().into(),
+            channels,
+            length,
+            series_detected_by: by,
+            label_column: data.label_column.clone(),
+            classes: data.class_names.clone(),
+            split: split.into(),
+            test_frac,
+            train_rows: data.train.len(),
+            test_rows: data.test.len(),
+            train_class_counts: class_counts(&data.train.y, c),
+            test_class_counts: class_counts(&data.test.y, c),
+            zero_variance_columns: data.zero_variance.clone(),
+        },
+        config: Config {
+            method: cfg.method.name().into(),
+            dim: cfg.dim,
+            epochs: cfg.epochs,
+            batch: cfg.batch,
+            lr: cfg.lr,
+            tau: cfg.tau,
+            optimizer: match cfg.optimizer {
+                OptimizerKind::Adam => "adam".into(),
+                OptimizerKind::Sgd => "sgd".into(),
+            },
+            weight_decay: cfg.weight_decay,
+            aug: cfg.aug.to_string(),
+            seed: cfg.seed,
+            repeats: s.seeds.len(),
+            seeds: s.seeds.clone(),
+            precision: if s.double { "f64".into() } else { "f32".into() },
+            init: cfg
+                .init
+                .as_ref()
+                .map_or_else(|| pretrain::INIT_NAME.into(), |i| format!("--init {}", i.describe())),
+            encoder_input: if data.encoder_input.is_some() {
+                "series standardized per channel".into()
+            } else {
+                "standardized features".into()
+            },
+            probe_c: linear_probe::DEFAULT_C,
+            knn_temperature: knn::WEIGHT_TEMPERATURE,
+            chosen: s.chosen.clone(),
+            model: s.model.clone(),
+        },
+        training: s
+            .seeds
+            .iter()
+            .zip(runs)
+            .map(|(&seed, r)| TrainingRun {
+                seed,
+                final_loss: r.losses.last().copied().unwrap_or(f64::NAN),
+                loss_per_epoch: r.losses.clone(),
+                collapse: r.ssl.as_ref().map(|x| x.collapse.clone()),
+            })
+            .collect(),
+        evaluation,
+    }
+}

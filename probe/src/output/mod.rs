@@ -1,0 +1,9 @@
+//! Output: the report of a run (`report.json`, `report.md`), of a comparison (`compare.json`,
+//! `compare.md`), the SVG plots and `embeddings.csv`.
+
+pub mod build;
+pub mod compare;
+pub mod files;
+pub mod markdown;
+pub mod plot;
+pub mod report;

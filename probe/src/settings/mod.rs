@@ -1,0 +1,12 @@
+//! Settings: the options of a run ([`options`]) resolved once, with the data, into one typed
+//! value ([`resolved`], by [`resolve()`]) that training, evaluation and the report all read.
+
+pub mod model;
+pub mod options;
+mod resolve;
+pub mod resolved;
+
+pub use model::ModelOptions;
+pub use options::{Method, OptimizerKind};
+pub use resolve::{resolve, resolve_model};
+pub use resolved::{Choice, PretrainConfig, Settings, choice};
