@@ -24,7 +24,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod anomaly;
 pub mod augment;
 pub mod cli;
 pub mod commands;

@@ -2,7 +2,7 @@
 //! `average_precision_score` on fixed scores with ties (data: `data/anomaly/sklearn_metrics.json`,
 //! written by `data/anomaly/sklearn_metrics.py`), to 1e-12; and the thresholded metrics.
 
-use probe::anomaly::metrics::{at_threshold, auroc, average_precision, roc_curve};
+use probe::eval::anomaly::metrics::{at_threshold, auroc, average_precision, roc_curve};
 
 #[test]
 fn auroc_and_average_precision_match_scikit_learn() {

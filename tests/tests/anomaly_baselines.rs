@@ -4,10 +4,10 @@
 //! are deterministic and must agree within 0.3 points; the Isolation Forest is random (other
 //! generator, other trees) and must agree within 2.
 
-use probe::anomaly::baselines::baseline_scores;
-use probe::anomaly::metrics::auroc;
-use probe::anomaly::protocol::{raw, select, task};
 use probe::dataset::{LoadOptions, load};
+use probe::eval::anomaly::baselines::baseline_scores;
+use probe::eval::anomaly::metrics::auroc;
+use probe::eval::anomaly::protocol::{raw, select, task};
 use std::path::Path;
 
 /// scikit-learn's mean AUROC: (kNN k=1, kNN k=5, PCA recon, IsolationForest).

@@ -13,7 +13,7 @@
 //! data made by `probe/tests/data/anomaly/sklearn_metrics.py`).
 //!
 //! ```
-//! use probe::anomaly::metrics::{auroc, average_precision};
+//! use probe::eval::anomaly::metrics::{auroc, average_precision};
 //! let scores = [0.1, 0.4, 0.35, 0.8];
 //! let anomaly = [false, false, true, true];
 //! assert_eq!(auroc(&scores, &anomaly), Some(0.75));

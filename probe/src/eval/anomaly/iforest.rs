@@ -22,7 +22,7 @@
 //! points, `probe/tests/anomaly_baselines.rs`).
 //!
 //! ```
-//! use probe::anomaly::iforest::IsolationForest;
+//! use probe::eval::anomaly::iforest::IsolationForest;
 //! let normal: Vec<f64> = (0..100).flat_map(|i| [(i % 10) as f64 * 0.1, (i / 10) as f64 * 0.1]).collect();
 //! let forest = IsolationForest::fit(&normal, 2, 200, 256, 0);
 //! assert!(forest.score(&[5.0, 5.0]) > forest.score(&[0.45, 0.45]));

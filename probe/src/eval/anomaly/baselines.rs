@@ -10,11 +10,11 @@
 //! - `knn_cosine_k`: the mean cosine distance to the `k` most similar normal rows, core's
 //!   [`KnnScorer`] over a [`NormalMemory`] holding every normal row;
 //! - `pca_recon`: the squared reconstruction error `‖c − VVᵀc‖²`, `c = x − μ`, of PCA with
-//!   `K = max(1, min(16, d − 1, n_c − 1))` components ([`crate::pca::Pca`]);
+//!   `K = max(1, min(16, d − 1, n_c − 1))` components ([`crate::eval::pca::Pca`]);
 //! - `iforest`: [`IsolationForest`] with 200 trees and subsample 256.
 
 use super::iforest::{IsolationForest, SUBSAMPLE, TREES};
-use crate::pca::Pca;
+use crate::eval::pca::Pca;
 use nalgebra::Dyn;
 use selfsup_core::anomaly::{KnnScorer, NormalMemory};
 use selfsup_core::rng::seeded;
