@@ -2,7 +2,8 @@
 //! rows, they score any row (higher = more anomalous).
 //!
 //! Features are standardized with the normal rows' mean and std (ddof 0; a column whose std is
-//! below `10 ε max(1, |μ|)` is only centred, scikit-learn's `StandardScaler` rule), as
+//! at most `10 ε max(1, |μ|)` is only centred, scikit-learn's `StandardScaler` rule; the
+//! dataset's [`train_stats`]), as
 //! `shared/tools/anomaly_baselines.py` does. Then:
 //!
 //! - `knn_euclidean_k`: the mean Euclidean distance to the `k` nearest normal rows (scikit-learn
@@ -14,6 +15,7 @@
 //! - `iforest`: [`IsolationForest`] with 200 trees and subsample 256.
 
 use super::iforest::{IsolationForest, SUBSAMPLE, TREES};
+use crate::dataset::standardize::{standardized_rows, train_stats};
 use crate::eval::pca::Pca;
 use nalgebra::Dyn;
 use selfsup_core::anomaly::{KnnScorer, NormalMemory};
@@ -22,48 +24,6 @@ use selfsup_core::rng::seeded;
 /// The baselines' names, in report order.
 pub const BASELINES: [&str; 6] =
     ["knn_euclidean_1", "knn_euclidean_5", "knn_cosine_1", "knn_cosine_5", "pca_recon", "iforest"];
-
-/// Per-feature `(x − μ) / σ` fitted on some rows.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Standardizer {
-    /// Means `μ_j`.
-    pub mean: Vec<f64>,
-    /// Stds `σ_j` (1 for constant columns).
-    pub scale: Vec<f64>,
-}
-
-impl Standardizer {
-    /// Fits on row-major `x` (`n × d`, `n ≥ 1`).
-    pub fn fit(x: &[f64], d: usize) -> Self {
-        let n = (x.len() / d).max(1) as f64;
-        let mut mean = vec![0.0; d];
-        for row in x.chunks_exact(d) {
-            mean.iter_mut().zip(row).for_each(|(m, v)| *m += v);
-        }
-        mean.iter_mut().for_each(|m| *m /= n);
-        let mut var = vec![0.0; d];
-        for row in x.chunks_exact(d) {
-            var.iter_mut().zip(row).zip(&mean).for_each(|((s, v), m)| *s += (v - m) * (v - m));
-        }
-        let scale = var
-            .iter()
-            .zip(&mean)
-            .map(|(v, m)| {
-                let sd = (v / n).sqrt();
-                if sd < 10.0 * f64::EPSILON * m.abs().max(1.0) { 1.0 } else { sd }
-            })
-            .collect();
-        Self { mean, scale }
-    }
-
-    /// Standardizes row-major rows.
-    pub fn apply(&self, x: &[f64]) -> Vec<f64> {
-        let d = self.mean.len();
-        x.chunks_exact(d)
-            .flat_map(|row| row.iter().zip(&self.mean).zip(&self.scale).map(|((v, m), s)| (v - m) / s))
-            .collect()
-    }
-}
 
 /// Mean Euclidean distance from each query row to its `k` nearest rows of `normal`.
 pub fn knn_euclidean(normal: &[f64], query: &[f64], d: usize, k: usize) -> Vec<f64> {
@@ -116,8 +76,11 @@ pub fn pca_recon(normal: &[f64], query: &[f64], d: usize) -> Vec<f64> {
 /// Every baseline's scores of `query` (raw features, row-major), fitted on `normal` (raw,
 /// `n ≥ 1` rows), in the order of [`BASELINES`]; `seed` seeds the Isolation Forest.
 pub fn baseline_scores(normal: &[f64], query: &[f64], d: usize, seed: u64) -> Vec<(&'static str, Vec<f64>)> {
-    let st = Standardizer::fit(normal, d);
-    let (a, t) = (st.apply(normal), st.apply(query));
+    let n = normal.len() / d;
+    let rows: Vec<usize> = (0..n).collect();
+    let (mean, scale, _) = train_stats(normal, d, &rows);
+    let a = standardized_rows(normal, d, &rows, &mean, &scale);
+    let t = standardized_rows(query, d, &(0..query.len() / d).collect::<Vec<_>>(), &mean, &scale);
     let forest = IsolationForest::fit(&a, d, TREES, SUBSAMPLE, seed);
     vec![
         (BASELINES[0], knn_euclidean(&a, &t, d, 1)),
