@@ -36,10 +36,11 @@
 use super::{UpperScores, reconstruction_errors};
 use crate::dims::{Batch, zeros};
 use crate::encoder::Init;
-use crate::loss::autoencoder::{AeBuffers, AeTrainer, LinearAutoencoder, ae_step};
+use crate::loss::autoencoder::{AeBuffers, LinearAutoencoder};
 use crate::optim::Optimizer;
 use crate::rng::{Rng, index, normal, seeded, uniform};
 use crate::stream::Reservoir;
+use crate::train::{AeTrainer, Learner};
 use core::fmt::{self, Write};
 use nalgebra::{Const, U1};
 
@@ -106,12 +107,10 @@ pub fn window(rng: &mut Rng, kind: Kind, x: &mut [f32]) {
 /// Everything the device keeps: the autoencoder and its trainer, the reservoir, the batch and
 /// step buffers, the threshold's buffer and the generator (f32, `Const` sizes, no allocation).
 pub struct SensorDetector {
-    /// The autoencoder `16 → 2 → 16`.
-    pub ae: LinearAutoencoder<f32, Const<K>, Const<D>>,
-    trainer: AeTrainer<f32, Const<K>, Const<D>>,
+    /// The autoencoder `16 → 2 → 16` with its optimizer and step buffers.
+    pub trainer: AeTrainer<f32, Const<K>, Const<D>, Const<B>>,
     reservoir: Reservoir<f32, Const<D>, Const<C>>,
     batch: Batch<f32, Const<D>, Const<B>>,
-    buf: AeBuffers<f32, Const<K>, Const<D>, Const<B>>,
     one: Batch<f32, Const<D>, U1>,
     one_buf: AeBuffers<f32, Const<K>, Const<D>, U1>,
     /// The largest normal scores.
@@ -130,13 +129,11 @@ impl SensorDetector {
     pub fn new() -> Self {
         let mut rng = seeded(SEED);
         let ae = LinearAutoencoder::new(Const, Const, Init::Normal { std: 0.1 }, false, &mut rng);
-        let trainer = AeTrainer::new(&ae, Optimizer::sgd(0.02, 0.0, 1e-4));
+        let trainer = AeTrainer::new(ae, Optimizer::sgd(0.02, 0.0, 1e-4), Const);
         Self {
-            ae,
             trainer,
             reservoir: Reservoir::new(Const, Const),
             batch: zeros(Const, Const),
-            buf: AeBuffers::new(Const, Const, Const),
             one: zeros(Const, U1),
             one_buf: AeBuffers::new(Const, Const, U1),
             normal: UpperScores::new(Const),
@@ -157,14 +154,14 @@ impl SensorDetector {
         if !self.reservoir.draw(&mut self.rng, &mut self.batch) {
             return None;
         }
-        Some(ae_step(&mut self.ae, &mut self.trainer, &self.batch, &mut self.buf))
+        Some(self.trainer.step(&self.batch, &mut self.rng))
     }
 
     /// Draws a window of `kind` and returns its score.
     pub fn score_new(&mut self, kind: Kind) -> f32 {
         window(&mut self.rng, kind, self.one.as_mut_slice());
         let mut s = [0.0f32];
-        reconstruction_errors(&self.ae, &self.one, &mut self.one_buf, &mut s);
+        reconstruction_errors(&self.trainer.ae, &self.one, &mut self.one_buf, &mut s);
         s[0]
     }
 }

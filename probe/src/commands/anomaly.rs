@@ -18,36 +18,24 @@
 //! nearest other rows), writes `scores.csv` (`row, score, flag`) with the threshold at `--fpr`
 //! of these scores.
 
+use super::pipeline::{load, train_runs};
 use crate::cli::{AnomalyArgs, Standardize};
 use crate::dataset::standardize::{channel_standardizer, standardized_rows, train_stats};
-use crate::dataset::{self, DataKind, Dataset, LoadOptions, Split};
+use crate::dataset::{DataKind, Dataset, Split};
 use crate::error::{ProbeError, Result};
+use crate::eval::Representation;
 use crate::eval::anomaly::baselines::{BASELINES, baseline_scores, knn_cosine};
 use crate::eval::anomaly::metrics::{at_threshold, auroc, average_precision, roc_curve};
 use crate::eval::anomaly::protocol::raw;
 use crate::output::anomaly::{AnomalyReport, ClassResult, RunMetrics, TaskSizes, summarize};
 use crate::output::roc::roc_curves;
-use crate::settings::{PretrainConfig, Settings, resolve};
-use crate::train::methods;
-use crate::train::pretrain::pretrain;
-use crate::train::trained::Pretrained;
+use crate::settings::resolve;
+use crate::train::train;
 use nalgebra::Dyn;
 use selfsup_core::anomaly::UpperScores;
 use selfsup_core::rng::{seeded, shuffle};
 use std::io::Write;
 use std::path::Path;
-
-/// Pretrains one run of the resolved settings on row-major `x`.
-fn pretrain_run(x: &[f64], d: usize, s: &Settings, seed: u64) -> Result<Pretrained> {
-    let cfg = PretrainConfig { seed, ..s.cfg.clone() };
-    let mut progress = |_: usize, _: f64| {};
-    let mut warn = |_: &str| {};
-    match &s.model {
-        Some(m) => methods::pretrain_for_run(x, d, &cfg, m, s.double, &mut progress, &mut warn),
-        None if s.double => pretrain::<f64>(x, d, &cfg, &mut progress),
-        None => pretrain::<f32>(x, d, &cfg, &mut progress),
-    }
-}
 
 fn check_args(a: &AnomalyArgs) -> Result<()> {
     if !(a.fpr > 0.0 && a.fpr < 1.0) {
@@ -124,17 +112,8 @@ fn fit_dataset(
 pub fn run(args: &AnomalyArgs, out: &mut dyn Write) -> Result<()> {
     check_args(args)?;
     let a = &args.run;
-    let path = a.csv.clone().ok_or_else(|| {
-        ProbeError::usage(
-            "no CSV file given",
-            "run `probe anomaly data/digits.csv`; `probe anomaly --help` lists every option",
-        )
-    })?;
-    let label = if a.no_label { None } else { Some(a.label.clone()) };
-    let data = dataset::load(
-        &path,
-        &LoadOptions { label, test_frac: a.test_frac, seed: a.seed, channels: a.channels },
-    )?;
+    let (path, data) =
+        load(a, "run `probe anomaly data/digits.csv`; `probe anomaly --help` lists every option")?;
     if !data.labelled() {
         return unlabelled(args, &data, &path, out);
     }
@@ -179,14 +158,13 @@ pub fn run(args: &AnomalyArgs, out: &mut dyn Write) -> Result<()> {
         eval_rows.extend(&test_rows);
         let fd = fit_dataset(&data, &all, &fit, &eval_rows, c, args.standardize == Standardize::Pool);
         let s = resolve(a, &fd, &path)?;
-        let k = s.cfg.dim;
         if out_dir.is_none() {
             out_dir = Some(if a.out.is_some() { s.out_dir.clone() } else { s.out_dir.join("anomaly") });
             config = serde_json::json!({
-                "method": s.cfg.method.name(), "dim": k, "epochs": s.cfg.epochs, "batch": s.cfg.batch,
-                "lr": s.cfg.lr, "tau": s.cfg.tau, "weight_decay": s.cfg.weight_decay,
-                "aug": s.cfg.aug.to_string(), "seed": a.seed, "seeds": s.seeds, "double": s.double,
-                "encoder": s.model.as_ref().map(|m| format!("{m:?}")),
+                "method": s.method.name(), "dim": s.dim, "epochs": s.epochs, "batch": s.batch,
+                "lr": s.lr, "tau": s.tau, "weight_decay": s.weight_decay,
+                "aug": s.aug.to_string(), "seed": a.seed, "seeds": s.seeds,
+                "precision": format!("{:?}", s.precision), "model": format!("{:?}", s.model),
                 "standardize": format!("{:?}", args.standardize).to_lowercase(),
             });
         }
@@ -222,11 +200,10 @@ pub fn run(args: &AnomalyArgs, out: &mut dyn Write) -> Result<()> {
         }
         // The self-supervised detector and its random initialisation, one run per seed.
         let (mut ssl_runs, mut random_runs) = (Vec::new(), Vec::new());
-        let input = fd.encoder_train();
-        for &seed in &s.seeds {
-            let r = pretrain_run(&input, d, &s, seed)?;
+        for (&seed, r) in s.seeds.iter().zip(train_runs(&fd, &s, false, &mut |_, _| {})?.iter()) {
             for (trained, runs) in [(true, &mut ssl_runs), (false, &mut random_runs)] {
-                let rep = r.representation(trained, k, fd.encoder_input.as_ref());
+                let e = if trained { &r.trained } else { &r.initial };
+                let rep = Representation::Encoder { e, input: fd.encoder_input.as_ref() };
                 let kd = rep.dim(d);
                 let scores = knn_cosine(&rep.apply(&fd.train.x, d), &rep.apply(&fd.test.x, d), kd, args.knn);
                 let (cs, ts) = scores.split_at(n_cal);
@@ -296,8 +273,8 @@ fn unlabelled(args: &AnomalyArgs, data: &Dataset, path: &Path, out: &mut dyn Wri
     let mut rows = data.train.rows.clone();
     rows.extend_from_slice(&data.test.rows);
     let input = data.encoder_input.as_ref().map_or_else(|| x.clone(), |m| m.apply(&x));
-    let r = pretrain_run(&input, d, &s, s.seeds[0])?;
-    let rep = r.representation(true, s.cfg.dim, data.encoder_input.as_ref());
+    let r = train(&input, d, &s, s.seeds[0], &mut |_, _| {}, &mut |_| {})?;
+    let rep = Representation::Encoder { e: &r.trained, input: data.encoder_input.as_ref() };
     let z = rep.apply(&x, d);
     let kd = rep.dim(d);
     // Each row's k + 1 most similar rows include itself at cosine distance 0: the mean over the

@@ -5,6 +5,7 @@
 pub mod anomaly;
 pub mod compare;
 pub mod generate;
+pub mod pipeline;
 pub mod run;
 
 use crate::cli::{Cli, Command};
