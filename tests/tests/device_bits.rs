@@ -100,10 +100,10 @@ fn exported_mlp_matches_the_expected_device_output() {
 /// the stream, then flags every injected anomaly and at most 5 % of normal windows.
 #[test]
 fn anomaly_stream_matches_the_expected_device_output() {
-    use selfsup_core::anomaly::device::{SensorDetector, run};
+    use selfsup_core::anomaly::device::SensorDetector;
     let mut det = Box::new(SensorDetector::new());
     let mut out = String::new();
-    let s = run(&mut det, &mut out).unwrap();
+    let s = selfsup_transcript::run_anomaly(&mut det, &mut out).unwrap();
     assert_eq!(s.anomalies_flagged, s.anomalies, "every injected anomaly is flagged");
     assert!(s.normal_flagged * 20 <= s.normal, "{} of {} normal windows flagged", s.normal_flagged, s.normal);
     check("anomaly", &out);

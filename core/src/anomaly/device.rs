@@ -1,7 +1,7 @@
-//! On-device anomaly detection from a sensor stream: the one routine that the Cortex-M
-//! firmware (`examples/cortex-m`, bin `anomaly`), the WebAssembly module (`examples/wasm`) and
-//! the host test (`tests/tests/device_bits.rs`) run, so their printed scores and flags can be
-//! compared bit for bit.
+//! On-device anomaly detection from a sensor stream: the detector that the Cortex-M firmware
+//! (`examples/cortex-m`, bin `anomaly`), the WebAssembly module (`examples/wasm`) and the host
+//! test (`tests/tests/device_bits.rs`) run through `selfsup_transcript::run_anomaly`, which
+//! prints every score and flag with its IEEE bits, so the targets can be compared bit for bit.
 //!
 //! **The sensor.** Each sample is a window of `D = 16` readings of a vibration sensor,
 //! `x_t = sin(2π f t / D + φ) + ε_t` with `f = 2` cycles per window, a uniform random phase `φ`
@@ -22,15 +22,22 @@
 //! **The test stream with injected anomalies.** 96 windows; every 8th is an anomaly, in turn
 //! of two documented kinds: a **shifted frequency** (`f = 3` instead of 2: a worn bearing's
 //! new tone) and a **spike** (`+3` added to one random reading: a shock). Each window is
-//! printed with its kind, its score and the score's IEEE bits, and its flag (`score > t`).
+//! scored and flagged when its score is above the threshold ([`test_kind`] says which is which).
 //!
 //! ```
-//! use selfsup_core::anomaly::device::{SensorDetector, run};
+//! use selfsup_core::anomaly::device::{Kind, STEPS, SensorDetector, TEST, test_kind};
 //! let mut det = SensorDetector::new();
-//! let mut out = String::new();
-//! let summary = run(&mut det, &mut out).unwrap();
-//! assert_eq!(summary.anomalies_flagged, summary.anomalies);
-//! assert!(summary.normal_flagged * 20 <= summary.normal); // at most 5 % of normal windows
+//! det.train(STEPS);
+//! let t = det.calibrate().unwrap();
+//! let (mut missed, mut false_alarms) = (0, 0);
+//! for i in 0..TEST {
+//!     let kind = test_kind(i);
+//!     let flagged = det.score_new(kind) > t;
+//!     missed += (kind != Kind::Normal && !flagged) as usize;
+//!     false_alarms += (kind == Kind::Normal && flagged) as usize;
+//! }
+//! assert_eq!(missed, 0);
+//! assert!(false_alarms * 20 <= 84); // at most 5 % of the 84 normal windows
 //! ```
 
 use super::{UpperScores, reconstruction_errors};
@@ -41,7 +48,6 @@ use crate::optim::Optimizer;
 use crate::rng::{Rng, index, normal, seeded, uniform};
 use crate::stream::Reservoir;
 use crate::train::{AeTrainer, Learner};
-use core::fmt::{self, Write};
 use nalgebra::{Const, U1};
 
 /// Readings per window.
@@ -68,6 +74,16 @@ pub const CALIBRATION: usize = 200;
 pub const TEST: usize = 96;
 /// Every `ANOMALY_EVERY`-th test window is an anomaly.
 pub const ANOMALY_EVERY: usize = 8;
+
+/// The kind of test window `i`: every [`ANOMALY_EVERY`]-th is an anomaly, shifted frequency
+/// and spike in turn.
+pub fn test_kind(i: usize) -> Kind {
+    match (i % ANOMALY_EVERY == ANOMALY_EVERY - 1, (i / ANOMALY_EVERY) % 2) {
+        (false, _) => Kind::Normal,
+        (true, 0) => Kind::Frequency,
+        (true, _) => Kind::Spike,
+    }
+}
 
 /// What a window is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -157,6 +173,32 @@ impl SensorDetector {
         Some(self.trainer.step(&self.batch, &mut self.rng))
     }
 
+    /// Fills the reservoir, then takes `steps` training steps of [`ARRIVALS`] new windows each
+    /// and returns the mean loss of those steps.
+    pub fn train(&mut self, steps: usize) -> f32 {
+        while self.reservoir.len() < C {
+            self.observe();
+        }
+        let mut total = 0.0f32;
+        for _ in 0..steps {
+            for _ in 0..ARRIVALS {
+                self.observe();
+            }
+            total += self.step().unwrap_or(f32::NAN);
+        }
+        total / steps.max(1) as f32
+    }
+
+    /// Scores [`CALIBRATION`] fresh normal windows into [`Self::normal`] and returns the
+    /// threshold at [`FPR`] (`None` if the buffer were too small).
+    pub fn calibrate(&mut self) -> Option<f32> {
+        for _ in 0..CALIBRATION {
+            let s = self.score_new(Kind::Normal);
+            self.normal.push(s);
+        }
+        self.normal.threshold(FPR)
+    }
+
     /// Draws a window of `kind` and returns its score.
     pub fn score_new(&mut self, kind: Kind) -> f32 {
         window(&mut self.rng, kind, self.one.as_mut_slice());
@@ -164,84 +206,4 @@ impl SensorDetector {
         reconstruction_errors(&self.trainer.ae, &self.one, &mut self.one_buf, &mut s);
         s[0]
     }
-}
-
-/// Counts of a test stream.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Summary {
-    /// Injected anomalies.
-    pub anomalies: usize,
-    /// Of them, flagged.
-    pub anomalies_flagged: usize,
-    /// Normal windows.
-    pub normal: usize,
-    /// Of them, flagged (false positives).
-    pub normal_flagged: usize,
-}
-
-fn hex<W: Write>(out: &mut W, x: f32) -> fmt::Result {
-    write!(out, "{:08x}", x.to_bits())
-}
-
-/// The whole run: header; training (a line with the mean loss of every 100 steps and its
-/// bits); calibration (`threshold T bits XXXXXXXX` from [`CALIBRATION`] normal windows); the
-/// test stream, one line per window `sample I KIND score S bits XXXXXXXX flag 0|1`; and a
-/// summary line. Returns the counts.
-pub fn run<W: Write>(det: &mut SensorDetector, out: &mut W) -> Result<Summary, fmt::Error> {
-    writeln!(
-        out,
-        "anomaly-stream f32 D={D} K={K} B={B} reservoir={C} steps={STEPS} fpr={FPR} seed={SEED} \
-         anomalies=freq:3,spike:3"
-    )?;
-    while det.reservoir.len() < C {
-        det.observe();
-    }
-    let mut total = 0.0f32;
-    for s in 1..=STEPS {
-        for _ in 0..ARRIVALS {
-            det.observe();
-        }
-        total += det.step().unwrap_or(f32::NAN);
-        if s % 100 == 0 {
-            let mean = total / 100.0;
-            write!(out, "train steps {s} loss {mean} bits ")?;
-            hex(out, mean)?;
-            writeln!(out)?;
-            total = 0.0;
-        }
-    }
-    for _ in 0..CALIBRATION {
-        let s = det.score_new(Kind::Normal);
-        det.normal.push(s);
-    }
-    let t = det.normal.threshold(FPR).ok_or(fmt::Error)?;
-    write!(out, "threshold {t} bits ")?;
-    hex(out, t)?;
-    writeln!(out, " from {CALIBRATION} normal windows at fpr {FPR}")?;
-    let mut sum = Summary::default();
-    for i in 0..TEST {
-        let kind = match (i % ANOMALY_EVERY == ANOMALY_EVERY - 1, (i / ANOMALY_EVERY) % 2) {
-            (false, _) => Kind::Normal,
-            (true, 0) => Kind::Frequency,
-            (true, _) => Kind::Spike,
-        };
-        let s = det.score_new(kind);
-        let flag = s > t;
-        if kind == Kind::Normal {
-            sum.normal += 1;
-            sum.normal_flagged += flag as usize;
-        } else {
-            sum.anomalies += 1;
-            sum.anomalies_flagged += flag as usize;
-        }
-        write!(out, "sample {i} {} score {s} bits ", kind.name())?;
-        hex(out, s)?;
-        writeln!(out, " flag {}", flag as u8)?;
-    }
-    writeln!(
-        out,
-        "flagged {}/{} anomalies, {}/{} normal",
-        sum.anomalies_flagged, sum.anomalies, sum.normal_flagged, sum.normal
-    )?;
-    Ok(sum)
 }

@@ -86,7 +86,7 @@ pub extern "C" fn run_exported_mlp() -> u32 {
 pub extern "C" fn run_anomaly() -> u32 {
     let mut out = Output { len: 0 };
     let mut det = selfsup_core::anomaly::device::SensorDetector::new();
-    let r = selfsup_core::anomaly::device::run(&mut det, &mut out).map(|_| ());
+    let r = selfsup_transcript::run_anomaly(&mut det, &mut out).map(|_| ());
     finish(r, out)
 }
 

@@ -10,8 +10,9 @@
 
 use core::fmt::Write;
 use cortex_m_rt::entry;
-use selfsup_core::anomaly::device::{SensorDetector, run};
+use selfsup_core::anomaly::device::SensorDetector;
 use selfsup_cortex_m::{Host, exit, peak_since_reset};
+use selfsup_transcript::run_anomaly;
 
 /// Budget for the whole run's peak stack (detector state, buffers, output), in bytes: what
 /// must fit the micro:bit's 16 KiB of RAM.
@@ -21,7 +22,7 @@ const RUN_STACK_BUDGET: usize = 14 * 1024;
 fn main() -> ! {
     let mut out = Host::stdout();
     let mut det = SensorDetector::new();
-    let Ok(s) = run(&mut det, &mut out) else { exit(false) };
+    let Ok(s) = run_anomaly(&mut det, &mut out) else { exit(false) };
     let total = peak_since_reset();
     let state = core::mem::size_of::<SensorDetector>();
     let _ = writeln!(
