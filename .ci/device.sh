@@ -9,7 +9,10 @@
 # they are exceeded. The 64->16 configuration is compared on the M4F and in Node as well, and
 # the encoders exported by `probe --export` (const arrays: the linear one in
 # probe/tests/data/export/encoder.rs, the MLP in probe/tests/data/export_mlp/encoder.rs) are
-# loaded and run on both cores (and the MLP in Node as well).
+# loaded and run on both cores (and the MLP in Node as well). The anomaly detector (learns
+# normal sensor windows from a stream, flags injected anomalies) runs on both cores and in
+# Node; its firmware also fails when an anomaly is missed or more than 5 % of normal windows
+# are flagged.
 #
 # Works from a fresh clone on a fresh Debian machine with rustup: installs qemu-system-arm and
 # Node.js with apt-get when missing, and the Rust targets with rustup. Exits non-zero on any
@@ -77,7 +80,7 @@ rustup component add rustfmt clippy
 # target/ (a CARGO_TARGET_DIR set for the host workspace must not redirect them: the ELF and wasm
 # paths below are fixed).
 step "Cortex-M4F (mps2-an386, thumbv7em-none-eabihf)"
-(cd examples/cortex-m && cargo build --release --target-dir target --target thumbv7em-none-eabihf --bin ring --bin wide --bin exported --bin exported_mlp)
+(cd examples/cortex-m && cargo build --release --target-dir target --target thumbv7em-none-eabihf --bin ring --bin wide --bin exported --bin exported_mlp --bin anomaly)
 M4="qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic -semihosting-config enable=on,target=native -kernel"
 run "M4F ring" "$work/m4-ring.txt" $M4 examples/cortex-m/target/thumbv7em-none-eabihf/release/ring
 compare "M4F ring" "$work/m4-ring.txt" examples/expected/ring.txt
@@ -87,9 +90,11 @@ run "M4F exported" "$work/m4-exported.txt" $M4 examples/cortex-m/target/thumbv7e
 compare "M4F exported" "$work/m4-exported.txt" examples/expected/exported.txt
 run "M4F exported MLP" "$work/m4-exported-mlp.txt" $M4 examples/cortex-m/target/thumbv7em-none-eabihf/release/exported_mlp
 compare "M4F exported MLP" "$work/m4-exported-mlp.txt" examples/expected/exported_mlp.txt
+run "M4F anomaly" "$work/m4-anomaly.txt" $M4 examples/cortex-m/target/thumbv7em-none-eabihf/release/anomaly
+compare "M4F anomaly" "$work/m4-anomaly.txt" examples/expected/anomaly.txt
 
 step "Cortex-M0 (microbit, 16 KiB RAM, thumbv6m-none-eabi, soft float)"
-(cd examples/cortex-m && SELFSUP_MACHINE=microbit cargo build --release --target-dir target --target thumbv6m-none-eabi --bin ring --bin exported --bin exported_mlp)
+(cd examples/cortex-m && SELFSUP_MACHINE=microbit cargo build --release --target-dir target --target thumbv6m-none-eabi --bin ring --bin exported --bin exported_mlp --bin anomaly)
 M0="qemu-system-arm -machine microbit -nographic -semihosting-config enable=on,target=native -kernel"
 run "M0 ring" "$work/m0-ring.txt" $M0 examples/cortex-m/target/thumbv6m-none-eabi/release/ring
 compare "M0 ring" "$work/m0-ring.txt" examples/expected/ring.txt
@@ -97,6 +102,8 @@ run "M0 exported" "$work/m0-exported.txt" $M0 examples/cortex-m/target/thumbv6m-
 compare "M0 exported" "$work/m0-exported.txt" examples/expected/exported.txt
 run "M0 exported MLP" "$work/m0-exported-mlp.txt" $M0 examples/cortex-m/target/thumbv6m-none-eabi/release/exported_mlp
 compare "M0 exported MLP" "$work/m0-exported-mlp.txt" examples/expected/exported_mlp.txt
+run "M0 anomaly" "$work/m0-anomaly.txt" $M0 examples/cortex-m/target/thumbv6m-none-eabi/release/anomaly
+compare "M0 anomaly" "$work/m0-anomaly.txt" examples/expected/anomaly.txt
 
 step "WebAssembly in Node.js (wasm32-unknown-unknown, no imports)"
 (cd examples/wasm && cargo build --release --target-dir target --target wasm32-unknown-unknown)
@@ -107,6 +114,8 @@ run "wasm wide" "$work/wasm-wide.txt" node examples/wasm/run.mjs wide "$wasm"
 compare "wasm wide" "$work/wasm-wide.txt" examples/expected/wide.txt
 run "wasm exported MLP" "$work/wasm-exported-mlp.txt" node examples/wasm/run.mjs exported_mlp "$wasm"
 compare "wasm exported MLP" "$work/wasm-exported-mlp.txt" examples/expected/exported_mlp.txt
+run "wasm anomaly" "$work/wasm-anomaly.txt" node examples/wasm/run.mjs anomaly "$wasm"
+compare "wasm anomaly" "$work/wasm-anomaly.txt" examples/expected/anomaly.txt
 
 if [ $failed -ne 0 ]; then
   echo "on-device CI FAILED" >&2

@@ -21,6 +21,7 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+pub mod anomaly;
 pub mod augment;
 pub mod dims;
 pub mod encoder;

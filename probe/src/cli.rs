@@ -33,6 +33,10 @@ pub enum Command {
     /// Run every method on the same data, split, seeds and budget; one report with a table and
     /// an alignment–uniformity plot (under reports/<csv stem>/compare/).
     Compare(Box<CompareArgs>),
+    /// One-class anomaly detection, one-vs-rest: for each normal class, pretrain on its training
+    /// rows only, score every test row (the other classes are the anomalies), next to kNN, PCA,
+    /// Isolation Forest and random-encoder baselines (under reports/<csv stem>/anomaly/).
+    Anomaly(Box<AnomalyArgs>),
 }
 
 /// Synthetic datasets.
@@ -68,4 +72,39 @@ pub struct CompareArgs {
     /// Everything else as for the main run (`--method` is ignored).
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+/// Options of `probe anomaly`: those of the main run, plus the detection settings.
+#[derive(Args, Debug)]
+pub struct AnomalyArgs {
+    /// The one normal class (a label value) [default: every class in turn].
+    #[arg(long, value_name = "LABEL")]
+    pub normal: Option<String>,
+    /// Target false-positive rate of the threshold, set on held-out normal training rows.
+    #[arg(long, default_value_t = 0.05, value_name = "RATE")]
+    pub fpr: f64,
+    /// Neighbours k of the cosine kNN score of the encoders (1 to 32).
+    #[arg(long = "knn", default_value_t = 5, value_name = "K")]
+    pub knn: usize,
+    /// Fraction of each normal class's training rows held out to set the threshold.
+    #[arg(long, default_value_t = 0.2, value_name = "FRAC")]
+    pub calibration: f64,
+    /// Statistics that standardize the encoders' input: `pool` (every training row, labels
+    /// unused; the other classes' mean and std are seen; chosen on validation rows carved from
+    /// the training rows) or `normal` (the normal class's fit rows only, the strict one-class
+    /// protocol). The baselines always use the normal rows'.
+    #[arg(long, value_enum, default_value_t = Standardize::Pool)]
+    pub standardize: Standardize,
+    /// Everything else as for the main run.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Which rows standardize the encoders' input in `probe anomaly`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standardize {
+    /// The normal class's fit rows.
+    Normal,
+    /// Every training row (labels unused).
+    Pool,
 }

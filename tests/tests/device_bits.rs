@@ -95,3 +95,16 @@ fn exported_mlp_matches_the_expected_device_output() {
         .unwrap();
     check("exported_mlp", &out);
 }
+
+/// The on-device anomaly detector (`selfsup_core::anomaly::device`): learns normal windows from
+/// the stream, then flags every injected anomaly and at most 5 % of normal windows.
+#[test]
+fn anomaly_stream_matches_the_expected_device_output() {
+    use selfsup_core::anomaly::device::SensorDetector;
+    let mut det = Box::new(SensorDetector::new());
+    let mut out = String::new();
+    let s = selfsup_transcript::run_anomaly(&mut det, &mut out).unwrap();
+    assert_eq!(s.anomalies_flagged, s.anomalies, "every injected anomaly is flagged");
+    assert!(s.normal_flagged * 20 <= s.normal, "{} of {} normal windows flagged", s.normal_flagged, s.normal);
+    check("anomaly", &out);
+}

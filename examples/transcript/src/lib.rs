@@ -12,7 +12,8 @@
 //! - [`run`] prints a header, the held-out loss before training, one line per epoch (mean
 //!   loss and its bits), the held-out loss after training and the final weight bits
 //!   (column-major) to any `core::fmt::Write`; [`run_exported`] and [`run_exported_mlp`] print
-//!   the embeddings of a linear and an MLP encoder exported by `probe --export`.
+//!   the embeddings of a linear and an MLP encoder exported by `probe --export`;
+//!   [`run_anomaly`] prints the on-device anomaly detector's scores and flags.
 //!
 //! Every number is followed by its IEEE bits in hex, so a comparison of the text is a
 //! comparison of the bits.
@@ -20,7 +21,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod anomaly;
 mod exported_mlp;
+pub use anomaly::{Summary, run_anomaly};
 pub use exported_mlp::run_exported_mlp;
 
 use core::fmt::{self, Write};

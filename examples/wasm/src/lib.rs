@@ -1,6 +1,7 @@
 //! The on-device training demonstration (`selfsup_transcript`) as a WebAssembly module with no
 //! imports: `run_ring()` / `run_wide()` train, `run_exported_mlp()` runs the MLP encoder
-//! exported by `probe --export` (`probe/tests/data/export_mlp/encoder.rs`); each writes the same
+//! exported by `probe --export` (`probe/tests/data/export_mlp/encoder.rs`), `run_anomaly()`
+//! flags injected anomalies in a sensor stream; each writes the same
 //! text as the firmware and the host into a static buffer and returns its length in bytes; `output_ptr()` gives its address
 //! in the module's linear memory (`run.mjs` decodes and prints it). No allocator: the trainer
 //! lives on the wasm stack.
@@ -82,6 +83,16 @@ pub extern "C" fn run_exported_mlp() -> u32 {
     use encoder_mlp::*;
     let mut out = Output { len: 0 };
     let r = exported_mlp::<K, D, H, _>((&W1, &B1), (&W2, &B2), &INPUT_MEAN, &INPUT_SCALE, 8, 5, &mut out);
+    finish(r, out)
+}
+
+/// Learns normal sensor windows, then scores and flags a stream with injected anomalies
+/// (`selfsup_core::anomaly::device`); returns the output length (0 if it did not fit).
+#[unsafe(no_mangle)]
+pub extern "C" fn run_anomaly() -> u32 {
+    let mut out = Output { len: 0 };
+    let mut det = selfsup_core::anomaly::device::SensorDetector::new();
+    let r = selfsup_transcript::run_anomaly(&mut det, &mut out).map(|_| ());
     finish(r, out)
 }
 

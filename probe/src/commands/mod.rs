@@ -1,7 +1,8 @@
-//! The commands: `probe FILE` ([`run`]), `probe compare` ([`compare`]) and `probe gen`
-//! ([`generate`]), each a thin layer over the same pipeline (load → resolve settings → train →
+//! The commands: `probe FILE` ([`run`]), `probe compare` ([`compare`]), `probe anomaly`
+//! ([`anomaly`]) and `probe gen` ([`generate`]), each a thin layer over the same pipeline (load → resolve settings → train →
 //! evaluate → write), and [`run_cli`], which parses the command line and dispatches.
 
+pub mod anomaly;
 pub mod compare;
 pub mod generate;
 pub mod pipeline;
@@ -39,6 +40,7 @@ where
     let result = match cli.command {
         Some(Command::Gen(g)) => generate::run(&g, out),
         Some(Command::Compare(c)) => compare::run(&c, out, err),
+        Some(Command::Anomaly(a)) => anomaly::run(&a, out),
         None => run::run(&cli.run, out),
     };
     match result {

@@ -12,7 +12,11 @@
 //! judge the arbitrary scale instead of the representation. Raw features are already
 //! standardized, and PCA is probed unwhitened as in `BASELINES.md`. kNN and the diagnostics
 //! use the embedding as it is (cosine similarity, as the losses).
+//!
+//! [`anomaly`] holds the one-class evaluation of `probe anomaly`: detection metrics, the
+//! one-vs-rest tasks and the classical baselines.
 
+pub mod anomaly;
 pub mod diagnostics;
 pub mod knn;
 pub mod lbfgs;

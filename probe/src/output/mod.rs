@@ -1,9 +1,11 @@
 //! Output: the report of a run (`report.json`, `report.md`), of a comparison (`compare.json`,
 //! `compare.md`), the SVG plots and `embeddings.csv`.
 
+pub mod anomaly;
 pub mod build;
 pub mod compare;
 pub mod files;
 pub mod markdown;
 pub mod plot;
 pub mod report;
+pub mod roc;

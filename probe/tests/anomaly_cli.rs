@@ -1,0 +1,112 @@
+//! `probe anomaly` end to end on iris: the report's files and fields, the baselines in the same
+//! table, `--normal`, byte-identical reports for the same seed, `--no-label` scores, and one
+//! clear error line with exit code 2 for bad options.
+
+use std::path::{Path, PathBuf};
+
+fn iris() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/iris.csv")
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let mut all = vec!["probe", "anomaly"];
+    all.extend_from_slice(args);
+    let code = probe::run_cli(all, &mut out, &mut err);
+    (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("probe-anomaly-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+#[test]
+fn one_vs_rest_report_with_baselines_and_roc() {
+    let dir = tmp("ovr");
+    let (code, out, err) = run(&[iris().to_str().unwrap(), "--out", dir.to_str().unwrap(), "--repeats", "2"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("| ssl_knn5 |") && out.contains("| iforest |"), "{out}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["schema"], "probe-anomaly/1");
+    assert_eq!(json["tasks"].as_array().unwrap().len(), 3, "one task per class");
+    let names: Vec<&str> =
+        json["detectors"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "ssl_knn5",
+            "random_encoder_knn5",
+            "knn_euclidean_1",
+            "knn_euclidean_5",
+            "knn_cosine_1",
+            "knn_cosine_5",
+            "pca_recon",
+            "iforest"
+        ]
+    );
+    let ssl = &json["detectors"][0];
+    assert_eq!(ssl["auroc_per_run"].as_array().unwrap().len(), 2, "one value per seed");
+    for d in json["detectors"].as_array().unwrap() {
+        let a = d["auroc"][0].as_f64().unwrap();
+        assert!((0.0..=100.0).contains(&a), "{}: {a}", d["name"]);
+    }
+    // Held-out normal rows set the threshold: 7 of iris's 35 training rows per class.
+    assert_eq!(json["tasks"][0]["calibration_rows"], 7);
+    assert_eq!(json["tasks"][0]["fit_rows"], 28);
+    let svg = std::fs::read_to_string(dir.join("roc.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("ssl_knn5"));
+    assert!(std::fs::read_to_string(dir.join("report.md")).unwrap().contains("| iforest |"));
+
+    // The same seed gives a byte-identical report.
+    let again = tmp("ovr-again");
+    let (code, _, err) = run(&[iris().to_str().unwrap(), "--out", again.to_str().unwrap(), "--repeats", "2"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read(dir.join("report.json")).unwrap(),
+        std::fs::read(again.join("report.json")).unwrap()
+    );
+}
+
+#[test]
+fn one_normal_class_and_unlabelled_scores() {
+    let dir = tmp("normal");
+    let (code, _, err) =
+        run(&[iris().to_str().unwrap(), "--out", dir.to_str().unwrap(), "--normal", "1", "--quiet"]);
+    assert_eq!(code, 0, "{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["tasks"].as_array().unwrap().len(), 1);
+    assert_eq!(json["tasks"][0]["class"], "1");
+
+    let dir = tmp("nolabel");
+    let (code, _, err) =
+        run(&[iris().to_str().unwrap(), "--out", dir.to_str().unwrap(), "--no-label", "--quiet"]);
+    assert_eq!(code, 0, "{err}");
+    let csv = std::fs::read_to_string(dir.join("scores.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows[0], "row,score,flag");
+    assert_eq!(rows.len(), 151, "every row scored");
+    let flagged = rows[1..].iter().filter(|r| r.ends_with(",1")).count();
+    assert!(flagged <= 7, "at most 5 % of 150 rows above the threshold: {flagged}");
+}
+
+#[test]
+fn bad_options_are_one_line_with_exit_code_2() {
+    for (args, what) in [
+        (vec!["--fpr", "1.5"], "--fpr 1.5"),
+        (vec!["--knn", "0"], "--knn 0"),
+        (vec!["--normal", "rose"], "--normal rose: no such class"),
+        (vec!["--calibration", "0"], "--calibration 0"),
+    ] {
+        let mut a = vec![iris().to_str().unwrap().to_string()];
+        a.extend(args.iter().map(|s| s.to_string()));
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        let (code, _, err) = run(&refs);
+        assert_eq!(code, 2, "{what}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(what) && err.contains("fix"), "{err}");
+    }
+}
