@@ -4,7 +4,7 @@
 
 use nalgebra::{Const, DMatrix, Dyn, SMatrix};
 use selfsup_core::anomaly::{KnnScorer, MAX_K, NormalMemory, UpperScores, reconstruction_errors};
-use selfsup_core::encoder::Init;
+use selfsup_core::encoder::{Bias, Init};
 use selfsup_core::loss::autoencoder::{AeBuffers, LinearAutoencoder};
 use selfsup_core::rng::{normal, seeded, uniform};
 
@@ -146,7 +146,7 @@ fn threshold_is_the_exact_order_statistic() {
 #[test]
 fn reconstruction_error_matches_naive() {
     let mut rng = seeded(5);
-    for bias in [false, true] {
+    for bias in [Bias::No, Bias::Yes] {
         let ae = LinearAutoencoder::<f64, Dyn, Dyn>::new(
             Dyn(3),
             Dyn(7),
@@ -160,13 +160,13 @@ fn reconstruction_error_matches_naive() {
         reconstruction_errors(&ae, &x, &mut buf, &mut got);
         let mut z = &ae.enc.w * &x;
         let mut xh;
-        if bias {
+        if bias == Bias::Yes {
             for mut c in z.column_iter_mut() {
                 c += &ae.enc.b;
             }
         }
         xh = &ae.dec.w * &z;
-        if bias {
+        if bias == Bias::Yes {
             for mut c in xh.column_iter_mut() {
                 c += &ae.dec.b;
             }
@@ -217,7 +217,7 @@ fn const_equals_dyn_bits_and_const_allocates_nothing() {
         Const,
         Const,
         Init::Normal { std: 0.3 },
-        false,
+        Bias::No,
         &mut r1,
     );
     let x = SMatrix::<f32, 4, 8>::from_fn(|i, j| rows[j][i]);

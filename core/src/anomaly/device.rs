@@ -42,7 +42,7 @@
 
 use super::{UpperScores, reconstruction_errors};
 use crate::dims::{Batch, zeros};
-use crate::encoder::Init;
+use crate::encoder::{Bias, Init};
 use crate::loss::autoencoder::{AeBuffers, LinearAutoencoder};
 use crate::optim::Optimizer;
 use crate::rng::{Rng, index, normal, seeded, uniform};
@@ -144,7 +144,7 @@ impl SensorDetector {
     /// A fresh detector: generator seeded with [`SEED`], autoencoder `N(0, 0.1²)` drawn first.
     pub fn new() -> Self {
         let mut rng = seeded(SEED);
-        let ae = LinearAutoencoder::new(Const, Const, Init::Normal { std: 0.1 }, false, &mut rng);
+        let ae = LinearAutoencoder::new(Const, Const, Init::Normal { std: 0.1 }, Bias::No, &mut rng);
         let trainer = AeTrainer::new(ae, Optimizer::sgd(0.02, 0.0, 1e-4), Const);
         Self {
             trainer,
