@@ -38,7 +38,10 @@ fn check_load(
     let _ = std::fs::remove_file(&path);
     match r {
         Ok(data) => {
-            prop_assert_eq!(data.train.x.len(), data.train.y.len() * data.dim());
+            // Without a label (`--no-label`) there are no class ids, only rows.
+            if data.labelled() {
+                prop_assert_eq!(data.train.x.len(), data.train.y.len() * data.dim());
+            }
             prop_assert!(data.train.x.iter().chain(&data.test.x).all(|v| v.is_finite()));
         }
         Err(e) => {

@@ -20,18 +20,18 @@ const DIGIT_BITS: u32 = 11;
 
 /// Rows in ranking order (decreasing `sims`, ties by increasing index).
 pub fn rank_order(sims: &[f64]) -> Vec<u32> {
-    let keys: Vec<u64> = sims.iter().map(|s| !order_key(*s)).collect();
-    let mut idx: Vec<u32> = (0..sims.len() as u32).collect();
-    let mut tmp = vec![0u32; sims.len()];
+    // (key, row) pairs move together, so every pass reads and writes sequentially.
+    let mut items: Vec<(u64, u32)> = sims.iter().zip(0u32..).map(|(s, i)| (!order_key(*s), i)).collect();
+    let mut tmp = vec![(0u64, 0u32); sims.len()];
     let buckets = 1usize << DIGIT_BITS;
     let mut count = vec![0usize; buckets];
     for shift in (0..64).step_by(DIGIT_BITS as usize) {
-        let digit = |i: u32| ((keys[i as usize] >> shift) as usize) & (buckets - 1);
+        let digit = |k: u64| ((k >> shift) as usize) & (buckets - 1);
         count.fill(0);
-        for &i in &idx {
-            count[digit(i)] += 1;
+        for &(k, _) in &items {
+            count[digit(k)] += 1;
         }
-        if count.contains(&idx.len()) {
+        if count.contains(&items.len()) {
             continue; // every key has this digit: the pass would not move anything
         }
         let mut start = 0;
@@ -40,14 +40,14 @@ pub fn rank_order(sims: &[f64]) -> Vec<u32> {
             *c = start;
             start += n;
         }
-        for &i in &idx {
-            let b = digit(i);
-            tmp[count[b]] = i;
+        for &(k, i) in &items {
+            let b = digit(k);
+            tmp[count[b]] = (k, i);
             count[b] += 1;
         }
-        std::mem::swap(&mut idx, &mut tmp);
+        std::mem::swap(&mut items, &mut tmp);
     }
-    idx
+    items.into_iter().map(|(_, i)| i).collect()
 }
 
 /// Average precision of the ranking of `sims`, a row being relevant when `relevant(row)`;

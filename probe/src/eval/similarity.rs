@@ -76,6 +76,11 @@ impl TopK {
     #[inline]
     pub fn offer(&mut self, s: f64, i: usize) {
         if self.items.len() == self.k {
+            // Fast rejection: `s < w` implies `s.total_cmp(&w) == Less` (both are numbers);
+            // NaN and equal values take the exact path below.
+            if self.items.last().is_some_and(|&(w, _)| s < w) {
+                return;
+            }
             match self.items.last() {
                 Some(&(w, _)) if s.total_cmp(&w) == Ordering::Greater => {}
                 _ => return,
@@ -137,13 +142,15 @@ pub fn neighbours(
 #[inline]
 fn tile(q: &[f64], group: &[f64], d: usize) -> [[f64; LANES]; QUERY_BLOCK] {
     let mut acc = [[-0.0f64; LANES]; QUERY_BLOCK];
-    let (q0, rest) = q.split_at(d);
-    let (q1, rest) = rest.split_at(d);
-    let (q2, q3) = rest.split_at(d);
-    for ((((t, a0), a1), a2), a3) in group.chunks_exact(LANES).zip(q0).zip(q1).zip(q2).zip(q3) {
-        for (r, a) in [*a0, *a1, *a2, *a3].into_iter().enumerate() {
+    let q = &q[..QUERY_BLOCK * d];
+    let group = &group[..d * LANES];
+    for j in 0..d {
+        let t: [f64; LANES] =
+            [group[j * LANES], group[j * LANES + 1], group[j * LANES + 2], group[j * LANES + 3]];
+        let a: [f64; QUERY_BLOCK] = [q[j], q[d + j], q[2 * d + j], q[3 * d + j]];
+        for r in 0..QUERY_BLOCK {
             for l in 0..LANES {
-                acc[r][l] += a * t[l];
+                acc[r][l] += a[r] * t[l];
             }
         }
     }
