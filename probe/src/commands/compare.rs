@@ -64,10 +64,19 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     let label = Some(run.label.clone());
     let data = dataset::load(
         &path,
-        &LoadOptions { label, test_frac: run.test_frac, seed: run.seed, channels: run.channels },
+        &LoadOptions {
+            label,
+            test_frac: run.test_frac,
+            seed: run.seed,
+            channels: run.channels,
+            columns: Default::default(),
+        },
     )?;
     if !data.labelled() {
         return Err(ProbeError::usage("probe compare needs labels", "drop --no-label"));
+    }
+    for note in &data.notes {
+        let _ = writeln!(err, "{note}");
     }
     let methods_list = method_list(args);
     if methods_list.contains(&Method::Ae) && run.encoder != crate::network::EncoderKind::Linear {

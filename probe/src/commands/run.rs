@@ -28,7 +28,13 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
     let label = if args.no_label { None } else { Some(args.label.clone()) };
     let data = dataset::load(
         &path,
-        &LoadOptions { label, test_frac: args.test_frac, seed: args.seed, channels: args.channels },
+        &LoadOptions {
+            label,
+            test_frac: args.test_frac,
+            seed: args.seed,
+            channels: args.channels,
+            columns: Default::default(),
+        },
     )?;
     let s = resolve(args, &data, &path)?;
     let mut timings = Timings { load: t0.elapsed(), ..Default::default() };
@@ -46,6 +52,9 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
             data.kind.name(),
             data.num_classes()
         );
+        for note in &data.notes {
+            let _ = writeln!(out, "{note}");
+        }
         if !data.zero_variance.is_empty() {
             let _ = writeln!(
                 out,
