@@ -189,6 +189,31 @@ fn values_beyond_f64_name_the_cell() {
 const TOY: &str = "id,a,b,label\n0,0.1,1.0,x\n1,0.9,0.2,y\n2,0.2,1.1,x\n3,1.0,0.1,y\n4,0.1,0.9,x\n5,0.8,0.3,y\n6,0.3,1.2,x\n7,1.1,0.2,y\n8,0.0,1.0,x\n9,0.9,0.0,y\n";
 
 #[test]
+fn columns_can_be_dropped_or_chosen() {
+    let d = scratch("columns");
+    let p = write(&d, "id.csv", TOY.as_bytes());
+    let o = d.join("out");
+    let r = run(&[&p, "--epochs", "2", "--out", o.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(r.out.contains("column 1 (\"id\") holds a different integer in every row"), "{}", r.out);
+    assert!(r.out.contains("× 3 features"), "{}", r.out);
+    for args in [&["--drop", "id"][..], &["--drop", "0"], &["--features", "a,b"], &["--features", "1,2"]] {
+        let mut a = vec![p.as_str(), "--epochs", "2", "--out", o.to_str().unwrap()];
+        a.extend_from_slice(args);
+        let r = run(&a);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.err);
+        assert!(r.out.contains("× 2 features"), "{args:?}: {}", r.out);
+        assert!(!r.out.contains("row id"), "{args:?}: {}", r.out);
+    }
+    assert_error(
+        &run(&[&p, "--drop", "nope"]),
+        &["--drop \"nope\": no such column (columns: id, a, b, label)"],
+    );
+    assert_error(&run(&[&p, "--drop", "label"]), &["--drop \"label\" is the label column"]);
+    assert_error(&run(&[&p, "--drop", "a,b,id"]), &[&p, "no feature columns"]);
+}
+
+#[test]
 fn pandas_index_column_is_left_out() {
     let d = scratch("pandas");
     let body: String = TOY.lines().skip(1).map(|l| format!("{l}\n")).collect();
@@ -206,4 +231,19 @@ fn pandas_index_column_is_left_out() {
     // Another unnamed column is still an error.
     let p = write(&d, "e.csv", b"a,,label\n0,1,0\n");
     assert_error(&run(&[&p]), &[&p, "line 1, column 2", "empty column name"]);
+}
+
+#[test]
+fn semicolon_and_tab_separated_files_are_read() {
+    let d = scratch("delim");
+    let o = d.join("out");
+    for (name, sep) in [("semi.csv", ";"), ("tab.tsv", "\t")] {
+        // Decimal commas do not confuse the detection (the header has none).
+        let p = write(&d, name, TOY.replace(',', sep).as_bytes());
+        let r = run(&[&p, "--epochs", "2", "--drop", "id", "--out", o.to_str().unwrap()]);
+        assert_eq!(r.code, 0, "{name}: {}", r.err);
+        assert!(r.out.contains("10 rows") && r.out.contains("× 2 features"), "{name}: {}", r.out);
+        let r = run(&[&p, "--epochs", "2", "--drop", "id", "--delimiter", ",", "--out", o.to_str().unwrap()]);
+        assert_error(&r, &[&p, "missing label column"]);
+    }
 }

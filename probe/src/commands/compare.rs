@@ -69,7 +69,7 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             test_frac: run.test_frac,
             seed: run.seed,
             channels: run.channels,
-            columns: Default::default(),
+            columns: dataset::Columns::from_options(run.delimiter.as_deref(), &run.drop, &run.features)?,
         },
     )?;
     if !data.labelled() {

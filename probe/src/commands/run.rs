@@ -33,7 +33,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
             test_frac: args.test_frac,
             seed: args.seed,
             channels: args.channels,
-            columns: Default::default(),
+            columns: dataset::Columns::from_options(args.delimiter.as_deref(), &args.drop, &args.features)?,
         },
     )?;
     let s = resolve(args, &data, &path)?;
