@@ -20,6 +20,7 @@
 pub mod columns;
 pub mod kind;
 pub mod labels;
+pub mod memory;
 pub mod read;
 pub mod split;
 pub mod standardize;
@@ -82,6 +83,26 @@ impl Dataset {
         match &self.encoder_input {
             Some(m) => Cow::Owned(m.apply(&self.train.x)),
             None => Cow::Borrowed(&self.train.x),
+        }
+    }
+
+    /// What decides the memory of a run on this data with the options `--dim`, `--hidden`
+    /// (0 for a linear encoder), `--batch` and `--repeats`; unset ones take their usual
+    /// defaults (K = min(16, d), batch min(256, training rows)).
+    pub fn footprint(
+        &self,
+        dim: Option<usize>,
+        hidden: usize,
+        batch: Option<usize>,
+        repeats: usize,
+    ) -> memory::Footprint {
+        memory::Footprint {
+            rows: self.train.len() + self.test.len(),
+            features: self.dim(),
+            dim: dim.unwrap_or(self.dim().min(16)),
+            hidden,
+            batch: batch.unwrap_or(self.train.len().min(256)),
+            repeats,
         }
     }
 
