@@ -247,3 +247,22 @@ fn semicolon_and_tab_separated_files_are_read() {
         assert_error(&r, &[&p, "missing label column"]);
     }
 }
+
+#[test]
+fn options_beyond_the_memory_say_so_before_allocating() {
+    let d = scratch("memory");
+    let iris = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/iris.csv");
+    let o = d.join("out");
+    for args in [
+        &["--dim", "100000000"][..],
+        &["--encoder", "mlp", "--hidden", "100000000"],
+        &["--repeats", "100000000000"],
+    ] {
+        let mut a = vec![iris, "--out", o.to_str().unwrap()];
+        a.extend_from_slice(args);
+        assert_error(
+            &run(&a),
+            &["this run needs about", "GiB is available", "lower --dim, --hidden or --repeats"],
+        );
+    }
+}

@@ -85,6 +85,10 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             "drop ae from --methods or pass --encoder linear",
         ));
     }
+    let hidden = if run.encoder == crate::network::EncoderKind::Mlp { run.hidden } else { 0 };
+    let footprint =
+        data.footprint(run.dim, hidden, run.batch, run.repeats.saturating_mul(methods_list.len()));
+    dataset::memory::check_memory(&footprint, dataset::memory::available_bytes())?;
     let s = resolve(run, &data, &path)?;
     let d = data.dim();
     let k = s.cfg.dim;

@@ -36,6 +36,9 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
             columns: dataset::Columns::from_options(args.delimiter.as_deref(), &args.drop, &args.features)?,
         },
     )?;
+    let hidden = if args.encoder == crate::network::EncoderKind::Mlp { args.hidden } else { 0 };
+    let footprint = data.footprint(args.dim, hidden, args.batch, args.repeats);
+    dataset::memory::check_memory(&footprint, dataset::memory::available_bytes())?;
     let s = resolve(args, &data, &path)?;
     let mut timings = Timings { load: t0.elapsed(), ..Default::default() };
     let d = data.dim();
