@@ -21,11 +21,11 @@ use nalgebra::{Const, DefaultAllocator, Dim, Dyn, OMatrix, U3};
 use selfsup_core::Real;
 use selfsup_core::dims::{Dims, zeros};
 use selfsup_core::encoder::Init;
-use selfsup_core::loss::autoencoder::{AeBuffers, AeTrainer, LinearAutoencoder, ae_step, pca_optimum};
+use selfsup_core::loss::autoencoder::{AeBuffers, LinearAutoencoder, pca_optimum};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{Rng, seeded, shuffle};
 use selfsup_core::synth::fill_plane;
-use selfsup_core::train::gather;
+use selfsup_core::train::{AeTrainer, gather};
 
 const N: usize = 2000;
 const EPOCHS: usize = 200;
@@ -66,7 +66,7 @@ where
     let mut rng: Rng = seeded(SEED);
     let mut data = Data::<T>::zeros(N);
     fill_plane(&mut rng, data.as_mut_slice(), None);
-    let mut ae = Ae::<T>::new(Const, Const, Init::Normal { std: 0.1 }, cfg.bias, &mut rng);
+    let ae = Ae::<T>::new(Const, Const, Init::Normal { std: 0.1 }, cfg.bias, &mut rng);
     let opt = match (cfg.opt)() {
         Optimizer::Sgd { lr, momentum, weight_decay } => Optimizer::Sgd {
             lr: T::of_f64(lr),
@@ -82,7 +82,7 @@ where
             decoupled,
         },
     };
-    let mut trainer = AeTrainer::new(&ae, opt);
+    let mut trainer = AeTrainer::new(ae, opt, b);
     let (mut xb, mut bb) = (zeros::<T, U3, B>(Const::<3>, b), AeBuffers::new(Const::<2>, Const::<3>, b));
     let (mut xt, mut bt) = (zeros::<T, U3, Tl>(Const::<3>, t), AeBuffers::new(Const::<2>, Const::<3>, t));
     let mut idx: Vec<usize> = (0..N).collect();
@@ -95,17 +95,17 @@ where
         for chunk in idx.chunks(BATCH) {
             sum += if chunk.len() == BATCH {
                 gather(data.as_slice(), 3, chunk, xb.as_mut_slice());
-                ae_step(&mut ae, &mut trainer, &xb, &mut bb)
+                trainer.step_batch(&xb, &mut bb)
             } else {
                 gather(data.as_slice(), 3, chunk, xt.as_mut_slice());
-                ae_step(&mut ae, &mut trainer, &xt, &mut bt)
+                trainer.step_batch(&xt, &mut bt)
             };
             batches += 1;
         }
         epoch_losses.push(sum.to_f64() / batches as f64);
     }
     assert_eq!(counting::allocations(), allocs, "the training loop allocated");
-    (data, ae, epoch_losses)
+    (data, trainer.ae, epoch_losses)
 }
 
 fn full_loss<T: Real>(ae: &Ae<T>, data: &Data<T>) -> T {

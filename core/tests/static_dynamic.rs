@@ -15,7 +15,7 @@ use selfsup_core::encoder::{Init, Linear};
 use selfsup_core::loss::{InfoNce, NtXent, PairLoss};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{fill_normal, seeded};
-use selfsup_core::train::{Trainer, identity_order};
+use selfsup_core::train::{Learner, Trainer, identity_order};
 
 const D: usize = 6;
 const B: usize = 16;
