@@ -8,6 +8,49 @@
 use std::fmt;
 use std::path::Path;
 
+/// Characters of a cell or name shown in an error line before it is cut.
+pub const SHOWN_CHARS: usize = 40;
+
+/// A cell, name or path as it appears in a message: control characters escaped (`\0`, `\t`,
+/// `\n`, `\r`, other ones as `\xNN` or `\u{NNNN}`) and, when longer than [`SHOWN_CHARS`]
+/// characters, cut to its first [`SHOWN_CHARS`] followed by `…(N bytes)` with its full length.
+///
+/// ```
+/// use probe::error::shown;
+/// assert_eq!(shown("a\0b\x07"), "a\\0b\\x07");
+/// assert_eq!(shown(&"x".repeat(50)), format!("{}…(50 bytes)", "x".repeat(40)));
+/// ```
+pub fn shown(text: &str) -> String {
+    let mut s = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == SHOWN_CHARS {
+            s.push_str(&format!("…({} bytes)", text.len()));
+            break;
+        }
+        escape_into(&mut s, c);
+    }
+    s
+}
+
+fn escape_into(s: &mut String, c: char) {
+    match c {
+        '\0' => s.push_str("\\0"),
+        '\t' => s.push_str("\\t"),
+        '\n' => s.push_str("\\n"),
+        '\r' => s.push_str("\\r"),
+        c if (c as u32) < 0x100 && c.is_control() => s.push_str(&format!("\\x{:02x}", c as u32)),
+        c if c.is_control() => s.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+        c => s.push(c),
+    }
+}
+
+/// `text` with every control character escaped as in [`shown`], not cut.
+fn escaped(text: &str) -> String {
+    let mut s = String::with_capacity(text.len());
+    text.chars().for_each(|c| escape_into(&mut s, c));
+    s
+}
+
 /// What kind of failure, which decides the exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -63,13 +106,13 @@ impl ProbeError {
 
     /// A problem with the input file, at an optional line and column.
     pub fn input(path: &Path, loc: Loc<'_>, what: impl Into<String>, fix: impl Into<String>) -> Self {
-        let mut location = path.display().to_string();
+        let mut location = escaped(&path.display().to_string());
         if let Some(line) = loc.line {
             location.push_str(&format!(": line {line}"));
         }
         if let Some((col, name)) = loc.column {
             let sep = if loc.line.is_some() { ", " } else { ": " };
-            location.push_str(&format!("{sep}column {col} (\"{name}\")"));
+            location.push_str(&format!("{sep}column {col} (\"{}\")", shown(name)));
         }
         Self::new(Kind::Input, location, what, fix)
     }
@@ -99,13 +142,15 @@ impl ProbeError {
 }
 
 impl fmt::Display for ProbeError {
-    /// One line: `error: <where>: <what>; fix: <how>`.
+    /// One line: `error: <where>: <what>; fix: <how>`, with any control character left in
+    /// the parts escaped (cells and names are cut and escaped by [`shown`] where they are put
+    /// into a message).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("error: ")?;
         if !self.location.is_empty() {
-            write!(f, "{}: ", self.location)?;
+            write!(f, "{}: ", escaped(&self.location))?;
         }
-        write!(f, "{}; fix: {}", self.what, self.fix)
+        write!(f, "{}; fix: {}", escaped(&self.what), escaped(&self.fix))
     }
 }
 
@@ -133,5 +178,20 @@ mod tests {
         );
         assert!(!s.contains('\n'));
         assert_eq!(e.exit_code(), 2);
+    }
+
+    #[test]
+    fn cells_are_cut_and_escaped() {
+        let big = "9".repeat(5 << 20);
+        assert_eq!(shown(&big), format!("{}…(5242880 bytes)", "9".repeat(40)));
+        assert_eq!(shown("a\0b\x07c\td\u{85}e\u{2028}"), "a\\0b\\x07c\\td\\x85e\u{2028}");
+        assert_eq!(shown("é"), "é");
+        let e = ProbeError::input(
+            Path::new("a\nb.csv"),
+            Loc { line: Some(1), column: Some((1, "x\0")) },
+            "w\x1b",
+            "f",
+        );
+        assert_eq!(e.to_string(), "error: a\\nb.csv: line 1, column 1 (\"x\\0\"): w\\x1b; fix: f");
     }
 }

@@ -1,12 +1,7 @@
 //! Property tests of the CSV loader (`probe::dataset::load`, the path every command reads
 //! through): any bytes, and any table of odd cells, load to a dataset with finite values or
-//! give an error message; never a panic.
-//!
-//! The stricter form, one printable line of bounded length, fails today: the loader echoes
-//! raw control characters (`\0`, `\t`) and whole cells (a 5 MB cell makes a 5 MB line) into
-//! its messages (issue 10, item 7). Those tests are `#[ignore]`d until `dataset.rs` /
-//! `error.rs` escape and cut what they echo; `cargo test -p probe --test csv_props --
-//! --ignored` runs them.
+//! give an error message; never a panic. The stricter form holds too: one printable line of
+//! bounded length (the loader escapes control characters and cuts long cells, `error::shown`).
 
 use probe::dataset::{LoadOptions, load};
 use proptest::prelude::*;
@@ -33,15 +28,20 @@ fn check_load(
     strict: bool,
 ) -> Result<(), TestCaseError> {
     let path = scratch_file(bytes);
-    let opts = LoadOptions { label: label.map(String::from), test_frac: 0.3, seed: 0, channels };
+    let opts = LoadOptions {
+        label: label.map(String::from),
+        test_frac: 0.3,
+        seed: 0,
+        channels,
+        columns: Default::default(),
+    };
     let r = load(&path, &opts);
     let _ = std::fs::remove_file(&path);
     match r {
         Ok(data) => {
-            // Without a label (`--no-label`) there are no class ids, only rows.
-            if data.labelled() {
-                prop_assert_eq!(data.train.x.len(), data.train.y.len() * data.dim());
-            }
+            prop_assert_eq!(data.train.x.len(), data.train.len() * data.dim());
+            // Class ids are empty without labels.
+            prop_assert!(data.train.y.is_empty() || data.train.y.len() == data.train.len());
             prop_assert!(data.train.x.iter().chain(&data.test.x).all(|v| v.is_finite()));
         }
         Err(e) => {
@@ -120,13 +120,11 @@ proptest! {
     }
 
     #[test]
-    #[ignore = "issue 10 item 7: messages echo raw control characters; escape them in error.rs"]
     fn any_bytes_give_one_printable_line(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
         check_load(&bytes, Some("label"), None, true)?;
     }
 
     #[test]
-    #[ignore = "issue 10 item 7: messages echo raw control characters; escape them in error.rs"]
     fn any_table_gives_one_printable_line(
         t in table(),
         label in prop::sample::select(vec![Some("label"), Some("0"), Some("7"), Some("x1"), None]),
@@ -136,7 +134,6 @@ proptest! {
     }
 
     #[test]
-    #[ignore = "issue 10 item 7: messages echo whole cells; cut them in error.rs"]
     fn long_cells_are_cut_in_the_message(n in 600usize..5000, at in 0usize..3) {
         let big = "x".repeat(n);
         let mut cells = ["1.0".to_string(), "2.0".to_string(), "0".to_string()];

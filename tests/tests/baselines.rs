@@ -13,9 +13,17 @@ type Row = (f64, Option<[f64; 4]>);
 
 fn check(file: &str, d_expected: usize, rows: &[(&str, Row)]) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data").join(file);
-    let data =
-        load(&path, &LoadOptions { label: Some("label".into()), test_frac: 0.3, seed: 0, channels: None })
-            .unwrap_or_else(|e| panic!("{e}"));
+    let data = load(
+        &path,
+        &LoadOptions {
+            label: Some("label".into()),
+            test_frac: 0.3,
+            seed: 0,
+            channels: None,
+            columns: Default::default(),
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let d = data.dim();
     assert_eq!(d, d_expected);
     let c = data.num_classes();

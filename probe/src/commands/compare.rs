@@ -74,6 +74,12 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             "drop ae from --methods or pass --encoder linear",
         ));
     }
+    for note in &data.notes {
+        let _ = writeln!(err, "{note}");
+    }
+    let hidden = if run.encoder == EncoderKind::Mlp { run.hidden } else { 0 };
+    let footprint = data.footprint(run.dim, hidden, run.batch, run.repeats.saturating_mul(methods.len()));
+    crate::dataset::memory::check_memory(&footprint, crate::dataset::memory::available_bytes())?;
     let s = resolve(run, &data, &path)?.with_method(methods.first().copied().unwrap_or(run.method));
     let d = data.dim();
     let show = !run.quiet;

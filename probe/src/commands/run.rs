@@ -20,6 +20,9 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
         args,
         "run `probe data/ring.csv` (make it with `probe gen ring --out data/ring.csv`); `probe --help` lists every option",
     )?;
+    let hidden = if args.encoder == crate::network::EncoderKind::Mlp { args.hidden } else { 0 };
+    let footprint = data.footprint(args.dim, hidden, args.batch, args.repeats);
+    crate::dataset::memory::check_memory(&footprint, crate::dataset::memory::available_bytes())?;
     let s = resolve(args, &data, &path)?;
     let mut timings = Timings { load: t0.elapsed(), ..Default::default() };
     let d = data.dim();
@@ -36,6 +39,9 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
             data.kind.name(),
             data.num_classes()
         );
+        for note in &data.notes {
+            let _ = writeln!(out, "{note}");
+        }
         if !data.zero_variance.is_empty() {
             let _ = writeln!(
                 out,

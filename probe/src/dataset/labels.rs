@@ -2,7 +2,7 @@
 //! order, otherwise strings in lexicographic order, as scikit-learn's `LabelEncoder`) and the
 //! check that every class has at least two rows.
 
-use crate::error::{Loc, ProbeError, Result};
+use crate::error::{Loc, ProbeError, Result, shown};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -25,12 +25,12 @@ pub fn find_label(path: &Path, headers: &[String], label: &str) -> Result<usize>
             format!("pass --label with an index below {} or a column name", headers.len()),
         ));
     }
-    let shown: Vec<&str> = headers.iter().take(8).map(String::as_str).collect();
+    let names: Vec<String> = headers.iter().take(8).map(|h| shown(h)).collect();
     let more = if headers.len() > 8 { ", ..." } else { "" };
     Err(ProbeError::input(
         path,
         Loc { line: Some(1), column: None },
-        format!("missing label column \"{label}\" (columns: {}{more})", shown.join(", ")),
+        format!("missing label column \"{}\" (columns: {}{more})", shown(label), names.join(", ")),
         "name the label column with --label NAME|INDEX, or pass --no-label to pretrain without evaluation",
     ))
 }
@@ -86,7 +86,7 @@ pub fn check_class_sizes(
             Loc { line: Some(lines[row]), column: Some(column) },
             format!(
                 "class \"{}\" has only 1 row; every class needs at least 2 (one to train, one to test)",
-                names[c]
+                shown(&names[c])
             ),
             "add rows of this class or remove it",
         ));

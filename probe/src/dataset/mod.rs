@@ -17,17 +17,20 @@
 //! Matrices are row-major `n × d` `Vec<f64>`: one sample per row, which is also the
 //! column-major `d × n` layout of selfsup-core (samples are columns).
 
+pub mod columns;
 pub mod kind;
 pub mod labels;
+pub mod memory;
 pub mod read;
 pub mod split;
 pub mod standardize;
 
+pub use columns::Columns;
 pub use kind::DataKind;
 pub use split::{Split, SplitSource, stratified_split};
 pub use standardize::Affine;
 
-use crate::error::Result;
+use crate::error::{Loc, ProbeError, Result, shown};
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
@@ -56,6 +59,9 @@ pub struct Dataset {
     pub scale: Vec<f64>,
     /// Names of the zero-variance columns (centred only).
     pub zero_variance: Vec<String>,
+    /// One-line warnings and notes about the input (outliers, columns left out, likely row
+    /// ids), each starting with `warning:` or `note:`, to print before the run.
+    pub notes: Vec<String>,
     /// For time series: the per-feature affine map `x_e = a_j x_j + b_j` from the standardized
     /// features to the encoders' input, each channel standardized as a whole (train mean and
     /// std over all its steps), so that a time shift moves values of one scale. `None` for
@@ -80,6 +86,26 @@ impl Dataset {
         }
     }
 
+    /// What decides the memory of a run on this data with the options `--dim`, `--hidden`
+    /// (0 for a linear encoder), `--batch` and `--repeats`; unset ones take their usual
+    /// defaults (K = min(16, d), batch min(256, training rows)).
+    pub fn footprint(
+        &self,
+        dim: Option<usize>,
+        hidden: usize,
+        batch: Option<usize>,
+        repeats: usize,
+    ) -> memory::Footprint {
+        memory::Footprint {
+            rows: self.train.len() + self.test.len(),
+            features: self.dim(),
+            dim: dim.unwrap_or(self.dim().min(16)),
+            hidden,
+            batch: batch.unwrap_or(self.train.len().min(256)),
+            repeats,
+        }
+    }
+
     /// Whether labels are present (evaluation runs).
     pub fn labelled(&self) -> bool {
         self.label_column.is_some()
@@ -98,16 +124,18 @@ pub struct LoadOptions {
     pub seed: u64,
     /// Declared number of channels of a time series.
     pub channels: Option<usize>,
+    /// Delimiter and the columns to use (`--delimiter`, `--drop`, `--features`).
+    pub columns: Columns,
 }
 
 /// Reads, validates, splits and standardizes `path`.
 pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
-    let table = read::read_table(path, opts.label.as_deref())?;
+    let table = read::read_table(path, opts.label.as_deref(), &opts.columns)?;
     let d = table.dim();
     let (class_names, y) = match table.label_col {
         Some(lc) => {
             let (names, y) = labels::encode_labels(&table.labels);
-            labels::check_class_sizes(path, &names, &y, &table.label_lines, (lc + 1, &table.headers[lc]))?;
+            labels::check_class_sizes(path, &names, &y, &table.lines, (lc + 1, &table.headers[lc]))?;
             (names, y)
         }
         None => (Vec::new(), Vec::new()),
@@ -116,14 +144,36 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
         split::split_rows(path, &table, &y, &class_names, opts.test_frac, opts.seed)?;
 
     let x = &table.x;
-    let (mean, scale, zero) = standardize::train_stats(x, d, &train_rows);
+    let mut st = standardize::Standardizer::fit(x, d, &train_rows);
+    st.find_outliers(x, d, &test_rows);
     let feature_names: Vec<String> = table.feature_cols.iter().map(|&c| table.headers[c].clone()).collect();
-    let zero_variance = zero.iter().map(|&j| feature_names[j].clone()).collect();
-    let take = |rows: &[usize]| Split {
-        x: standardize::standardized_rows(x, d, rows, &mean, &scale),
-        y: if y.is_empty() { Vec::new() } else { rows.iter().map(|&i| y[i]).collect() },
-        rows: rows.to_vec(),
+    let zero_variance = st.constant.iter().map(|&j| feature_names[j].clone()).collect();
+    let mut notes = table.notes.clone();
+    notes.extend(outlier_notes(path, &table, &st.outliers));
+    let take = |rows: &[usize]| -> Result<Split> {
+        let xs = st.transform(x, rows);
+        if let Some(k) = xs.iter().position(|v| !v.is_finite()) {
+            let (i, j) = (rows[k / d], k % d);
+            let c = table.feature_cols[j];
+            return Err(ProbeError::input(
+                path,
+                Loc { line: Some(table.lines[i]), column: Some((c + 1, &table.headers[c])) },
+                format!(
+                    "{:e} is too far from the column's constant training value {:e} to standardize",
+                    x[i * d + j],
+                    st.mean[j]
+                ),
+                "check the value, remove the row, or leave the column out with --drop",
+            ));
+        }
+        Ok(Split {
+            x: xs,
+            y: if y.is_empty() { Vec::new() } else { rows.iter().map(|&i| y[i]).collect() },
+            rows: rows.to_vec(),
+        })
     };
+    let (train, test) = (take(&train_rows)?, take(&test_rows)?);
+    let (mean, scale) = (st.mean, st.scale);
     let kind = kind::detect_kind(path, &feature_names, opts.channels)?;
     let encoder_input = match kind {
         DataKind::Series { channels, length, .. } => {
@@ -136,8 +186,9 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
         path: path.to_path_buf(),
         class_names,
         label_column: table.label_col.map(|c| table.headers[c].clone()),
-        train: take(&train_rows),
-        test: take(&test_rows),
+        train,
+        test,
+        notes,
         split_source,
         kind,
         mean,
@@ -145,4 +196,39 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
         zero_variance,
         feature_names,
     })
+}
+
+/// Cells listed by name in the outlier warning; more are counted.
+const OUTLIERS_SHOWN: usize = 3;
+
+/// One warning line per feature with outliers: where they are, how far, what was done.
+fn outlier_notes(path: &Path, table: &read::Table, outliers: &[standardize::Outlier]) -> Vec<String> {
+    let mut notes = Vec::new();
+    let mut features: Vec<usize> = outliers.iter().map(|o| o.feature).collect();
+    features.sort_unstable();
+    features.dedup();
+    for j in features {
+        let c = table.feature_cols[j];
+        let here: Vec<&standardize::Outlier> = outliers.iter().filter(|o| o.feature == j).collect();
+        let cells: Vec<String> = here
+            .iter()
+            .take(OUTLIERS_SHOWN)
+            .map(|o| format!("line {} ({:.1e} robust std)", table.lines[o.row], o.robust_stds))
+            .collect();
+        let more = if here.len() > OUTLIERS_SHOWN {
+            format!(" and {} more", here.len() - OUTLIERS_SHOWN)
+        } else {
+            String::new()
+        };
+        notes.push(format!(
+            "warning: {}: column {} (\"{}\"): {} cell(s) more than {:.0e} robust standard deviations from the training median, clipped to that distance: {}{more}; check them, remove the rows or --drop the column",
+            shown(&path.display().to_string()),
+            c + 1,
+            shown(&table.headers[c]),
+            here.len(),
+            standardize::OUTLIER_ROBUST_STDS,
+            cells.join(", ")
+        ));
+    }
+    notes
 }

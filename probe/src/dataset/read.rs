@@ -2,12 +2,11 @@
 //! column and the numeric feature columns are told apart, and every cell is checked (ragged
 //! rows, empty cells, text, NaN and infinities are refused with the line and column).
 
-use super::labels::find_label;
-use crate::error::{Loc, ProbeError, Result};
+use super::columns::{self, Columns};
+use crate::error::{Loc, ProbeError, Result, shown};
 use std::path::Path;
 
-/// Name of the column that fixes the split.
-pub const SPLIT_COLUMN: &str = "split";
+pub use super::columns::SPLIT_COLUMN;
 
 /// The file's contents, checked but not yet split or standardized.
 #[derive(Clone, Debug)]
@@ -24,8 +23,10 @@ pub struct Table {
     pub x: Vec<f64>,
     /// Label of each row as written (empty without labels).
     pub labels: Vec<String>,
-    /// File line of each row's label (empty without labels).
-    pub label_lines: Vec<u64>,
+    /// File line of each data row.
+    pub lines: Vec<u64>,
+    /// Notes and warnings about the columns (an unnamed index column left out, a likely row id).
+    pub notes: Vec<String>,
     /// Whether each row is marked `test` (empty without a split column).
     pub is_test: Vec<bool>,
 }
@@ -42,8 +43,9 @@ impl Table {
 }
 
 /// Reads and checks `path`; `label` names the label column (`None`: no labels, and a column
-/// named `label` is ignored rather than read as a feature).
-pub fn read_table(path: &Path, label: Option<&str>) -> Result<Table> {
+/// named `label` is ignored rather than read as a feature); `cols` chooses the delimiter and
+/// the columns (see [`columns`]).
+pub fn read_table(path: &Path, label: Option<&str>, cols: &Columns) -> Result<Table> {
     let at = |line: Option<u64>| Loc { line, column: None };
     let meta = std::fs::metadata(path).map_err(|e| {
         ProbeError::input(
@@ -61,7 +63,9 @@ pub fn read_table(path: &Path, label: Option<&str>) -> Result<Table> {
             "give the path of a CSV file",
         ));
     }
+    let delimiter = cols.delimiter.unwrap_or_else(|| columns::detect_delimiter(path));
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
         .has_headers(true)
         .flexible(true)
         .trim(csv::Trim::All)
@@ -77,37 +81,16 @@ pub fn read_table(path: &Path, label: Option<&str>) -> Result<Table> {
             "write a header row (feature names and `label`) followed by one row per sample",
         ));
     }
-    if let Some(i) = headers.iter().position(|h| h.is_empty()) {
-        return Err(ProbeError::input(
-            path,
-            Loc { line: Some(1), column: Some((i + 1, "")) },
-            "empty column name in the header",
-            "give every column a name",
-        ));
-    }
-
-    let label_col = label.map(|l| find_label(path, &headers, l)).transpose()?;
-    let split_col = headers.iter().position(|h| h == SPLIT_COLUMN).filter(|&i| Some(i) != label_col);
-    let ignored = if label.is_none() { headers.iter().position(|h| h == "label") } else { None };
-    let feature_cols: Vec<usize> = (0..headers.len())
-        .filter(|&i| Some(i) != label_col && Some(i) != split_col && Some(i) != ignored)
-        .collect();
-    if feature_cols.is_empty() {
-        return Err(ProbeError::input(
-            path,
-            at(Some(1)),
-            "no feature columns (only label/split)",
-            "add at least one numeric feature column",
-        ));
-    }
+    let chosen = columns::choose(path, &headers, label, cols)?;
     let mut t = Table {
         headers,
-        label_col,
-        split_col,
-        feature_cols,
+        label_col: chosen.label_col,
+        split_col: chosen.split_col,
+        feature_cols: chosen.feature_cols,
+        notes: chosen.notes,
         x: Vec::new(),
         labels: Vec::new(),
-        label_lines: Vec::new(),
+        lines: Vec::new(),
         is_test: Vec::new(),
     };
     let mut record = csv::StringRecord::new();
@@ -127,12 +110,15 @@ pub fn read_table(path: &Path, label: Option<&str>) -> Result<Table> {
             "add one row per sample below the header",
         ));
     }
+    let ids = columns::id_like_notes(path, &t.headers, &t.feature_cols, &t.x);
+    t.notes.extend(ids);
     Ok(t)
 }
 
 /// Checks one record and appends its features, label and split mark to `t`.
 fn read_record(path: &Path, record: &csv::StringRecord, t: &mut Table) -> Result<()> {
     let line = record.position().map(|p| p.line()).unwrap_or(0);
+    t.lines.push(line);
     let headers = &t.headers;
     if record.len() != headers.len() {
         return Err(ProbeError::input(
@@ -157,15 +143,28 @@ fn read_record(path: &Path, record: &csv::StringRecord, t: &mut Table) -> Result
             ProbeError::input(
                 path,
                 loc.clone(),
-                format!("cannot parse \"{cell}\" as a number"),
+                format!("cannot parse \"{}\" as a number", shown(cell)),
                 "write a decimal number such as 1.5 or -2e-3, or pass --label/--no-label if this is the label",
             )
         })?;
+        let special = ["nan", "inf", "infinity"]
+            .contains(&cell.trim_start_matches(['+', '-']).to_ascii_lowercase().as_str());
+        if !v.is_finite() && !special {
+            return Err(ProbeError::input(
+                path,
+                loc,
+                format!(
+                    "\"{}\" is beyond the range of a 64-bit float (largest magnitude about 1.8e308)",
+                    shown(cell)
+                ),
+                "rescale the column (write it in larger units) or remove the row",
+            ));
+        }
         if !v.is_finite() {
             return Err(ProbeError::input(
                 path,
                 loc,
-                format!("NaN or infinite value \"{cell}\""),
+                format!("NaN or infinite value \"{}\"", shown(cell)),
                 "replace it with a finite number or remove the row",
             ));
         }
@@ -182,7 +181,6 @@ fn read_record(path: &Path, record: &csv::StringRecord, t: &mut Table) -> Result
             ));
         }
         t.labels.push(cell.to_string());
-        t.label_lines.push(line);
     }
     if let Some(sc) = t.split_col {
         let test = match &record[sc] {
@@ -192,7 +190,7 @@ fn read_record(path: &Path, record: &csv::StringRecord, t: &mut Table) -> Result
                 return Err(ProbeError::input(
                     path,
                     Loc { line: Some(line), column: Some((sc + 1, SPLIT_COLUMN)) },
-                    format!("split value \"{cell}\" is neither \"train\" nor \"test\""),
+                    format!("split value \"{}\" is neither \"train\" nor \"test\"", shown(cell)),
                     "write train or test, or remove the split column to get a stratified split",
                 ));
             }

@@ -3,7 +3,7 @@
 //! `c` (at least 1 and at most `n_c − 1`) into the test set; without labels every row trains.
 
 use super::read::{SPLIT_COLUMN, Table};
-use crate::error::{Loc, ProbeError, Result};
+use crate::error::{Loc, ProbeError, Result, shown};
 use selfsup_core::rng::{seeded, shuffle};
 use std::path::Path;
 
@@ -76,6 +76,21 @@ pub fn split_rows(
             "mark some rows as train, or remove the split column",
         ));
     }
+    if train.len() < 2 {
+        return Err(ProbeError::input(
+            path,
+            split_loc(),
+            format!(
+                "the training split has only {} row of the file's {n}; pretraining needs at least 2 (a batch holds two or more rows)",
+                train.len()
+            ),
+            if table.split_col.is_some() {
+                "mark at least 2 rows as train, or add rows"
+            } else {
+                "add rows: at least 2 to train (and, with labels, 2 per class)"
+            },
+        ));
+    }
     if let Some(lc) = table.label_col {
         if test.is_empty() {
             return Err(ProbeError::input(
@@ -92,13 +107,59 @@ pub fn split_rows(
         if let Some(&i) = test.iter().find(|&&i| !seen[y[i]]) {
             return Err(ProbeError::input(
                 path,
-                Loc { line: Some(table.label_lines[i]), column: Some((lc + 1, &table.headers[lc])) },
-                format!("class \"{}\" is in the test split but not in the training split", class_names[y[i]]),
+                Loc { line: Some(table.lines[i]), column: Some((lc + 1, &table.headers[lc])) },
+                format!(
+                    "class \"{}\" is in the test split but not in the training split",
+                    shown(&class_names[y[i]])
+                ),
                 "move some rows of this class to train, or remove the split column",
             ));
         }
+        check_two_classes(path, table, y, class_names, (&train, &test))?;
     }
     Ok((train, test, source))
+}
+
+/// Refuses a split with fewer than two classes on either side: a linear probe or kNN over
+/// one class scores 100% whatever the representation.
+fn check_two_classes(
+    path: &Path,
+    table: &Table,
+    y: &[usize],
+    class_names: &[String],
+    (train, test): (&[usize], &[usize]),
+) -> Result<()> {
+    let classes_in = |rows: &[usize]| {
+        let mut seen = vec![false; class_names.len()];
+        rows.iter().for_each(|&i| seen[y[i]] = true);
+        seen.iter().filter(|&&s| s).count()
+    };
+    let (ktr, kte) = (classes_in(train), classes_in(test));
+    if ktr >= 2 && kte >= 2 {
+        return Ok(());
+    }
+    let lc = table.label_col.unwrap_or(0);
+    let loc = Loc { line: None, column: Some((lc + 1, table.headers[lc].as_str())) };
+    let what = if class_names.len() < 2 {
+        format!(
+            "only one class (\"{}\") in the label column; probing needs at least 2 classes in the training and in the test split",
+            class_names.first().map(|c| shown(c)).unwrap_or_default()
+        )
+    } else {
+        format!(
+            "the training split has {ktr} class(es) and the test split {kte}; probing needs at least 2 classes in each"
+        )
+    };
+    Err(ProbeError::input(
+        path,
+        loc,
+        what,
+        if class_names.len() < 2 {
+            "label rows with two or more classes, pass --label to name the right column, or --no-label to pretrain without evaluation"
+        } else {
+            "mark rows of two or more classes as train and as test, or remove the split column to get a stratified split"
+        },
+    ))
 }
 
 /// Stratified split: each class's rows (in file order) are shuffled with one seeded generator

@@ -1,7 +1,8 @@
 //! Standardization with training statistics: each feature by its train mean and standard
-//! deviation (ddof = 0; a zero-variance column is only centred, as scikit-learn's
-//! `StandardScaler`), and for time series the map to per-channel standardized values that the
-//! encoders see.
+//! deviation (ddof = 0; a constant column is only centred, as scikit-learn's `StandardScaler`),
+//! computed so that any magnitude of f64 gives the same result, with extreme outliers found and
+//! clipped; and for time series the map to per-channel standardized values that the encoders
+//! see.
 
 /// A per-feature affine map `y_j = a_j x_j + b_j`.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,54 +23,171 @@ impl Affine {
     }
 }
 
-/// Train mean, scale (std, or 1 for zero variance) and the zero-variance column indices of
-/// the rows `rows` of row-major `x` (`n × d`).
-pub fn train_stats(x: &[f64], d: usize, rows: &[usize]) -> (Vec<f64>, Vec<f64>, Vec<usize>) {
-    let n = rows.len() as f64;
-    let mut mean = vec![0.0; d];
-    for &i in rows {
-        for j in 0..d {
-            mean[j] += x[i * d + j];
-        }
+/// Cells farther than this many robust standard deviations from their column's train median
+/// are outliers: reported, and clipped to that distance before the statistics are taken.
+pub const OUTLIER_ROBUST_STDS: f64 = 1e6;
+
+/// The largest power of two not above `m` (`m` finite and positive, normal or subnormal);
+/// dividing by it is exact, and maps `m` into `[1, 2)`.
+fn pow2_floor(m: f64) -> f64 {
+    let b = m.to_bits();
+    if b >> 52 != 0 {
+        f64::from_bits(b & 0x7ff0_0000_0000_0000)
+    } else {
+        f64::from_bits(1 << (63 - b.leading_zeros()))
     }
-    mean.iter_mut().for_each(|m| *m /= n);
-    let mut var = vec![0.0; d];
-    for &i in rows {
-        for j in 0..d {
-            let c = x[i * d + j] - mean[j];
-            var[j] += c * c;
-        }
-    }
-    let mut zero = Vec::new();
-    let scale = (0..d)
-        .map(|j| {
-            let s = (var[j] / n).sqrt();
-            // StandardScaler's rule: a scale below 10·ε (relative to the mean) counts as zero.
-            if s <= 10.0 * f64::EPSILON * mean[j].abs().max(1.0) {
-                zero.push(j);
-                1.0
-            } else {
-                s
-            }
-        })
-        .collect();
-    (mean, scale, zero)
 }
 
-/// The rows `rows` of row-major `x` (`n × d`), standardized: `(x_ij − mean_j) / scale_j`.
-pub fn standardized_rows(x: &[f64], d: usize, rows: &[usize], mean: &[f64], scale: &[f64]) -> Vec<f64> {
-    let mut xs = Vec::with_capacity(rows.len() * d);
-    for &i in rows {
+/// A cell far outside its column (see [`OUTLIER_ROBUST_STDS`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outlier {
+    /// 0-based index of the data row.
+    pub row: usize,
+    /// 0-based index of the feature.
+    pub feature: usize,
+    /// Its distance from the train median in robust standard deviations.
+    pub robust_stds: f64,
+}
+
+/// Per-feature standardization fitted on training rows, at any magnitude.
+///
+/// Cells farther than [`OUTLIER_ROBUST_STDS`] robust standard deviations `s` from the train
+/// median `m` are clipped to `m ± 10⁶·s` (`s = 1.4826·MAD`, or `1.2533·mean |x − m|` when the
+/// MAD is 0; computed on `x / 2` so that no deviation overflows). Each column is then divided
+/// by `u_j`, the largest power of two not above its clipped train `max |x|` (exact, so on
+/// ordinary data the result is bit for bit the plain formula, and nothing overflows or
+/// underflows when squaring, from 1e-300 to 1e300). `μ_j = mean`, `σ_j = std` (ddof 0) of the
+/// clipped train values and `z = (clip(x) − μ_j) / σ_j`. A column is constant when its
+/// clipped train values are all equal or `σ_j ≤ 10·ε·max |x_j|` (rounding noise relative to
+/// the column's magnitude, not an absolute threshold); it is only
+/// centred (`σ_j = 1`, as scikit-learn's `StandardScaler`).
+///
+/// ```
+/// use probe::dataset::standardize::Standardizer;
+/// // One column at 1e200 and one at 1e-200: both standardize to ±1.
+/// let x = [1e200, 1e-200, 3e200, 3e-200];
+/// let s = Standardizer::fit(&x, 2, &[0, 1]);
+/// assert_eq!(s.transform(&x, &[0, 1]), vec![-1.0, -1.0, 1.0, 1.0]);
+/// assert!(s.constant.is_empty());
+/// ```
+#[derive(Clone, Debug)]
+pub struct Standardizer {
+    /// Train mean `μ_j` (raw units).
+    pub mean: Vec<f64>,
+    /// Train standard deviation `σ_j` (raw units; 1 for a constant column).
+    pub scale: Vec<f64>,
+    /// Indices of the constant columns.
+    pub constant: Vec<usize>,
+    /// Cells beyond [`OUTLIER_ROBUST_STDS`] in the rows fitted and transformed so far.
+    pub outliers: Vec<Outlier>,
+    unit: Vec<f64>,
+    mean_u: Vec<f64>,
+    scale_u: Vec<f64>,
+    median: Vec<f64>,
+    robust_half: Vec<f64>,
+}
+
+impl Standardizer {
+    /// Fits the rows `rows` of row-major `x` (`n × d`).
+    pub fn fit(x: &[f64], d: usize, rows: &[usize]) -> Self {
+        let n = rows.len() as f64;
+        let mut s = Standardizer {
+            mean: vec![0.0; d],
+            scale: vec![1.0; d],
+            constant: Vec::new(),
+            outliers: Vec::new(),
+            unit: vec![1.0; d],
+            mean_u: vec![0.0; d],
+            scale_u: vec![1.0; d],
+            median: vec![0.0; d],
+            robust_half: vec![0.0; d],
+        };
+        let mut col = Vec::with_capacity(rows.len());
         for j in 0..d {
-            xs.push((x[i * d + j] - mean[j]) / scale[j]);
+            col.clear();
+            col.extend(rows.iter().map(|&i| x[i * d + j]));
+            let (med, robust_half) = median_and_robust_std(&mut col);
+            s.median[j] = med;
+            s.robust_half[j] = robust_half;
+            let m = rows.iter().map(|&i| s.clip(j, x[i * d + j]).abs()).fold(0.0, f64::max);
+            let u = if m > 0.0 { pow2_floor(m) } else { 1.0 };
+            s.unit[j] = u;
+            let (lo, hi) = (s.clip(j, col[0]), s.clip(j, col[col.len() - 1]));
+            let vals = rows.iter().map(|&i| s.clip(j, x[i * d + j]) / u);
+            let mean_u = vals.clone().sum::<f64>() / n;
+            let var_u = vals.map(|v| (v - mean_u) * (v - mean_u)).sum::<f64>() / n;
+            let sd_u = var_u.sqrt();
+            s.mean_u[j] = mean_u;
+            s.mean[j] = mean_u * u;
+            if lo == hi || sd_u <= 10.0 * f64::EPSILON * (m / u) {
+                s.constant.push(j);
+                s.scale_u[j] = 1.0 / u;
+            } else {
+                s.scale_u[j] = sd_u;
+                s.scale[j] = sd_u * u;
+            }
+        }
+        s.find_outliers(x, d, rows);
+        s
+    }
+
+    /// `v` clipped to the median ± 10⁶ robust standard deviations.
+    fn clip(&self, j: usize, v: f64) -> f64 {
+        let r = 2.0 * OUTLIER_ROBUST_STDS * self.robust_half[j];
+        if r > 0.0 { v.clamp(self.median[j] - r, self.median[j] + r) } else { v }
+    }
+
+    /// Records the outliers among `rows` (constant columns have none: their spread is 0).
+    pub fn find_outliers(&mut self, x: &[f64], d: usize, rows: &[usize]) {
+        for &i in rows {
+            for j in 0..d {
+                let r = self.robust_half[j];
+                let dist = (x[i * d + j] / 2.0 - self.median[j] / 2.0).abs();
+                if r > 0.0 && dist > OUTLIER_ROBUST_STDS * r && !self.constant.contains(&j) {
+                    self.outliers.push(Outlier { row: i, feature: j, robust_stds: dist / r });
+                }
+            }
         }
     }
-    xs
+
+    /// The rows `rows` standardized: `(clip(x_ij) / u_j − μ_j / u_j) / (σ_j / u_j)`.
+    pub fn transform(&self, x: &[f64], rows: &[usize]) -> Vec<f64> {
+        let d = self.mean.len();
+        let mut xs = Vec::with_capacity(rows.len() * d);
+        for &i in rows {
+            for j in 0..d {
+                xs.push((self.clip(j, x[i * d + j]) / self.unit[j] - self.mean_u[j]) / self.scale_u[j]);
+            }
+        }
+        xs
+    }
+}
+
+/// The median of `v` (sorted in place) and the robust standard deviation of `v / 2` (halved
+/// so that no deviation overflows): `1.4826·MAD`, or `1.2533·mean |v − median|` when more
+/// than half the values are equal (MAD 0); both equal the standard deviation for normal data.
+fn median_and_robust_std(v: &mut [f64]) -> (f64, f64) {
+    v.sort_by(f64::total_cmp);
+    let median = |s: &[f64]| {
+        let n = s.len();
+        if n % 2 == 1 { s[n / 2] } else { s[n / 2 - 1] / 2.0 + s[n / 2] / 2.0 }
+    };
+    let med = median(v);
+    let mut dev: Vec<f64> = v.iter().map(|x| (x / 2.0 - med / 2.0).abs()).collect();
+    dev.sort_by(f64::total_cmp);
+    let mad = median(&dev);
+    if mad > 0.0 {
+        (med, 1.4826 * mad)
+    } else {
+        (med, 1.2533 * (dev.iter().map(|e| e / dev.len() as f64).sum::<f64>()))
+    }
 }
 
 /// The map from per-feature standardized values to per-channel standardized values:
 /// `v = σ_j x_j + μ_j`, `x_e = (v − μ_c) / σ_c` with `μ_c`, `σ_c` the train mean and std
-/// (ddof = 0) of channel `c` over all its steps.
+/// (ddof = 0) of channel `c` over all its steps, computed in units of the largest power of two
+/// not above the channel's `max |x|` (as [`Standardizer`], so no magnitude overflows); a
+/// channel with `σ_c ≤ 10·ε·max |x|` keeps `σ_c = 1`.
 pub fn channel_standardizer(
     x: &[f64],
     d: usize,
@@ -83,16 +201,19 @@ pub fn channel_standardizer(
     let count = (rows.len() * length) as f64;
     for c in 0..channels {
         let cols = c * length..(c + 1) * length;
-        let mc: f64 = cols.clone().map(|j| mean[j]).sum::<f64>() / length as f64;
+        let m = rows.iter().flat_map(|&i| cols.clone().map(move |j| x[i * d + j].abs())).fold(0.0, f64::max);
+        let u = if m > 0.0 { pow2_floor(m) } else { 1.0 };
+        let mc_u: f64 = cols.clone().map(|j| mean[j] / u).sum::<f64>() / length as f64;
         let mut var = 0.0;
         for &i in rows {
             for j in cols.clone() {
-                let e = x[i * d + j] - mc;
+                let e = x[i * d + j] / u - mc_u;
                 var += e * e;
             }
         }
-        let sc = (var / count).sqrt();
-        let sc = if sc <= 10.0 * f64::EPSILON * mc.abs().max(1.0) { 1.0 } else { sc };
+        let sc_u = (var / count).sqrt();
+        let sc = if sc_u <= 10.0 * f64::EPSILON * (m / u) { 1.0 } else { sc_u * u };
+        let mc = mc_u * u;
         for j in cols {
             a[j] = scale[j] / sc;
             b[j] = (mean[j] - mc) / sc;
@@ -110,14 +231,65 @@ mod tests {
         // Two rows, two channels of two steps: channel 0 = {1, 3, 5, 7}, channel 1 = {10, 10, 10, 10}.
         let x = [1.0, 3.0, 10.0, 10.0, 5.0, 7.0, 10.0, 10.0];
         let rows = [0, 1];
-        let (mean, scale, zero) = train_stats(&x, 4, &rows);
-        assert_eq!(zero, vec![2, 3]);
-        let m = channel_standardizer(&x, 4, &rows, (2, 2), &mean, &scale);
-        let standardized = standardized_rows(&x, 4, &rows, &mean, &scale);
+        let st = Standardizer::fit(&x, 4, &rows);
+        assert_eq!(st.constant, vec![2, 3]);
+        let m = channel_standardizer(&x, 4, &rows, (2, 2), &st.mean, &st.scale);
+        let standardized = st.transform(&x, &rows);
         let e = m.apply(&standardized);
         let sd = 5f64.sqrt(); // channel 0: mean 4, var (9 + 1 + 1 + 9) / 4 = 5
         for (got, want) in e.iter().zip([-3.0 / sd, -1.0 / sd, 0.0, 0.0, 1.0 / sd, 3.0 / sd, 0.0, 0.0]) {
             assert!((got - want).abs() < 1e-12, "{e:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod magnitude_tests {
+    use super::*;
+
+    /// Every scale from 1e-300 to 1e300 standardizes to the same values as scale 1 (to 1 ulp:
+    /// the data times 10^k is not exactly the data times a power of two).
+    #[test]
+    fn any_magnitude_same_z_scores() {
+        let base = [5.1, 3.5, 4.9, 3.0, 4.7, 3.2, 7.0, 3.2, 6.4, 3.2];
+        let rows: Vec<usize> = (0..5).collect();
+        let z1 = Standardizer::fit(&base, 2, &rows).transform(&base, &rows);
+        for k in [-300, -200, -20, 20, 155, 200, 300] {
+            let f = 10f64.powi(k);
+            let x: Vec<f64> = base.iter().map(|v| v * f).collect();
+            let st = Standardizer::fit(&x, 2, &rows);
+            assert!(st.constant.is_empty() && st.outliers.is_empty(), "scale 1e{k}");
+            for (a, b) in st.transform(&x, &rows).iter().zip(&z1) {
+                assert!((a - b).abs() < 1e-12, "scale 1e{k}: {a} vs {b}");
+            }
+        }
+        // A power of two scale gives the same bits.
+        let x: Vec<f64> = base.iter().map(|v| v * 2f64.powi(900)).collect();
+        assert_eq!(Standardizer::fit(&x, 2, &rows).transform(&x, &rows), z1);
+    }
+
+    #[test]
+    fn constant_means_equal_not_small() {
+        let x = [1e-20, 7.0, 2e-20, 7.0, 3e-20, 7.0];
+        let st = Standardizer::fit(&x, 2, &[0, 1, 2]);
+        assert_eq!(st.constant, vec![1]);
+        // Rounding noise relative to the magnitude is constant too.
+        let x = [1e200, 1e200 * (1.0 + f64::EPSILON), 1e200];
+        assert_eq!(Standardizer::fit(&x, 1, &[0, 1, 2]).constant, vec![0]);
+    }
+
+    #[test]
+    fn outliers_are_found_and_clipped() {
+        let mut x: Vec<f64> = (0..20).map(|i| i as f64).collect();
+        x[7] = 1e200;
+        let rows: Vec<usize> = (0..20).collect();
+        let st = Standardizer::fit(&x, 1, &rows);
+        assert_eq!(st.outliers.len(), 1);
+        assert_eq!((st.outliers[0].row, st.outliers[0].feature), (7, 0));
+        assert!(st.constant.is_empty());
+        assert!(st.transform(&x, &rows).iter().all(|z| z.is_finite() && z.abs() < 1e3));
+        // 1e5 robust stds is not an outlier.
+        x[7] = 1e5 * 6.0;
+        assert!(Standardizer::fit(&x, 1, &rows).outliers.is_empty());
     }
 }

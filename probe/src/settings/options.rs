@@ -54,6 +54,19 @@ pub struct RunArgs {
     /// Test fraction of the seeded stratified split (used when there is no `split` column).
     #[arg(long, value_name = "FRAC", default_value_t = 0.3)]
     pub test_frac: f64,
+    /// Columns to leave out, by header name or 0-based index, comma-separated (e.g. `--drop
+    /// id,0`) [default: none; an unnamed first column, the index pandas' to_csv writes, is
+    /// always left out].
+    #[arg(long, value_name = "COLS", value_delimiter = ',')]
+    pub drop: Vec<String>,
+    /// The only columns to use as features, by header name or 0-based index, comma-separated
+    /// [default: every column except the label, `split` and --drop].
+    #[arg(long, value_name = "COLS", value_delimiter = ',')]
+    pub features: Vec<String>,
+    /// Field delimiter: `,` `;` or `tab` [default: whichever of the three the header line
+    /// holds most often outside quotes, `,` on a tie].
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
     /// Declare the features a channel-major time series with C channels
     /// [default: detected from headers t0..tL-1 or c0_t0..cC-1_tL-1].
     #[arg(long, value_name = "C")]
