@@ -3,9 +3,11 @@
 
 use crate::dataset::{DataKind, Dataset, SplitSource};
 use crate::eval::{Scores, knn, linear_probe};
+use crate::network::EncoderKind;
 use crate::output::report::{
     self, Config, Input, Metrics, Report, RepresentationReport, RunReport, TrainingRun, Versions,
 };
+use crate::output::verdict::{self, Scored};
 use crate::settings::{OptimizerKind, Settings};
 use crate::train::pretrain;
 use crate::train::trained::Pretrained;
@@ -76,9 +78,23 @@ pub fn build_report(
         SplitSource::AllTrain => ("all-train", None),
     };
     let cfg = &s.cfg;
+    let scored: Vec<Scored<'_>> = evaluation
+        .iter()
+        .map(|r| Scored {
+            name: &r.name,
+            linear_probe: (r.mean.linear_probe_accuracy, r.std.linear_probe_accuracy),
+            knn: (r.mean.knn_k20_weighted, r.std.knn_k20_weighted),
+            runs: r.runs.len(),
+        })
+        .collect();
+    let linear_2d = matches!(data.kind, DataKind::Points2d)
+        && cfg.dim == 2
+        && s.model.as_ref().is_none_or(|m| m.encoder == EncoderKind::Linear);
+    let verdict = verdict::judge(&scored, linear_2d);
     Report {
         schema: report::SCHEMA.into(),
         versions: Versions { probe: env!("CARGO_PKG_VERSION").into(), selfsup_core: report::core_version() },
+        verdict,
         input: Input {
             file: path.display().to_string(),
             rows: data.train.len() + data.test.len(),

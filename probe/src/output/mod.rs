@@ -7,3 +7,4 @@ pub mod files;
 pub mod markdown;
 pub mod plot;
 pub mod report;
+pub mod verdict;
