@@ -7,8 +7,9 @@
 # and each device's output compared bit for bit with the host's (every printed loss and weight
 # carries its IEEE bits). The firmware also checks its stack budgets and exits non-zero when
 # they are exceeded. The 64->16 configuration is compared on the M4F and in Node as well, and
-# the encoder exported by `probe --export` (probe/tests/data/export/encoder.rs, const arrays)
-# is loaded and run on both cores.
+# the encoders exported by `probe --export` (const arrays: the linear one in
+# probe/tests/data/export/encoder.rs, the MLP in probe/tests/data/export_mlp/encoder.rs) are
+# loaded and run on both cores (and the MLP in Node as well).
 #
 # Works from a fresh clone on a fresh Debian machine with rustup: installs qemu-system-arm and
 # Node.js with apt-get when missing, and the Rust targets with rustup. Exits non-zero on any
@@ -32,7 +33,7 @@ rustup target add thumbv7em-none-eabihf thumbv6m-none-eabi wasm32-unknown-unknow
 qemu-system-arm --version | head -1
 node --version
 
-step "host: the shared training routine reproduces examples/expected/ (ring, wide, Const = Dyn)"
+step "host: the shared routines reproduce examples/expected/ (ring, wide, Const = Dyn, exported encoders)"
 cargo test -p selfsup-tests --test device_bits
 
 work=$(mktemp -d)
@@ -68,6 +69,7 @@ run() {
 
 step "format and lint of the example crates (separate workspaces, not covered by the root's clippy)"
 rustup component add rustfmt clippy
+(cd examples/transcript && cargo fmt --check && cargo clippy --release --target-dir target --target thumbv7em-none-eabihf -- -D warnings)
 (cd examples/cortex-m && cargo fmt --check && cargo clippy --release --target-dir target --target thumbv7em-none-eabihf --bins -- -D warnings)
 (cd examples/wasm && cargo fmt --check && cargo clippy --release --target-dir target --target wasm32-unknown-unknown -- -D warnings)
 
@@ -75,7 +77,7 @@ rustup component add rustfmt clippy
 # target/ (a CARGO_TARGET_DIR set for the host workspace must not redirect them: the ELF and wasm
 # paths below are fixed).
 step "Cortex-M4F (mps2-an386, thumbv7em-none-eabihf)"
-(cd examples/cortex-m && cargo build --release --target-dir target --target thumbv7em-none-eabihf --bin ring --bin wide --bin exported)
+(cd examples/cortex-m && cargo build --release --target-dir target --target thumbv7em-none-eabihf --bin ring --bin wide --bin exported --bin exported_mlp)
 M4="qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic -semihosting-config enable=on,target=native -kernel"
 run "M4F ring" "$work/m4-ring.txt" $M4 examples/cortex-m/target/thumbv7em-none-eabihf/release/ring
 compare "M4F ring" "$work/m4-ring.txt" examples/expected/ring.txt
@@ -83,14 +85,18 @@ run "M4F wide" "$work/m4-wide.txt" $M4 examples/cortex-m/target/thumbv7em-none-e
 compare "M4F wide" "$work/m4-wide.txt" examples/expected/wide.txt
 run "M4F exported" "$work/m4-exported.txt" $M4 examples/cortex-m/target/thumbv7em-none-eabihf/release/exported
 compare "M4F exported" "$work/m4-exported.txt" examples/expected/exported.txt
+run "M4F exported MLP" "$work/m4-exported-mlp.txt" $M4 examples/cortex-m/target/thumbv7em-none-eabihf/release/exported_mlp
+compare "M4F exported MLP" "$work/m4-exported-mlp.txt" examples/expected/exported_mlp.txt
 
 step "Cortex-M0 (microbit, 16 KiB RAM, thumbv6m-none-eabi, soft float)"
-(cd examples/cortex-m && SELFSUP_MACHINE=microbit cargo build --release --target-dir target --target thumbv6m-none-eabi --bin ring --bin exported)
+(cd examples/cortex-m && SELFSUP_MACHINE=microbit cargo build --release --target-dir target --target thumbv6m-none-eabi --bin ring --bin exported --bin exported_mlp)
 M0="qemu-system-arm -machine microbit -nographic -semihosting-config enable=on,target=native -kernel"
 run "M0 ring" "$work/m0-ring.txt" $M0 examples/cortex-m/target/thumbv6m-none-eabi/release/ring
 compare "M0 ring" "$work/m0-ring.txt" examples/expected/ring.txt
 run "M0 exported" "$work/m0-exported.txt" $M0 examples/cortex-m/target/thumbv6m-none-eabi/release/exported
 compare "M0 exported" "$work/m0-exported.txt" examples/expected/exported.txt
+run "M0 exported MLP" "$work/m0-exported-mlp.txt" $M0 examples/cortex-m/target/thumbv6m-none-eabi/release/exported_mlp
+compare "M0 exported MLP" "$work/m0-exported-mlp.txt" examples/expected/exported_mlp.txt
 
 step "WebAssembly in Node.js (wasm32-unknown-unknown, no imports)"
 (cd examples/wasm && cargo build --release --target-dir target --target wasm32-unknown-unknown)
@@ -99,6 +105,8 @@ run "wasm ring" "$work/wasm-ring.txt" node examples/wasm/run.mjs ring "$wasm"
 compare "wasm ring" "$work/wasm-ring.txt" examples/expected/ring.txt
 run "wasm wide" "$work/wasm-wide.txt" node examples/wasm/run.mjs wide "$wasm"
 compare "wasm wide" "$work/wasm-wide.txt" examples/expected/wide.txt
+run "wasm exported MLP" "$work/wasm-exported-mlp.txt" node examples/wasm/run.mjs exported_mlp "$wasm"
+compare "wasm exported MLP" "$work/wasm-exported-mlp.txt" examples/expected/exported_mlp.txt
 
 if [ $failed -ne 0 ]; then
   echo "on-device CI FAILED" >&2

@@ -36,7 +36,7 @@ fn main() {
     fill_ring(&mut rng, x.as_mut_slice(), None);
     let enc =
         Linear::<f32, Const<2>, Const<2>>::new(Const, Const, Init::Normal { std: 0.1 }, false, &mut rng);
-    let aug = Pipeline::seed_ring();
+    let aug = Pipeline::reference_ring();
     let (mut va, mut vb, mut za, mut zb) = (X::zeros(), X::zeros(), X::zeros(), X::zeros());
     let n = "a ring 2→2 B=64 InfoNCE f32 Const";
     best(&format!("{n} augment (2 views)"), 200, 50, || {
@@ -97,8 +97,8 @@ fn main() {
     let mut grad = enc.zeros_like();
     best(&format!("{n} backward (2 views)"), 30, 3, || {
         grad.clear();
-        Encoder::<f32, Dyn, Dyn, Dyn>::backward(&enc, black_box(&va), &(), &ga, &mut grad, None);
-        Encoder::<f32, Dyn, Dyn, Dyn>::backward(&enc, black_box(&vb), &(), &gb, &mut grad, None);
+        Encoder::<f32, Dyn, Dyn, Dyn>::backward(&enc, black_box(&va), &mut (), &ga, &mut grad, None);
+        Encoder::<f32, Dyn, Dyn, Dyn>::backward(&enc, black_box(&vb), &mut (), &gb, &mut grad, None);
     });
     let mut t = Trainer::new(
         enc.clone(),

@@ -157,7 +157,7 @@ fn check_linear<K: Dim, D: Dim, B: Dim>(
     assert_grad(&format!("{what}: linear (bias {})", enc.bias), &a, fd(&numeric(&p, f), ..));
     // The `Encoder` trait's backward is the same computation (accumulating into a zero grad).
     let (mut g2, mut dx2) = (enc.zeros_like(), zeros(d, b));
-    Encoder::<f64, D, K, B>::backward(enc, x, &(), &c, &mut g2, Some(&mut dx2));
+    Encoder::<f64, D, K, B>::backward(enc, x, &mut (), &c, &mut g2, Some(&mut dx2));
     assert_eq!((&g2.w, &g2.b, &dx2), (&g.w, &g.b, &dx), "{what}: Encoder::backward differs");
 }
 

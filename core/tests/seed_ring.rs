@@ -67,7 +67,7 @@ where
         "rotate:0.25,noise:0.05".parse::<Pipeline>().unwrap(),
         (d2, d2, b),
     );
-    assert_eq!(t.views.augment, Pipeline::seed_ring());
+    assert_eq!(t.views.augment, Pipeline::reference_ring());
     let mut order = [0usize; N];
     identity_order(&mut order);
     let mut losses = Vec::with_capacity(EPOCHS);

@@ -296,10 +296,10 @@ where
     net.forward(x, &mut y, &mut cache);
     let mut grad = net.zeros_like();
     let mut dx = DMatrix::zeros(d, b);
-    net.backward(x, &cache, &r, &mut grad, Some(&mut dx));
+    net.backward(x, &mut cache, &r, &mut grad, Some(&mut dx));
     // Backward adds into grad: a second call doubles it.
     let mut twice = grad.clone();
-    net.backward(x, &cache, &r, &mut twice, None);
+    net.backward(x, &mut cache, &r, &mut twice, None);
     let n = numeric_grad(x, |xp| eval(net, xp));
     let e = rel_err(dx.as_slice(), n.as_slice());
     assert!(e < TOL, "{what}: input grad rel err {e:e}");
@@ -391,7 +391,7 @@ fn headed_encoder_is_g_after_f_and_trains_both() {
     assert_eq!(y, y2);
     // One SGD step moves the encoder and the head.
     let mut grad = Encoder::<f64, Const<3>, Const<4>, Const<5>>::zeros_like(&net);
-    net.backward(&x, &cache, &SMatrix::repeat(1.0), &mut grad, None);
+    net.backward(&x, &mut cache, &SMatrix::repeat(1.0), &mut grad, None);
     let before = net.clone();
     let opt = selfsup_core::optim::Optimizer::sgd(0.1, 0.0, 0.0);
     let mut st = Encoder::<f64, Const<3>, Const<4>, Const<5>>::new_opt_state(&net);

@@ -40,7 +40,7 @@ fn views(rng: &mut Rng, aug: &Pipeline, x: &mut X, a: &mut X, b: &mut X) {
 /// allocations during the loop).
 fn run(mut step: impl FnMut(&X, &X) -> f32) -> (f32, f32, u64) {
     let mut rng = seeded(61);
-    let aug = Pipeline::seed_ring();
+    let aug = Pipeline::reference_ring();
     let (mut x, mut a, mut b) = (X::zeros(), X::zeros(), X::zeros());
     let mut losses = [0.0f32; 200];
     let before = counting::allocations();

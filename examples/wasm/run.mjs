@@ -1,7 +1,7 @@
 // Runs the selfsup WebAssembly module in Node.js and prints what it wrote: the same lines as
 // the host test and the QEMU firmware.
 //
-//   node examples/wasm/run.mjs [ring|wide] [path/to/selfsup_wasm.wasm]
+//   node examples/wasm/run.mjs [ring|wide|exported_mlp] [path/to/selfsup_wasm.wasm]
 //
 // Fails (exit 1) if the module imports anything (it must run with an empty import object) or
 // if the run reports an error.
@@ -22,7 +22,7 @@ if (imports.length !== 0) {
 const instance = await WebAssembly.instantiate(module, {});
 const run = instance.exports[`run_${which}`];
 if (typeof run !== "function") {
-  console.error(`unknown run '${which}': use ring or wide`);
+  console.error(`unknown run '${which}': use ring, wide or exported_mlp`);
   process.exit(2);
 }
 const len = run();

@@ -152,7 +152,14 @@ impl<T: Real> Encoder<T, Dyn, Dyn, Dyn> for Layer<T> {
         }
     }
 
-    fn backward(&self, x: &M<T>, cache: &LayerCache<T>, dy: &M<T>, grad: &mut Self, dx: Option<&mut M<T>>) {
+    fn backward(
+        &self,
+        x: &M<T>,
+        cache: &mut LayerCache<T>,
+        dy: &M<T>,
+        grad: &mut Self,
+        dx: Option<&mut M<T>>,
+    ) {
         match (self, cache, grad) {
             (Layer::Identity(_), _, _) => {
                 if let Some(dx) = dx {
@@ -160,7 +167,7 @@ impl<T: Real> Encoder<T, Dyn, Dyn, Dyn> for Layer<T> {
                 }
             }
             (Layer::Linear(l), _, Layer::Linear(g)) => {
-                Encoder::<T, Dyn, Dyn, Dyn>::backward(l, x, &(), dy, g, dx)
+                Encoder::<T, Dyn, Dyn, Dyn>::backward(l, x, &mut (), dy, g, dx)
             }
             (Layer::Mlp(m), LayerCache::Mlp(c), Layer::Mlp(g)) => m.backward(x, c, dy, g, dx),
             _ => unreachable!("gradient and cache come from zeros_like and new_cache"),

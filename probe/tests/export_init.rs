@@ -265,7 +265,7 @@ fn init_reads_weights_written_by_python() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// An export that cannot complete fails with one line and leaves no partial files.
+/// An export that cannot be written fails with one line and leaves no partial files.
 #[test]
 fn a_failed_export_leaves_nothing_behind() {
     let dir = tmp("atomic");
@@ -286,8 +286,9 @@ fn a_failed_export_leaves_nothing_behind() {
         "--export",
         s(&exp),
     ]);
-    assert_eq!(code, 1, "{err}");
+    assert_eq!(code, 2, "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("exists and is not a directory; fix: pass --export"), "{err}");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -277,7 +277,7 @@ fn same_seed_same_report_bytes() {
     );
     assert_ne!(ja, std::fs::read(c.join("report.json")).unwrap());
     let json: serde_json::Value = serde_json::from_slice(&ja).unwrap();
-    assert_eq!(json["schema"], "probe-report/1");
+    assert_eq!(json["schema"], "probe-report/2");
     assert_eq!(json["config"]["seeds"], serde_json::json!([0, 1]));
     assert_eq!(json["evaluation"].as_array().unwrap().len(), 4);
     assert_eq!(json["evaluation"][3]["runs"].as_array().unwrap().len(), 2);

@@ -15,15 +15,26 @@ use super::{MAX_OPS, Op, Pipeline};
 use core::fmt;
 use core::str::FromStr;
 
-/// A piece of the user's spec kept in an error (at most 24 bytes, cut at a char boundary).
+/// A piece of the user's spec kept in an error (at most 24 bytes, cut at a char boundary;
+/// control characters escaped as `\n`, `\u{0}`, … so that the message stays one printable line).
 pub type Token = heapless::String<24>;
 
 fn token(s: &str) -> Token {
     let mut t = Token::new();
     for c in s.chars() {
-        if t.push(c).is_err() {
+        if !c.is_control() {
+            if t.push(c).is_err() {
+                break;
+            }
+            continue;
+        }
+        let e = c.escape_default();
+        if t.len() + e.len() > t.capacity() {
             break;
         }
+        e.for_each(|e| {
+            let _ = t.push(e); // fits: checked above
+        });
     }
     t
 }
@@ -118,10 +129,15 @@ impl fmt::Display for SpecError {
                 )
             }
             SpecError::OutOfRange { index, op, value, range } => {
-                write!(
-                    f,
-                    "augmentation item {index}: `{op}` value {value} is out of range; it must be {range}"
-                )
+                write!(f, "augmentation item {index}: `{op}` value ")?;
+                // Plain digits for ordinary magnitudes, scientific notation for the others
+                // (`1e300` would print as 301 digits).
+                if *value == 0.0 || (1e-4..1e6).contains(&value.abs()) {
+                    write!(f, "{value}")?;
+                } else {
+                    write!(f, "{value:e}")?;
+                }
+                write!(f, " is out of range; it must be {range}")
             }
             SpecError::TooMany { max } => write!(f, "too many augmentations; at most {max} are allowed"),
             SpecError::Channels { op, d, channels } => write!(
@@ -275,6 +291,19 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_are_escaped_in_messages() {
+        let m = err("noise:1\n2\0").to_string();
+        assert!(m.contains("`1\\n2\\u{0}`"), "{m}");
+        assert!(!m.chars().any(char::is_control));
+        let m = err("uscale:-1e-300").to_string();
+        assert!(m.contains("value -1e-300 is out"), "{m}");
+        assert!(err("mask:2.5").to_string().contains("value 2.5 is out"));
+        // An escape that does not fit whole is left out.
+        let t = token("xxxxxxxxxxxxxxxxxxxxxx\0");
+        assert_eq!(t.as_str(), "xxxxxxxxxxxxxxxxxxxxxx");
+    }
+
+    #[test]
     fn round_trips() {
         for s in [
             "rotate:0.25,noise:0.05",
@@ -287,7 +316,7 @@ mod tests {
             assert_eq!(p.to_string(), s);
             assert_eq!(p.to_string().parse::<Pipeline>().unwrap(), p);
         }
-        assert_eq!(" rotate : 0.25 , noise:0.05 ".parse::<Pipeline>().unwrap(), Pipeline::seed_ring());
+        assert_eq!(" rotate : 0.25 , noise:0.05 ".parse::<Pipeline>().unwrap(), Pipeline::reference_ring());
         assert!("".parse::<Pipeline>().unwrap().is_empty());
         assert_eq!("shift".parse::<Pipeline>().unwrap().ops(), &[Op::TimeShift { max_frac: 0.1 }]);
     }

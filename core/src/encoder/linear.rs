@@ -176,7 +176,7 @@ where
     fn backward(
         &self,
         x: &Batch<T, D, B>,
-        _cache: &(),
+        _cache: &mut (),
         dy: &Batch<T, K, B>,
         grad: &mut Self,
         dx: Option<&mut Batch<T, D, B>>,

@@ -47,7 +47,7 @@
 //! let online = L::new(Const, Const, Init::Normal { std: 0.5 }, false, &mut rng);
 //! let pred = L::new(Const, Const, Init::Normal { std: 0.5 }, false, &mut rng);
 //! let opt = Optimizer::adam(1e-2, 0.0);
-//! let aug = Pipeline::seed_ring();
+//! let aug = Pipeline::reference_ring();
 //! let mut byol = Byol::<f64, Const<2>, Const<2>, Const<4>, L, L>::new(
 //!     online, pred, opt, aug, (Const, Const, Const), 0.99, 100);
 //! assert_eq!(byol.momentum(), 0.99); // τ_0 = τ_base
@@ -221,20 +221,20 @@ where
         // dz = q'ᵀ dp, written over the p buffers (no longer needed).
         self.predictor.backward(
             &self.z_a,
-            &self.pcache_a,
+            &mut self.pcache_a,
             &self.g_a,
             &mut self.grad_pred,
             Some(&mut self.p_a),
         );
         self.predictor.backward(
             &self.z_b,
-            &self.pcache_b,
+            &mut self.pcache_b,
             &self.g_b,
             &mut self.grad_pred,
             Some(&mut self.p_b),
         );
-        self.online.backward(x_a, &self.cache_a, &self.p_a, &mut self.grad_online, None);
-        self.online.backward(x_b, &self.cache_b, &self.p_b, &mut self.grad_online, None);
+        self.online.backward(x_a, &mut self.cache_a, &self.p_a, &mut self.grad_online, None);
+        self.online.backward(x_b, &mut self.cache_b, &self.p_b, &mut self.grad_online, None);
         loss
     }
 

@@ -32,7 +32,7 @@
 //!     enc,
 //!     InfoNce::new(0.2, Const, Const::<32>),
 //!     Optimizer::sgd(5e-2, 0.0, 1e-4),
-//!     Pipeline::seed_ring(),
+//!     Pipeline::reference_ring(),
 //!     (Const::<2>, Const::<2>, Const::<32>),
 //! );
 //! let mut order = [0usize; 256];
@@ -165,8 +165,8 @@ where
         self.encoder.forward(view_b, &mut self.z_b, &mut self.cache_b);
         let loss = self.loss.loss_grad(&self.z_a, &self.z_b, &mut self.g_a, &mut self.g_b);
         self.grad.clear();
-        self.encoder.backward(view_a, &self.cache_a, &self.g_a, &mut self.grad, None);
-        self.encoder.backward(view_b, &self.cache_b, &self.g_b, &mut self.grad, None);
+        self.encoder.backward(view_a, &mut self.cache_a, &self.g_a, &mut self.grad, None);
+        self.encoder.backward(view_b, &mut self.cache_b, &self.g_b, &mut self.grad, None);
         let opt = self.schedule.optimizer_at(&self.optimizer, self.steps);
         self.encoder.apply_update(&opt, &mut self.opt_state, &self.grad);
         self.steps += 1;

@@ -20,7 +20,7 @@
 //!     enc,
 //!     NtXent::new(0.5, Const, Const::<16>),
 //!     Optimizer::sgd(0.1, 0.0, 0.0),
-//!     Pipeline::seed_ring(),
+//!     Pipeline::reference_ring(),
 //!     (Const::<2>, Const::<2>, Const::<16>),
 //! );
 //! let mut order = [0usize; 40];

@@ -37,7 +37,7 @@
 //! let h = L::new(Const, Const, Init::Normal { std: 0.5 }, false, &mut rng);
 //! let opt = Optimizer::adam(1e-2, 0.0);
 //! let mut s = SimSiam::<f64, Const<2>, Const<2>, Const<4>, L, L>::new(
-//!     f, h, opt, Pipeline::seed_ring(), (Const, Const, Const));
+//!     f, h, opt, Pipeline::reference_ring(), (Const, Const, Const));
 //! let x = SMatrix::<f64, 2, 4>::new(1.0, 0.0, -1.0, 0.5, 0.0, 1.0, 0.5, -1.0);
 //! let loss = s.step(&x, &mut rng);
 //! assert!((-1.0..=1.0).contains(&loss));
@@ -175,14 +175,14 @@ where
             // dz = h'ᵀ dp, written over the p buffers (no longer needed).
             self.predictor.backward(
                 &self.z_a,
-                &self.pcache_a,
+                &mut self.pcache_a,
                 &self.g_a,
                 &mut self.grad_pred,
                 Some(&mut self.p_a),
             );
             self.predictor.backward(
                 &self.z_b,
-                &self.pcache_b,
+                &mut self.pcache_b,
                 &self.g_b,
                 &mut self.grad_pred,
                 Some(&mut self.p_b),
@@ -196,8 +196,8 @@ where
             self.p_a += sa;
             self.p_b += sb;
         }
-        self.net.backward(x_a, &self.cache_a, &self.p_a, &mut self.grad_net, None);
-        self.net.backward(x_b, &self.cache_b, &self.p_b, &mut self.grad_net, None);
+        self.net.backward(x_a, &mut self.cache_a, &self.p_a, &mut self.grad_net, None);
+        self.net.backward(x_b, &mut self.cache_b, &self.p_b, &mut self.grad_net, None);
         loss
     }
 

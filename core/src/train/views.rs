@@ -6,7 +6,7 @@
 //! ```
 //! use nalgebra::{Const, SMatrix};
 //! use selfsup_core::{augment::Pipeline, rng::seeded, train::Views};
-//! let mut views = Views::<f64, Const<2>, Const<4>>::new(Pipeline::seed_ring(), Const, Const);
+//! let mut views = Views::<f64, Const<2>, Const<4>>::new(Pipeline::reference_ring(), Const, Const);
 //! let x = SMatrix::<f64, 2, 4>::from_fn(|i, j| (i + 2 * j) as f64);
 //! views.draw(&x, &mut seeded(1));
 //! let (a, b) = views.pair();

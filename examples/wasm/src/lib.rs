@@ -1,12 +1,16 @@
-//! The on-device training demonstration (`selfsup_core::demo`) as a WebAssembly module with no
-//! imports: `run_ring()` / `run_wide()` train and write the same text as the firmware and the
-//! host into a static buffer and return its length in bytes; `output_ptr()` gives its address
+//! The on-device training demonstration (`selfsup_transcript`) as a WebAssembly module with no
+//! imports: `run_ring()` / `run_wide()` train, `run_exported_mlp()` runs the MLP encoder
+//! exported by `probe --export` (`probe/tests/data/export_mlp/encoder.rs`); each writes the same
+//! text as the firmware and the host into a static buffer and returns its length in bytes; `output_ptr()` gives its address
 //! in the module's linear memory (`run.mjs` decodes and prints it). No allocator: the trainer
 //! lives on the wasm stack.
 #![no_std]
 
 use core::fmt;
-use selfsup_core::demo::{RingStream, StreamConfig, WideStream, run_ring as ring, run_wide as wide};
+use selfsup_transcript::{
+    ring_config, ring_stream, run_exported_mlp as exported_mlp, run_ring as ring, run_wide as wide,
+    wide_config, wide_stream,
+};
 
 /// Output capacity: the 64→16 run prints 1024 weights (about 9.3 kB).
 const CAP: usize = 16 * 1024;
@@ -46,7 +50,7 @@ fn finish(result: fmt::Result, out: Output) -> u32 {
 #[unsafe(no_mangle)]
 pub extern "C" fn run_ring() -> u32 {
     let mut out = Output { len: 0 };
-    let mut t = RingStream::new(&StreamConfig::ring());
+    let mut t = ring_stream(&ring_config());
     let r = ring(&mut t, &mut out);
     finish(r, out)
 }
@@ -55,8 +59,23 @@ pub extern "C" fn run_ring() -> u32 {
 #[unsafe(no_mangle)]
 pub extern "C" fn run_wide() -> u32 {
     let mut out = Output { len: 0 };
-    let mut t = WideStream::new(&StreamConfig::wide());
+    let mut t = wide_stream(&wide_config());
     let r = wide(&mut t, &mut out);
+    finish(r, out)
+}
+
+#[allow(dead_code)] // the export also carries ARCH, FEATURES and STANDARDIZE, unused here
+mod encoder_mlp {
+    include!("../../../probe/tests/data/export_mlp/encoder.rs");
+}
+
+/// Runs the exported MLP encoder on eight plane samples; returns the output length (0 if it
+/// did not fit).
+#[unsafe(no_mangle)]
+pub extern "C" fn run_exported_mlp() -> u32 {
+    use encoder_mlp::*;
+    let mut out = Output { len: 0 };
+    let r = exported_mlp::<K, D, H, _>((&W1, &B1), (&W2, &B2), &INPUT_MEAN, &INPUT_SCALE, 8, 5, &mut out);
     finish(r, out)
 }
 

@@ -14,21 +14,17 @@
 //! The random baseline is the untrained encoder of the chosen architecture; every method
 //! starts from that same encoder for a given seed (the networks are drawn in the same order).
 
+use super::pipeline::{baselines, encoders, load, train_runs};
 use crate::cli::CompareArgs;
-use crate::dataset::{self, LoadOptions};
 use crate::error::{ProbeError, Result};
-use crate::eval::pca::Pca;
-use crate::eval::{Representation, score};
-use crate::network::Embedder;
-use crate::output::compare::{CompareReport, Entry, Row, SharedConfig, markdown, table};
+use crate::network::{Embedder, EncoderKind};
+use crate::output::build::config;
+use crate::output::compare::{self, CompareReport, Entry, EntryKind, markdown, table};
+use crate::output::files::write_atomically;
 use crate::output::plot::scatter;
+use crate::output::report::RepresentationReport;
 use crate::settings::{Method, resolve};
-use crate::train::collapse::CollapseLog;
-use crate::train::methods::{self, SslConfig};
-use crate::train::pretrain;
-use crate::train::trained::SslRun;
 use std::io::Write;
-use std::path::Path;
 use std::time::Instant;
 
 fn method_list(args: &CompareArgs) -> Vec<Method> {
@@ -43,7 +39,7 @@ fn method_list(args: &CompareArgs) -> Vec<Method> {
                 Method::Barlow,
                 Method::Vicreg,
             ];
-            if args.run.encoder == crate::network::EncoderKind::Linear {
+            if args.run.encoder == EncoderKind::Linear {
                 v.push(Method::Ae);
             }
             v
@@ -51,41 +47,37 @@ fn method_list(args: &CompareArgs) -> Vec<Method> {
     }
 }
 
+/// A baseline entry.
+fn baseline(scores: RepresentationReport) -> Entry {
+    Entry {
+        scores,
+        kind: EntryKind::Baseline,
+        final_loss: Vec::new(),
+        collapse: Vec::new(),
+        collapsed: false,
+    }
+}
+
 /// Runs the comparison; writes the table to `out`, collapse warnings to `err`.
 pub fn run(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
-    let path = args.run.csv.clone().ok_or_else(|| {
-        ProbeError::usage(
-            "no CSV file given",
-            "run `probe compare data/digits.csv`; `probe compare --help` lists the options",
-        )
-    })?;
     let t0 = Instant::now();
     let run = &args.run;
-    let label = Some(run.label.clone());
-    let data = dataset::load(
-        &path,
-        &LoadOptions { label, test_frac: run.test_frac, seed: run.seed, channels: run.channels },
-    )?;
+    let (path, data) =
+        load(run, "run `probe compare data/digits.csv`; `probe compare --help` lists the options")?;
     if !data.labelled() {
         return Err(ProbeError::usage("probe compare needs labels", "drop --no-label"));
     }
-    let methods_list = method_list(args);
-    if methods_list.contains(&Method::Ae) && run.encoder != crate::network::EncoderKind::Linear {
+    let methods = method_list(args);
+    if methods.contains(&Method::Ae) && run.encoder != EncoderKind::Linear {
         return Err(ProbeError::usage(
             "--methods ae needs --encoder linear (the autoencoder is linear)",
             "drop ae from --methods or pass --encoder linear",
         ));
     }
-    let s = resolve(run, &data, &path)?;
+    let s = resolve(run, &data, &path)?.with_method(methods.first().copied().unwrap_or(run.method));
     let d = data.dim();
-    let k = s.cfg.dim;
     let show = !run.quiet;
-    let out_dir = match &run.out {
-        Some(o) => o.clone(),
-        None => s.out_dir.join("compare"),
-    };
-    let (model, mut chosen) = crate::settings::resolve_model(run, k);
-    chosen.extend(s.chosen.iter().map(|c| (c.option.clone(), c.value.clone(), c.reason.clone())));
+    let out_dir = run.out.clone().unwrap_or_else(|| s.out_dir.join("compare"));
     if show {
         let _ = writeln!(
             out,
@@ -94,168 +86,74 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             data.train.len(),
             data.test.len(),
             data.num_classes(),
-            methods_list.len(),
+            methods.len(),
             s.seeds.len()
         );
-        for (o, v, why) in &chosen {
-            let _ = writeln!(out, "chose {o} {v}: {why}");
+        for c in &s.chosen {
+            let _ = writeln!(out, "chose {} {}: {}", c.option, c.value, c.reason);
         }
     }
 
-    let mut entries = Vec::new();
-    let pca = Pca::fit(&data.train.x, d, k.min(d));
-    let aug = &s.cfg.aug;
-    let input = data.encoder_input.as_ref();
-    let train_input = data.encoder_train();
-    let baseline = |name: &str, rep: &Representation<'_>, dim: usize| {
-        let r = Row::of(&score(&data, rep, aug, s.seeds[0]), dim);
-        Entry {
-            name: name.into(),
-            kind: "baseline".into(),
-            dim,
-            seeds: vec![s.seeds[0]],
-            mean: r.clone(),
-            std: Row::default(),
-            runs: vec![r],
-            final_loss: Vec::new(),
-            collapse: Vec::new(),
-            collapsed: false,
-        }
-    };
-    entries.push(baseline("raw", &Representation::Raw, d));
-    entries.push(baseline("pca", &Representation::Pca(&pca), k.min(d)));
-
-    let mut random: Vec<(u64, Row)> = Vec::new();
+    let mut entries: Vec<Entry> = baselines(&data, &s).into_iter().map(baseline).collect();
     let t1 = Instant::now();
-    for &m in &methods_list {
-        let mut rows = Vec::new();
-        let mut losses = Vec::new();
-        let mut logs = Vec::new();
-        for &seed in &s.seeds {
-            let cfg = SslConfig {
-                method: m,
-                dim: k,
-                epochs: s.cfg.epochs,
-                batch: s.cfg.batch,
-                lr: s.cfg.lr,
-                tau: s.cfg.tau,
-                optimizer: s.cfg.optimizer,
-                weight_decay: s.cfg.weight_decay,
-                aug: s.cfg.aug.clone(),
-                seed,
-                model: model.clone(),
-            };
-            let trained: SslRun = if m == Method::Ae {
-                let pc = crate::settings::PretrainConfig { method: m, seed, ..s.cfg.clone() };
-                let r = if s.double {
-                    pretrain::pretrain::<f64>(&train_input, d, &pc, &mut |_, _| {})
-                } else {
-                    pretrain::pretrain::<f32>(&train_input, d, &pc, &mut |_, _| {})
-                }?;
-                let lin = |w: &[f64]| Embedder {
-                    layers: vec![crate::network::Dense {
-                        w: w.to_vec(),
-                        b: vec![0.0; k],
-                        inputs: d,
-                        outputs: k,
-                        relu: false,
-                    }],
-                };
-                let mut collapse = CollapseLog::new(k);
-                let monitor = &train_input[..data.train.len().min(methods::MONITOR_ROWS) * d];
-                collapse.observe(r.losses.len(), &lin(&r.weights).apply(monitor, d), None);
-                SslRun { initial: lin(&r.initial), trained: lin(&r.weights), losses: r.losses, collapse }
-            } else {
-                let mut warn = |w: &str| {
-                    let _ = writeln!(err, "{} seed {seed}: {w}", m.name());
-                };
-                if s.double {
-                    methods::pretrain::<f64>(&train_input, d, &cfg, &mut |_, _| {}, &mut warn)
-                } else {
-                    methods::pretrain::<f32>(&train_input, d, &cfg, &mut |_, _| {}, &mut warn)
-                }?
-            };
-            if m != Method::Ae && !random.iter().any(|(sd, _)| *sd == seed) {
-                let rep = Representation::Encoder { e: &trained.initial, input };
-                random.push((seed, Row::of(&score(&data, &rep, aug, seed), k)));
-            }
-            let rep = Representation::Encoder { e: &trained.trained, input };
-            rows.push(Row::of(&score(&data, &rep, aug, seed), k));
-            losses.push(trained.losses.last().copied().unwrap_or(f64::NAN));
-            logs.push(trained.collapse);
+    for (i, &m) in methods.iter().enumerate() {
+        let sm = s.with_method(m);
+        let runs = train_runs(&data, &sm, false, &mut |seed, w| {
+            let _ = writeln!(err, "{} seed {seed}: {w}", m.name());
+        })?;
+        if i == 0 {
+            // Every method starts from the same encoder for a seed (f is drawn first).
+            let initial: Vec<(u64, &Embedder)> =
+                s.seeds.iter().copied().zip(runs.iter().map(|r| &r.initial)).collect();
+            entries.push(baseline(encoders("random", &data, &sm, &initial)));
         }
-        let (mean, std) = Row::mean_std(&rows);
-        let collapsed = logs.iter().any(|l| l.flagged);
+        let trained: Vec<(u64, &Embedder)> =
+            s.seeds.iter().copied().zip(runs.iter().map(|r| &r.trained)).collect();
+        let scores = encoders(m.name(), &data, &sm, &trained);
+        let collapsed = runs.iter().any(|r| r.collapse.flagged);
         if show {
             let _ = writeln!(
                 out,
                 "{:>8}: LR {:.2}  kNN w {:.2}{}",
                 m.name(),
-                mean.linear_probe_accuracy,
-                mean.knn_k20_weighted,
+                scores.mean.linear_probe_accuracy,
+                scores.mean.knn_k20_weighted,
                 if collapsed { "  COLLAPSED" } else { "" }
             );
         }
         entries.push(Entry {
-            name: m.name().into(),
-            kind: "method".into(),
-            dim: k,
-            seeds: s.seeds.clone(),
-            runs: rows,
-            mean,
-            std,
-            final_loss: losses,
-            collapse: logs,
+            scores,
+            kind: EntryKind::Method,
+            final_loss: runs.iter().map(|r| r.losses.last().copied().unwrap_or(f64::NAN)).collect(),
+            collapse: runs.into_iter().map(|r| r.collapse).collect(),
             collapsed,
         });
-    }
-    if !random.is_empty() {
-        let rows: Vec<Row> = random.iter().map(|r| r.1.clone()).collect();
-        let (mean, std) = Row::mean_std(&rows);
-        let e = Entry {
-            name: "random".into(),
-            kind: "baseline".into(),
-            dim: k,
-            seeds: random.iter().map(|r| r.0).collect(),
-            runs: rows,
-            mean,
-            std,
-            final_loss: Vec::new(),
-            collapse: Vec::new(),
-            collapsed: false,
-        };
-        entries.insert(2, e);
     }
     let train_time = t1.elapsed();
 
     let report = CompareReport {
-        schema: "probe-compare/1".into(),
+        schema: compare::SCHEMA.into(),
         file: path.display().to_string(),
         shape: [data.train.len(), data.test.len(), d, data.num_classes()],
-        config: SharedConfig {
-            dim: k,
-            epochs: s.cfg.epochs,
-            batch: s.cfg.batch,
-            lr: s.cfg.lr,
-            optimizer: format!("{:?}", s.cfg.optimizer).to_lowercase(),
-            weight_decay: s.cfg.weight_decay,
-            tau: s.cfg.tau,
-            aug: s.cfg.aug.to_string(),
-            seeds: s.seeds.clone(),
-            precision: if s.double { "f64" } else { "f32" }.into(),
-            model,
-            chosen,
-        },
+        methods,
+        config: config(&data, &s),
         entries,
     };
-    std::fs::create_dir_all(&out_dir).map_err(|e| ProbeError::output(&out_dir, &e))?;
-    let json = serde_json::to_string_pretty(&report).unwrap_or_default() + "\n";
-    write(&out_dir.join("compare.json"), json.as_bytes())?;
+    let json = serde_json::to_string_pretty(&report)
+        .map_err(|e| ProbeError::output(&out_dir.join("compare.json"), &e))?
+        + "\n";
     let table = table(&report);
     let md = markdown(&report, &table, t0.elapsed().as_secs_f64(), train_time.as_secs_f64());
-    write(&out_dir.join("compare.md"), md.as_bytes())?;
-    let svg = out_dir.join("alignment_uniformity.svg");
-    scatter(&svg, &report).map_err(|e| ProbeError::output(&svg, &e))?;
+    let svg =
+        scatter(&report).map_err(|e| ProbeError::output(&out_dir.join("alignment_uniformity.svg"), &e))?;
+    write_atomically(
+        &out_dir,
+        &[
+            ("compare.json", json.into_bytes()),
+            ("compare.md", md.into_bytes()),
+            ("alignment_uniformity.svg", svg.into_bytes()),
+        ],
+    )?;
     if show {
         let _ = writeln!(out, "\n{table}");
         let _ = writeln!(
@@ -267,10 +165,6 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         );
     }
     Ok(())
-}
-
-fn write(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).map_err(|e| ProbeError::output(path, &e))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 pub mod compare;
 pub mod generate;
+pub mod pipeline;
 pub mod run;
 
 use crate::cli::{Cli, Command};

@@ -5,7 +5,10 @@
 //! - **alignment** (Wang & Isola 2020, α = 2): `E ‖ẑ_a − ẑ_b‖²` over the two augmented views
 //!   of the same row; 0 is perfect invariance, 4 is the maximum.
 //! - **uniformity** (Wang & Isola 2020, t = 2): `log E_{i<j} exp(−2 ‖ẑ_i − ẑ_j‖²)` over pairs
-//!   of distinct rows; lower is more uniform on the sphere, 0 is total collapse.
+//!   of distinct rows; lower is more uniform on the sphere, 0 is total collapse. Exact (all
+//!   `n(n−1)/2` pairs) up to [`UNIFORMITY_EXACT_ROWS`] rows; above, the mean over all pairs of a
+//!   seeded sample of that many rows (an unbiased estimate of the inner mean), so that its cost
+//!   stays fixed; [`Diagnostics::uniformity_rows`] says how many rows it used.
 //! - **per-dimension std** of the normalized embedding (ddof = 0): collapse when near 0;
 //!   healthy near `1/√K`.
 //! - **effective rank** (Roy & Vetterli 2007; RankMe, Garrido et al. 2023): `exp(H(p))` with
@@ -15,6 +18,10 @@
 use crate::knn::normalize_rows;
 use nalgebra::DMatrix;
 
+/// Rows up to which uniformity uses every pair; above, the pairs of a seeded sample of this
+/// many rows (about 2 million pairs).
+pub const UNIFORMITY_EXACT_ROWS: usize = 2048;
+
 /// The diagnostics of one embedding.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostics {
@@ -22,6 +29,8 @@ pub struct Diagnostics {
     pub alignment: f64,
     /// Uniformity (t = 2).
     pub uniformity: f64,
+    /// Rows whose pairs `uniformity` averages (fewer than the rows: a seeded sample).
+    pub uniformity_rows: usize,
     /// Standard deviation of each coordinate of the normalized embedding.
     pub std_per_dim: Vec<f64>,
     /// Mean of `std_per_dim`.
@@ -35,7 +44,7 @@ pub struct Diagnostics {
 /// Alignment of paired rows of `a` and `b` (row-major `n × k`).
 pub fn alignment(a: &[f64], b: &[f64], k: usize) -> f64 {
     let (a, b) = (normalize_rows(a, k), normalize_rows(b, k));
-    let n = a.len() / k;
+    let n = a.len().checked_div(k).unwrap_or(0);
     let s: f64 = a.iter().zip(&b).map(|(x, y)| (x - y) * (x - y)).sum();
     s / n.max(1) as f64
 }
@@ -43,7 +52,7 @@ pub fn alignment(a: &[f64], b: &[f64], k: usize) -> f64 {
 /// Uniformity of the rows of `z` (row-major `n × k`).
 pub fn uniformity(z: &[f64], k: usize) -> f64 {
     let u = normalize_rows(z, k);
-    let n = u.len() / k;
+    let n = u.len().checked_div(k).unwrap_or(0);
     if n < 2 {
         return 0.0;
     }
@@ -61,10 +70,21 @@ pub fn uniformity(z: &[f64], k: usize) -> f64 {
     (sum / (n * (n - 1) / 2) as f64).ln()
 }
 
+/// Uniformity of the rows of `z` on all pairs of at most `max_rows` rows (a sample seeded with
+/// `seed` when there are more); returns it with the number of rows used.
+pub fn uniformity_sampled(z: &[f64], k: usize, max_rows: usize, seed: u64) -> (f64, usize) {
+    let rows = crate::parallel::sample_indices(z.len().checked_div(k).unwrap_or(0), max_rows, seed);
+    if rows.len() * k == z.len() {
+        return (uniformity(z, k), rows.len());
+    }
+    let sub: Vec<f64> = rows.iter().flat_map(|&r| z[r * k..(r + 1) * k].iter().copied()).collect();
+    (uniformity(&sub, k), rows.len())
+}
+
 /// Per-coordinate standard deviation of the normalized rows.
 pub fn std_per_dim(z: &[f64], k: usize) -> Vec<f64> {
     let u = normalize_rows(z, k);
-    let n = (u.len() / k).max(1) as f64;
+    let n = u.len().checked_div(k).unwrap_or(0).max(1) as f64;
     (0..k)
         .map(|j| {
             let m = u.iter().skip(j).step_by(k).sum::<f64>() / n;
@@ -75,7 +95,10 @@ pub fn std_per_dim(z: &[f64], k: usize) -> Vec<f64> {
 
 /// Effective rank of the `n × k` matrix `z`.
 pub fn effective_rank(z: &[f64], k: usize) -> f64 {
-    let n = z.len() / k;
+    let n = z.len().checked_div(k).unwrap_or(0);
+    if n == 0 || k == 0 {
+        return 0.0; // no singular value (nalgebra's decomposition needs a non-empty matrix)
+    }
     // Singular values² are the eigenvalues of the smaller Gram matrix.
     let m = DMatrix::from_row_slice(n, k, z);
     let gram = if n < k { &m * m.transpose() } else { m.transpose() * &m };
@@ -90,13 +113,20 @@ pub fn effective_rank(z: &[f64], k: usize) -> f64 {
 }
 
 /// All diagnostics: `z` the embeddings of the test rows, `view_a`/`view_b` the embeddings of
-/// two augmented views of the same rows.
+/// two augmented views of the same rows; uniformity's row sample (if any) seeded with 0.
 pub fn diagnose(z: &[f64], view_a: &[f64], view_b: &[f64], k: usize) -> Diagnostics {
+    diagnose_with(z, view_a, view_b, k, 0)
+}
+
+/// [`diagnose`] with uniformity's row sample seeded with `seed`.
+pub fn diagnose_with(z: &[f64], view_a: &[f64], view_b: &[f64], k: usize, seed: u64) -> Diagnostics {
     let std = std_per_dim(z, k);
+    let (uniformity, uniformity_rows) = uniformity_sampled(z, k, UNIFORMITY_EXACT_ROWS, seed);
     Diagnostics {
         alignment: alignment(view_a, view_b, k),
-        uniformity: uniformity(z, k),
-        std_mean: std.iter().sum::<f64>() / k as f64,
+        uniformity,
+        uniformity_rows,
+        std_mean: std.iter().sum::<f64>() / k.max(1) as f64,
         std_per_dim: std,
         std_reference: 1.0 / (k as f64).sqrt(),
         effective_rank: effective_rank(z, k),
@@ -122,5 +152,26 @@ mod tests {
         // Pairs at squared distance 2 (4 pairs) and 4 (2 pairs).
         let u = ((4.0 * (-4.0f64).exp() + 2.0 * (-8.0f64).exp()) / 6.0).ln();
         assert!((uniformity(&sq, 2) - u).abs() < 1e-12);
+    }
+
+    #[test]
+    fn empty_embeddings_do_not_panic() {
+        for (z, k) in [(&[][..], 0), (&[][..], 3), (&[1.0, 2.0][..], 0)] {
+            let d = diagnose(z, z, z, k);
+            assert_eq!((d.alignment, d.uniformity, d.effective_rank), (0.0, 0.0, 0.0));
+        }
+    }
+
+    #[test]
+    fn uniformity_is_exact_up_to_the_limit_then_sampled() {
+        let z: Vec<f64> = (0..300).map(|i| ((i * 7919 % 61) as f64 - 30.0) / 7.0).collect();
+        assert_eq!(uniformity_sampled(&z, 3, 100, 5), (uniformity(&z, 3), 100));
+        let (u, rows) = uniformity_sampled(&z, 3, 40, 5);
+        assert_eq!(rows, 40);
+        assert_eq!(u, uniformity_sampled(&z, 3, 40, 5).0);
+        let sample = crate::parallel::sample_indices(100, 40, 5);
+        let sub: Vec<f64> = sample.iter().flat_map(|&r| z[r * 3..r * 3 + 3].to_vec()).collect();
+        assert_eq!(u, uniformity(&sub, 3));
+        assert_eq!(diagnose(&z, &z, &z, 3).uniformity_rows, 100);
     }
 }

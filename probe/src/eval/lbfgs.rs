@@ -41,10 +41,16 @@ pub struct LbfgsResult {
 }
 
 /// Minimizes `f` from `x0`; `fg(x, g)` returns `f(x)` and writes `∇f(x)` into `g`.
-pub fn minimize(
+pub fn minimize(fg: impl FnMut(&[f64], &mut [f64]) -> f64, x0: Vec<f64>, opts: LbfgsOptions) -> LbfgsResult {
+    minimize_with(fg, x0, opts, &mut |_| {})
+}
+
+/// [`minimize`], calling `on_iteration(i)` at the start of iteration `i` (for a progress bar).
+pub fn minimize_with(
     mut fg: impl FnMut(&[f64], &mut [f64]) -> f64,
     x0: Vec<f64>,
     opts: LbfgsOptions,
+    on_iteration: &mut dyn FnMut(usize),
 ) -> LbfgsResult {
     let n = x0.len();
     let mut x = x0;
@@ -58,6 +64,7 @@ pub fn minimize(
     let mut g_new = vec![0.0; n];
     let mut alpha = vec![0.0; opts.memory];
     for it in 0..opts.max_iter {
+        on_iteration(it);
         if max_abs(&g) <= opts.gtol {
             return LbfgsResult { x, f, iterations: it, converged: true };
         }

@@ -17,7 +17,10 @@ pub mod diagnostics;
 pub mod knn;
 pub mod lbfgs;
 pub mod linear_probe;
+pub mod parallel;
 pub mod pca;
+pub mod ranking;
+pub mod similarity;
 
 use crate::augment::{Pipeline, two_views};
 use crate::dataset::{Affine, Dataset};
@@ -33,16 +36,7 @@ pub enum Representation<'a> {
     Raw,
     /// PCA projection.
     Pca(&'a Pca),
-    /// A linear encoder, row-major `k × d` weights.
-    Linear {
-        /// Weights.
-        w: &'a [f64],
-        /// Output size.
-        k: usize,
-        /// The map from standardized features to the encoder's input (series: per channel).
-        input: Option<&'a Affine>,
-    },
-    /// Any frozen encoder (MLP, or the encoder of the non-contrastive methods).
+    /// A frozen encoder (linear or MLP).
     Encoder {
         /// The encoder.
         e: &'a crate::network::Embedder,
@@ -57,7 +51,6 @@ impl Representation<'_> {
         match self {
             Representation::Raw => d,
             Representation::Pca(p) => p.k,
-            Representation::Linear { k, .. } => *k,
             Representation::Encoder { e, .. } => e.dim(d),
         }
     }
@@ -65,8 +58,7 @@ impl Representation<'_> {
     /// Maps standardized rows to this representation's input space.
     pub fn input<'x>(&self, x: &'x [f64]) -> Cow<'x, [f64]> {
         match self {
-            Representation::Linear { input: Some(m), .. }
-            | Representation::Encoder { input: Some(m), .. } => Cow::Owned(m.apply(x)),
+            Representation::Encoder { input: Some(m), .. } => Cow::Owned(m.apply(x)),
             _ => Cow::Borrowed(x),
         }
     }
@@ -76,7 +68,6 @@ impl Representation<'_> {
         match self {
             Representation::Raw => x.to_vec(),
             Representation::Pca(p) => p.transform(x),
-            Representation::Linear { w, k, .. } => embed(w, *k, x, d),
             Representation::Encoder { e, .. } => e.apply(x, d),
         }
     }
@@ -107,7 +98,7 @@ pub fn score(data: &Dataset, rep: &Representation<'_>, aug: &Pipeline, seed: u64
     let tr = rep.apply(&data.train.x, d);
     let te_in = rep.input(&data.test.x);
     let te = rep.embed_input(&te_in, d);
-    let probe = if matches!(rep, Representation::Linear { .. } | Representation::Encoder { .. }) {
+    let probe = if matches!(rep, Representation::Encoder { .. }) {
         let (str_, ste) = standardize(&tr, &te, k);
         LogisticRegression::evaluate(&str_, &data.train.y, &ste, &data.test.y, k, c)
     } else {
@@ -145,15 +136,4 @@ pub fn standardize(train: &[f64], test: &[f64], k: usize) -> (Vec<f64>, Vec<f64>
             .collect()
     };
     (apply(train), apply(test))
-}
-
-/// Embeds row-major `x` (`n × d`) with row-major weights `w` (`k × d`): `z_i = W x_i`.
-pub fn embed(w: &[f64], k: usize, x: &[f64], d: usize) -> Vec<f64> {
-    let mut out = Vec::with_capacity(x.len() / d * k);
-    for row in x.chunks_exact(d) {
-        for wr in w.chunks_exact(d).take(k) {
-            out.push(wr.iter().zip(row).map(|(a, b)| a * b).sum());
-        }
-    }
-    out
 }

@@ -5,15 +5,16 @@ use crate::dataset::{DataKind, Dataset, SplitSource};
 use crate::eval::{Scores, knn, linear_probe};
 use crate::network::EncoderKind;
 use crate::output::report::{
-    self, Config, Input, Metrics, Report, RepresentationReport, RunReport, TrainingRun, Versions,
+    self, Config, EncoderInput, Input, Metrics, Report, RepresentationReport, RunReport, TrainingRun,
+    Versions,
 };
 use crate::output::verdict::{self, Scored};
-use crate::settings::{OptimizerKind, Settings};
-use crate::train::pretrain;
-use crate::train::trained::Pretrained;
+use crate::settings::Settings;
+use crate::train::Trained;
 use std::path::Path;
 
-fn metrics_of(sc: &Scores) -> Metrics {
+/// The metrics of one representation in one run.
+pub fn metrics_of(sc: &Scores) -> Metrics {
     Metrics {
         linear_probe_accuracy: sc.probe.accuracy,
         linear_probe_macro_f1: sc.probe.macro_f1,
@@ -62,7 +63,7 @@ pub fn build_report(
     path: &Path,
     data: &Dataset,
     s: &Settings,
-    runs: &[Pretrained],
+    runs: &[Trained],
     evaluation: Vec<RepresentationReport>,
 ) -> Report {
     let c = data.num_classes();
@@ -77,7 +78,6 @@ pub fn build_report(
         SplitSource::Stratified(f) => ("stratified", Some(f)),
         SplitSource::AllTrain => ("all-train", None),
     };
-    let cfg = &s.cfg;
     let scored: Vec<Scored<'_>> = evaluation
         .iter()
         .map(|r| Scored {
@@ -87,9 +87,8 @@ pub fn build_report(
             runs: r.runs.len(),
         })
         .collect();
-    let linear_2d = matches!(data.kind, DataKind::Points2d)
-        && cfg.dim == 2
-        && s.model.as_ref().is_none_or(|m| m.encoder == EncoderKind::Linear);
+    let linear_2d =
+        matches!(data.kind, DataKind::Points2d) && s.dim == 2 && s.model.encoder == EncoderKind::Linear;
     let verdict = verdict::judge(&scored, linear_2d);
     Report {
         schema: report::SCHEMA.into(),
@@ -113,37 +112,7 @@ pub fn build_report(
             test_class_counts: class_counts(&data.test.y, c),
             zero_variance_columns: data.zero_variance.clone(),
         },
-        config: Config {
-            method: cfg.method.name().into(),
-            dim: cfg.dim,
-            epochs: cfg.epochs,
-            batch: cfg.batch,
-            lr: cfg.lr,
-            tau: cfg.tau,
-            optimizer: match cfg.optimizer {
-                OptimizerKind::Adam => "adam".into(),
-                OptimizerKind::Sgd => "sgd".into(),
-            },
-            weight_decay: cfg.weight_decay,
-            aug: cfg.aug.to_string(),
-            seed: cfg.seed,
-            repeats: s.seeds.len(),
-            seeds: s.seeds.clone(),
-            precision: if s.double { "f64".into() } else { "f32".into() },
-            init: cfg
-                .init
-                .as_ref()
-                .map_or_else(|| pretrain::INIT_NAME.into(), |i| format!("--init {}", i.describe())),
-            encoder_input: if data.encoder_input.is_some() {
-                "series standardized per channel".into()
-            } else {
-                "standardized features".into()
-            },
-            probe_c: linear_probe::DEFAULT_C,
-            knn_temperature: knn::WEIGHT_TEMPERATURE,
-            chosen: s.chosen.clone(),
-            model: s.model.clone(),
-        },
+        config: config(data, s),
         training: s
             .seeds
             .iter()
@@ -152,9 +121,23 @@ pub fn build_report(
                 seed,
                 final_loss: r.losses.last().copied().unwrap_or(f64::NAN),
                 loss_per_epoch: r.losses.clone(),
-                collapse: r.ssl.as_ref().map(|x| x.collapse.clone()),
+                collapse: r.collapse.clone(),
             })
             .collect(),
         evaluation,
+    }
+}
+
+/// The report's configuration: the settings as they are, and the evaluation's.
+pub fn config(data: &Dataset, s: &Settings) -> Config {
+    Config {
+        settings: s.clone(),
+        encoder_input: if data.encoder_input.is_some() {
+            EncoderInput::SeriesPerChannel
+        } else {
+            EncoderInput::StandardizedFeatures
+        },
+        probe_c: linear_probe::DEFAULT_C,
+        knn_temperature: knn::WEIGHT_TEMPERATURE,
     }
 }

@@ -1,44 +1,63 @@
-//! Writing a run's files: `report.json`, `report.md`, the SVG plots and `embeddings.csv`.
+//! Writing a run's files: `report.json`, `report.md`, `loss.svg`, `embedding.svg` (labelled
+//! data) and `embeddings.csv`. Every file is made in memory first, then all of them are written
+//! into a temporary directory beside the report directory and moved into place
+//! ([`write_atomically`]): a run that fails leaves neither a half-written file nor a mixture of
+//! old and new files that looks whole.
 
 use super::plot;
 use super::report::{Report, Timings};
 use crate::dataset::Dataset;
 use crate::error::{ProbeError, Result};
-use crate::train::trained::Pretrained;
+use crate::eval::Representation;
+use crate::train::Trained;
+pub use crate::weights::export::write_atomically;
 use std::path::Path;
 
-fn write_file(path: &Path, contents: &[u8]) -> Result<()> {
-    std::fs::write(path, contents).map_err(|e| ProbeError::output(path, &e))
-}
-
-/// Writes the report files of a run into `dir` (created if missing).
+/// Writes the report files of a run into `dir` (created if missing); `runs[0]` gives the plotted
+/// and exported embeddings.
 pub fn write_outputs(
     dir: &Path,
     report: &Report,
     data: &Dataset,
-    runs: &[Pretrained],
-    k: usize,
+    runs: &[Trained],
     t: &Timings,
 ) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| ProbeError::output(dir, &e))?;
-    write_file(&dir.join("report.json"), report.to_json().as_bytes())?;
-    write_file(&dir.join("report.md"), report.to_markdown(t).as_bytes())?;
+    let mut files: Vec<(&str, Vec<u8>)> = vec![
+        ("report.json", report.to_json().into_bytes()),
+        ("report.md", report.to_markdown(t).into_bytes()),
+    ];
     let name = data.path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let curves: Vec<(u64, Vec<f64>)> =
         report.training.iter().map(|r| (r.seed, r.loss_per_epoch.clone())).collect();
-    let loss_path = dir.join("loss.svg");
-    plot::loss_curve(&loss_path, &format!("{name}: {} training loss", report.config.method), &curves)
-        .map_err(|e| ProbeError::output(&loss_path, &e))?;
+    let title = format!("{name}: {} training loss", report.config.settings.method.name());
+    let svg = plot::loss_curve(&title, &curves).map_err(|e| ProbeError::output(&dir.join("loss.svg"), &e))?;
+    files.push(("loss.svg", svg.into_bytes()));
     let d = data.dim();
-    let first = runs[0].representation(true, k, data.encoder_input.as_ref());
+    let k = report.config.settings.dim;
+    let first = Representation::Encoder { e: &runs[0].trained, input: data.encoder_input.as_ref() };
     if data.labelled() {
         let z = first.apply(&data.test.x, d);
-        let p = dir.join("embedding.svg");
-        let title = format!("{name}: pretrained test embeddings (K = {k}, seed {})", report.config.seeds[0]);
-        plot::embedding_scatter(&p, &title, &z, k, &data.test.y, &data.class_names)
-            .map_err(|e| ProbeError::output(&p, &e))?;
+        let seed = report.config.settings.seeds[0];
+        let title = format!("{name}: pretrained test embeddings (K = {k}, seed {seed})");
+        let svg = plot::embedding_scatter(&title, &z, k, &data.test.y, &data.class_names)
+            .map_err(|e| ProbeError::output(&dir.join("embedding.svg"), &e))?;
+        files.push(("embedding.svg", svg.into_bytes()));
     }
-    // Embeddings of every row, in file order, from the first run.
+    let csv =
+        embeddings_csv(data, &first, k).map_err(|e| ProbeError::output(&dir.join("embeddings.csv"), &e))?;
+    files.push(("embeddings.csv", csv));
+    write_atomically(dir, &files)
+}
+
+/// `embeddings.csv`: `row, split[, label], z0..zK-1` for every row of the file, in file order,
+/// embedded by `rep`; written by the `csv` crate, so a label with a comma, a quote or a line
+/// break is quoted and reads back as written.
+pub fn embeddings_csv(
+    data: &Dataset,
+    rep: &Representation<'_>,
+    k: usize,
+) -> std::result::Result<Vec<u8>, csv::Error> {
+    let d = data.dim();
     let mut rows: Vec<(usize, &str, &[f64], Option<usize>)> = Vec::new();
     for (split, part) in [("train", &data.train), ("test", &data.test)] {
         for (i, &r) in part.rows.iter().enumerate() {
@@ -46,23 +65,20 @@ pub fn write_outputs(
         }
     }
     rows.sort_by_key(|r| r.0);
-    let mut csv = String::from("row,split");
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["row".to_string(), "split".to_string()];
     if data.labelled() {
-        csv.push_str(",label");
+        header.push("label".into());
     }
-    for j in 0..k {
-        csv.push_str(&format!(",z{j}"));
-    }
-    csv.push('\n');
+    header.extend((0..k).map(|j| format!("z{j}")));
+    w.write_record(&header)?;
     for (r, split, x, y) in rows {
-        csv.push_str(&format!("{r},{split}"));
+        let mut record = vec![r.to_string(), split.to_string()];
         if let Some(y) = y {
-            csv.push_str(&format!(",{}", data.class_names[y]));
+            record.push(data.class_names[y].clone());
         }
-        for v in first.apply(x, d) {
-            csv.push_str(&format!(",{v}"));
-        }
-        csv.push('\n');
+        record.extend(rep.apply(x, d).iter().map(|v| v.to_string()));
+        w.write_record(&record)?;
     }
-    write_file(&dir.join("embeddings.csv"), csv.as_bytes())
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }

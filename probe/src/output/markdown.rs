@@ -1,7 +1,8 @@
 //! The report for people: the aligned results table on the terminal and `report.md` (data,
 //! configuration, chosen defaults, results, training, timings).
 
-use super::report::{Report, Timings};
+use super::report::{Report, Timings, name_of};
+use crate::settings::{INIT_NAME, Precision};
 use std::fmt::Write as _;
 
 impl Report {
@@ -118,27 +119,34 @@ impl Report {
             );
         }
         let _ = writeln!(s, "\n## Configuration\n");
+        let st = &c.settings;
+        let init = match &st.init {
+            Some(i) => format!("--init {}", i.describe()),
+            None => INIT_NAME.to_string(),
+        };
         let _ = writeln!(
             s,
-            "`--method {} --dim {} --epochs {} --batch {} --lr {} --tau {} --optimizer {} --weight-decay {} --aug {} --seed {} --repeats {}` ({}, init {}, the encoders see the {})\n",
-            c.method,
-            c.dim,
-            c.epochs,
-            c.batch,
-            c.lr,
-            c.tau,
-            c.optimizer,
-            c.weight_decay,
-            c.aug,
-            c.seed,
-            c.repeats,
-            c.precision,
-            c.init,
-            c.encoder_input
+            "`--method {} --encoder {} --hidden {} --head {} --dim {} --epochs {} --batch {} --lr {} --tau {} --optimizer {} --weight-decay {} --aug {} --seed {} --repeats {}` ({}, init {init}, the encoders see the {})\n",
+            st.method.name(),
+            name_of(&st.model.encoder),
+            st.model.hidden,
+            name_of(&st.model.head),
+            st.dim,
+            st.epochs,
+            st.batch,
+            st.lr,
+            st.tau,
+            name_of(&st.optimizer),
+            st.weight_decay,
+            st.aug,
+            st.seed,
+            st.repeats,
+            if st.precision == Precision::F64 { "f64" } else { "f32" },
+            c.encoder_input.describe()
         );
-        if !c.chosen.is_empty() {
+        if !st.chosen.is_empty() {
             let _ = writeln!(s, "Chosen from the data:\n");
-            for ch in &c.chosen {
+            for ch in &st.chosen {
                 let _ = writeln!(s, "- `{}` = `{}`: {}", ch.option, ch.value, ch.reason);
             }
             let _ = writeln!(s);
@@ -171,9 +179,9 @@ impl Report {
                 t.final_loss,
                 t.loss_per_epoch.len()
             );
-            if let Some(c) = t.collapse.as_ref().filter(|c| c.flagged) {
-                let v = c.verdict.as_deref().unwrap_or("");
-                let _ = writeln!(s, "  - **collapse guard: FLAGGED** ({v}; see probe::collapse)");
+            if t.collapse.flagged {
+                let v = t.collapse.verdict.as_deref().unwrap_or("");
+                let _ = writeln!(s, "  - **collapse guard: FLAGGED** ({v}; see probe::train::collapse)");
             }
         }
         let _ = writeln!(s, "\n![training loss](loss.svg)\n");

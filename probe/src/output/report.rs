@@ -1,6 +1,6 @@
 //! The report: a table on the terminal, and under the output directory `report.json`
 //! (every number, the full configuration, the seeds, crate versions; field names documented in
-//! `probe/README.md` and stable within schema `probe-report/1`) and `report.md`.
+//! `probe/README.md` and stable within schema `probe-report/2`) and `report.md`.
 //!
 //! `report.json` holds no timestamps or timings, so the same inputs and seed give a
 //! byte-identical file; timings go to the terminal and `report.md` only.
@@ -8,18 +8,18 @@
 //! standard deviation (n − 1; 0 for one run).
 
 use super::verdict::Verdict;
-use crate::settings::{Choice, ModelOptions};
+use crate::settings::Settings;
 use crate::train::collapse::CollapseLog;
 use serde::Serialize;
 use std::time::Duration;
 
 /// Schema tag written into every report.
-pub const SCHEMA: &str = "probe-report/1";
+pub const SCHEMA: &str = "probe-report/2";
 
 /// The whole report.
 #[derive(Serialize, Clone, Debug)]
 pub struct Report {
-    /// `probe-report/1`.
+    /// `probe-report/2`.
     pub schema: String,
     /// Crate versions.
     pub versions: Versions,
@@ -81,49 +81,39 @@ pub struct Input {
     pub zero_variance_columns: Vec<String>,
 }
 
-/// The configuration actually used.
+/// The configuration actually used: the run's [`Settings`] as they are, and the evaluation's.
 #[derive(Serialize, Clone, Debug)]
 pub struct Config {
-    /// `infonce`, `ntxent` or `ae`.
-    pub method: String,
-    /// Embedding size K.
-    pub dim: usize,
-    /// Epochs.
-    pub epochs: usize,
-    /// Batch size.
-    pub batch: usize,
-    /// Learning rate.
-    pub lr: f64,
-    /// Temperature.
-    pub tau: f64,
-    /// `adam` or `sgd`.
-    pub optimizer: String,
-    /// Weight decay.
-    pub weight_decay: f64,
-    /// Augmentation spec (canonical form; `none` for the autoencoder).
-    pub aug: String,
-    /// Base seed.
-    pub seed: u64,
-    /// Number of pretraining runs.
-    pub repeats: usize,
-    /// Seed of each run.
-    pub seeds: Vec<u64>,
-    /// `f32` or `f64` (pretraining; evaluation is f64).
-    pub precision: String,
-    /// Encoder initialisation.
-    pub init: String,
-    /// What the encoders see: `standardized features`, or for a series `series standardized per
-    /// channel`.
-    pub encoder_input: String,
+    /// The resolved settings.
+    #[serde(flatten)]
+    pub settings: Settings,
+    /// What the encoders see.
+    pub encoder_input: EncoderInput,
     /// Inverse L2 strength of the linear probe.
     pub probe_c: f64,
     /// Temperature of the weighted kNN vote.
     pub knn_temperature: f64,
-    /// Options chosen from the data, with the reason.
-    pub chosen: Vec<Choice>,
-    /// Encoder, head and method settings (runs of probe::methods only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub model: Option<ModelOptions>,
+}
+
+/// What the encoders see.
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EncoderInput {
+    /// The standardized features.
+    #[serde(rename = "standardized features")]
+    StandardizedFeatures,
+    /// A time series with each channel standardized as a whole.
+    #[serde(rename = "series standardized per channel")]
+    SeriesPerChannel,
+}
+
+impl EncoderInput {
+    /// The words of the report.
+    pub fn describe(self) -> &'static str {
+        match self {
+            EncoderInput::StandardizedFeatures => "standardized features",
+            EncoderInput::SeriesPerChannel => "series standardized per channel",
+        }
+    }
 }
 
 /// One pretraining run.
@@ -135,9 +125,8 @@ pub struct TrainingRun {
     pub loss_per_epoch: Vec<f64>,
     /// Last epoch's loss.
     pub final_loss: f64,
-    /// The collapse guard's record (runs of probe::methods only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub collapse: Option<CollapseLog>,
+    /// The collapse guard's record.
+    pub collapse: CollapseLog,
 }
 
 /// One representation's results.
@@ -293,6 +282,14 @@ pub fn core_version() -> String {
         .find_map(|l| l.strip_prefix("version = \"").and_then(|r| r.strip_suffix('"')))
         .unwrap_or("unknown")
         .to_string()
+}
+
+/// The name a value serializes to in the reports (`adam`, `mlp`, …).
+pub fn name_of<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
 }
 
 #[cfg(test)]

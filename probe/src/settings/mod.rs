@@ -6,7 +6,8 @@ pub mod options;
 mod resolve;
 pub mod resolved;
 
+pub use crate::weights::Precision;
 pub use model::ModelOptions;
 pub use options::{Method, OptimizerKind};
 pub use resolve::{resolve, resolve_model};
-pub use resolved::{Choice, PretrainConfig, Settings, choice};
+pub use resolved::{Choice, INIT_NAME, Settings, choice};

@@ -4,12 +4,13 @@
 
 use super::model::ModelOptions;
 use super::options::{Method, OptimizerKind, RunArgs};
-use super::resolved::{Choice, PretrainConfig, Settings, choice};
+use super::resolved::{Choice, Settings, choice};
 use crate::augment::{self, default_spec};
 use crate::dataset::{DataKind, Dataset};
 use crate::error::{Loc, ProbeError, Result};
 use crate::network::{EncoderKind, HeadKind};
 use crate::weights;
+use crate::weights::Precision;
 use std::path::{Path, PathBuf};
 
 /// Resolves the options of a run against the data: every "auto" default is chosen here (and
@@ -174,7 +175,15 @@ pub fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Settings> 
         }
     };
     let seeds = (0..args.repeats as u64).map(|r| args.seed.wrapping_add(r)).collect();
-    let cfg = PretrainConfig {
+    let (model, head_choice) = resolve_model(args, dim);
+    chosen.extend(head_choice);
+    if args.method == Method::Ae && (model.encoder != EncoderKind::Linear || model.head != HeadKind::None) {
+        return Err(ProbeError::usage(
+            "--method ae trains the reference programs' linear autoencoder only",
+            "drop --encoder mlp / --head, or use another --method",
+        ));
+    }
+    let mut s = Settings {
         method: args.method,
         dim,
         epochs,
@@ -185,16 +194,16 @@ pub fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Settings> 
         weight_decay: args.weight_decay,
         aug,
         seed: args.seed,
+        repeats: args.repeats,
+        seeds,
+        precision: if args.double { Precision::F64 } else { Precision::F32 },
         init,
+        model,
+        chosen,
+        out_dir,
     };
-    let mut cfg = cfg;
-    adjust_defaults(args, data, &mut cfg, &mut chosen)?;
-    let model = wanted(args).then(|| {
-        let (m, more) = resolve_model(args, dim);
-        chosen.extend(more.into_iter().map(|(o, v, why)| Choice { option: o, value: v, reason: why }));
-        m
-    });
-    Ok(Settings { cfg, seeds, double: args.double, chosen, out_dir, model })
+    adjust_defaults(args, data, &mut s)?;
+    Ok(s)
 }
 
 /// Defaults for an MLP encoder, replacing the linear encoder's where the user gave no value
@@ -202,63 +211,52 @@ pub fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Settings> 
 /// `noise:0.1,scarf:0.4` — the PyTorch study's MLP recipe (Adam 3e-3, 500 epochs, noise 0.1 +
 /// 40% SCARF corruption). Measured on digits with NT-Xent (3 seeds, linear probe): 96.5 ± 0.5
 /// with these defaults; 95.8 with 300 epochs; 96.0 with batch 256; 95.6 with 256 hidden units.
-fn adjust_defaults(
-    args: &RunArgs,
-    data: &Dataset,
-    cfg: &mut PretrainConfig,
-    chosen: &mut Vec<Choice>,
-) -> Result<()> {
+fn adjust_defaults(args: &RunArgs, data: &Dataset, cfg: &mut Settings) -> Result<()> {
     if args.encoder != EncoderKind::Mlp {
         return Ok(());
     }
-    let mut set = |option: &str, value: String, reason: &str| {
+    let set = |chosen: &mut Vec<Choice>, option: &str, value: &str, reason: &str| {
         chosen.retain(|c| c.option != option);
-        chosen.push(Choice { option: option.into(), value, reason: reason.into() });
+        chosen.push(choice(option, value, reason));
     };
     if args.lr.is_none() && args.optimizer == OptimizerKind::Adam {
         cfg.lr = 3e-3;
-        set("--lr", "0.003".into(), "MLP encoder: Adam 3e-3 as in the PyTorch study");
+        set(&mut cfg.chosen, "--lr", "0.003", "MLP encoder: Adam 3e-3 as in the PyTorch study");
     }
     if args.epochs.is_none() {
         if matches!(data.kind, DataKind::Series { .. }) {
             cfg.epochs = 300;
             set(
+                &mut cfg.chosen,
                 "--epochs",
-                "300".into(),
+                "300",
                 "MLP encoder on series: 300 epochs (500 overfit basic_motions' 40 training rows: NT-Xent 94.2 vs 96.7 LR)",
             );
         } else {
             cfg.epochs = 500;
-            set("--epochs", "500".into(), "MLP encoder: 500 epochs as in the PyTorch study");
+            set(&mut cfg.chosen, "--epochs", "500", "MLP encoder: 500 epochs as in the PyTorch study");
         }
     }
     if args.batch.is_none() && cfg.batch > 128 {
         cfg.batch = 128;
-        set("--batch", "128".into(), "MLP encoder: batches of 128 (more steps per epoch)");
+        set(&mut cfg.chosen, "--batch", "128", "MLP encoder: batches of 128 (more steps per epoch)");
     }
     if args.aug.is_none() && matches!(data.kind, DataKind::Tabular) && cfg.method != Method::Ae {
         let spec = "noise:0.1,scarf:0.4";
         cfg.aug = augment::parse(spec, data.dim(), &data.kind)?;
         set(
+            &mut cfg.chosen,
             "--aug",
-            spec.into(),
+            spec,
             "MLP encoder on tabular rows: noise 0.1 plus SCARF corruption of 40% of the features (the PyTorch study's MLP recipe)",
         );
     }
     Ok(())
 }
 
-/// Whether the main run trains through this module: a method other than infonce / ntxent /
-/// ae, an MLP encoder, or a projection head.
-fn wanted(args: &RunArgs) -> bool {
-    !matches!(args.method, Method::Infonce | Method::Ntxent | Method::Ae)
-        || args.encoder != EncoderKind::Linear
-        || args.head.is_some_and(|h| h != HeadKind::None)
-}
-
 /// The architecture and method settings of a run from the command line, with the defaults
-/// that were chosen and why (option, value, reason).
-pub fn resolve_model(args: &RunArgs, k: usize) -> (ModelOptions, Vec<(String, String, String)>) {
+/// that were chosen and why.
+pub fn resolve_model(args: &RunArgs, k: usize) -> (ModelOptions, Vec<Choice>) {
     let mut chosen = Vec::new();
     let head = args.head.unwrap_or_else(|| {
         let (h, why) = match args.encoder {
@@ -268,7 +266,12 @@ pub fn resolve_model(args: &RunArgs, k: usize) -> (ModelOptions, Vec<(String, St
                 "MLP encoder: an MLP head K → 64 → K as in the PyTorch study (SimCLR: evaluating before the head transfers better)",
             ),
         };
-        chosen.push(("--head".into(), format!("{h:?}").to_lowercase(), why.into()));
+        let name = match h {
+            HeadKind::None => "none",
+            HeadKind::Linear => "linear",
+            HeadKind::Mlp => "mlp",
+        };
+        chosen.push(choice("--head", name, why));
         h
     });
     (ModelOptions::defaults_for(k, args.encoder, args.hidden, head), chosen)

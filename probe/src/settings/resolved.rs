@@ -3,9 +3,13 @@
 use super::model::ModelOptions;
 use super::options::{Method, OptimizerKind};
 use crate::augment::Pipeline;
+use crate::weights::Precision;
 use crate::weights::init::InitWeights;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use std::path::PathBuf;
+
+/// The linear encoder's random initialisation, as the report names it.
+pub const INIT_NAME: &str = "normal(0, 0.1^2), no bias";
 
 impl Method {
     /// The name on the command line and in the report.
@@ -38,9 +42,11 @@ pub fn choice(option: &str, value: impl ToString, reason: &str) -> Choice {
     Choice { option: option.into(), value: value.to_string(), reason: reason.into() }
 }
 
-/// Everything pretraining needs.
-#[derive(Clone, Debug)]
-pub struct PretrainConfig {
+/// The resolved settings of a run: what was asked, with every "auto" default chosen from the
+/// data. Training, evaluation and every command read this one value, and the report records
+/// it as is (`config` in `report.json`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Settings {
     /// Objective.
     pub method: Method,
     /// Embedding size `K`.
@@ -57,27 +63,54 @@ pub struct PretrainConfig {
     pub optimizer: OptimizerKind,
     /// Weight decay.
     pub weight_decay: f64,
-    /// Augmentations (core's pipeline, channels set).
+    /// Augmentations (core's pipeline, channels set; canonical spec in the report, `none` for
+    /// the autoencoder).
+    #[serde(serialize_with = "spec")]
     pub aug: Pipeline,
-    /// Seed of initialisation, batches and augmentations.
+    /// Base seed.
     pub seed: u64,
-    /// Initial weights (`--init`), checked against the run, replacing the random ones (which
-    /// are still drawn, so batches and augmentations match a run without `--init`).
-    pub init: Option<InitWeights>,
-}
-
-/// The fully resolved settings of a run.
-pub struct Settings {
-    /// Pretraining settings (the seed is the base seed).
-    pub cfg: PretrainConfig,
-    /// The seed of each run.
+    /// Number of runs.
+    pub repeats: usize,
+    /// The seed of each run: `seed, seed + 1, …`.
     pub seeds: Vec<u64>,
-    /// Pretrain in f64.
-    pub double: bool,
+    /// Training precision (`f32` or `f64`; evaluation runs in f64).
+    #[serde(serialize_with = "precision")]
+    pub precision: Precision,
+    /// Initial weights (`--init`), checked against the run, replacing the random ones after
+    /// they are drawn (so batches and augmentations match a run without `--init`); the report
+    /// names the random initialisation or the file.
+    #[serde(serialize_with = "init")]
+    pub init: Option<InitWeights>,
+    /// Architecture and method settings.
+    pub model: ModelOptions,
     /// Defaults chosen from the data, with the reason.
     pub chosen: Vec<Choice>,
     /// Report directory.
+    #[serde(skip)]
     pub out_dir: PathBuf,
-    /// Architecture and method settings, for runs of [`crate::train::methods`].
-    pub model: Option<ModelOptions>,
+}
+
+impl Settings {
+    /// These settings with another method (`probe compare`).
+    pub fn with_method(&self, method: Method) -> Self {
+        Self { method, ..self.clone() }
+    }
+}
+
+fn spec<S: Serializer>(p: &Pipeline, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&p.to_string())
+}
+
+fn precision<S: Serializer>(p: &Precision, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(match p {
+        Precision::F32 => "f32",
+        Precision::F64 => "f64",
+    })
+}
+
+fn init<S: Serializer>(i: &Option<InitWeights>, s: S) -> Result<S::Ok, S::Error> {
+    match i {
+        None => s.serialize_str(INIT_NAME),
+        Some(i) => s.serialize_str(&format!("--init {}", i.describe())),
+    }
 }

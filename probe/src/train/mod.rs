@@ -1,7 +1,11 @@
-//! Building and training the learner: the encoder (and head, predictor) from the settings,
-//! the epochs, the divergence check and the collapse guard.
+//! Building and training the learner: [`build`] makes core's learner for the settings,
+//! [`run::train`] is the one training loop (divergence check and [`collapse`] guard included),
+//! [`trained`] holds the result.
 
+pub mod build;
 pub mod collapse;
-pub mod methods;
-pub mod pretrain;
+pub mod run;
 pub mod trained;
+
+pub use run::train;
+pub use trained::Trained;

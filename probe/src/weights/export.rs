@@ -65,6 +65,13 @@ pub fn export_net<T: Real>(
 
 /// Writes `files` (name, contents) into `dir` all or nothing (see the [module docs](self)).
 pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
+    // A file where the directory (or one of its parents) should be is the user's to fix.
+    if let Some(file) = dir.ancestors().find(|a| a.exists()).filter(|a| !a.is_dir()) {
+        return Err(ProbeError::usage(
+            format!("cannot export to {}: {} exists and is not a directory", dir.display(), file.display()),
+            "pass --export a new or existing directory",
+        ));
+    }
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -92,9 +99,6 @@ fn fill_and_move(tmp: &Path, dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()
     }
     if !dir.exists() {
         return std::fs::rename(tmp, dir).map_err(|e| ProbeError::output(dir, &e));
-    }
-    if !dir.is_dir() {
-        return Err(ProbeError::output(dir, &"it exists and is not a directory"));
     }
     // Remove the old files first, so that a partial move leaves no old/new mixture.
     for (name, _) in files {
@@ -160,8 +164,11 @@ mod tests {
         // A file where the directory should be: nothing written anywhere.
         let file = root.join("file");
         std::fs::write(&file, b"x").unwrap();
-        assert!(write_atomically(&file.join("out"), &[("a.txt", vec![])]).is_err());
-        assert!(write_atomically(&file, &[("a.txt", vec![])]).is_err());
+        for target in [file.join("out"), file.clone()] {
+            let e = write_atomically(&target, &[("a.txt", vec![])]).unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+            assert!(e.to_string().contains("exists and is not a directory; fix: pass --export"), "{e}");
+        }
         assert_eq!(std::fs::read(&file).unwrap(), b"x");
         assert!(leftovers(&root).is_empty());
         std::fs::remove_dir_all(&root).unwrap();

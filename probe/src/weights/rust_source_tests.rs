@@ -45,7 +45,10 @@ fn golden_mlp() -> (Mlp<f32, Dyn, Dyn, Dyn>, Checkpoint) {
         *b = (i as f32 - 3.5) * 0.125;
     }
     m.out.b = nalgebra::DVector::from_vec(vec![0.5, -0.75]);
-    let c = checkpoint(LayerWeights::of(&Layer::Mlp(m.clone())).unwrap(), 3);
+    let mut c = checkpoint(LayerWeights::of(&Layer::Mlp(m.clone())).unwrap(), 3);
+    // Inputs of the plane's scale, so that each hidden unit is active on some samples only.
+    c.standardization =
+        Some(Standardization { mean: vec![0.1f32 as f64, -0.5, 0.25], scale: vec![1.5, 2.0, 0.75] });
     (m, c)
 }
 
@@ -110,7 +113,7 @@ fn mlp_source_matches_the_golden_file_and_runs_bit_exactly() {
     let mut cd = Encoder::<f32, Dyn, Dyn, Dyn>::new_cache(&m, Dyn(1));
     m.forward(&xd, &mut zd, &mut cd);
     assert_eq!(zs.as_slice(), zd.as_slice());
-    assert_eq!(g::INPUT_SCALE, [1.5f32, 0.2, 7.0]);
+    assert_eq!(g::INPUT_SCALE, [1.5f32, 2.0, 0.75]);
 }
 
 #[test]

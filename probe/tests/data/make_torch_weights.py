@@ -1,4 +1,4 @@
-"""Writes the safetensors test data that probe reads (probe/src/safetensors_io.rs tests).
+"""Writes the safetensors test data that probe reads (probe/src/weights/state_dict_tests.rs, probe/tests/export_init.rs).
 
 A PyTorch `nn.Linear(3, 2)` encoder as `safetensors.torch.save_file` stores its state_dict
 under the prefix "encoder.": `encoder.weight` of shape (2, 3) = (out_features, in_features),

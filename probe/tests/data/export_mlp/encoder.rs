@@ -48,12 +48,12 @@ pub const STANDARDIZE: bool = true;
 /// Per-feature mean subtracted from the raw input (zeros if not standardized).
 #[allow(clippy::approx_constant)]
 pub const INPUT_MEAN: [f32; D] = [
-    0.1, -2.5, 1000.0,
+    0.1, -0.5, 0.25,
 ];
 /// Per-feature scale the centred input is divided by (ones if not standardized).
 #[allow(clippy::approx_constant)]
 pub const INPUT_SCALE: [f32; D] = [
-    1.5, 0.2, 7.0,
+    1.5, 2.0, 0.75,
 ];
 /// Names of the input features, in order.
 pub const FEATURES: [&str; D] = [

@@ -1,0 +1,228 @@
+//! The one training loop, shared by `probe`, `probe compare` and every later command: build
+//! the learner ([`super::build`]), then per epoch core's [`Learner::epoch`] (shuffle the
+//! training rows with the run's seeded generator, cut them into `⌊n / B⌋` full batches — a
+//! partial last batch is dropped —, one step per batch: two augmented views, forward, loss,
+//! exact gradient, one optimizer update), then the divergence check and the collapse guard.
+//!
+//! - **Divergence**: a non-finite epoch loss, or one whose magnitude exceeds 1000× the first
+//!   epoch's (at least 1e-3, so that losses near zero or negative ones — BYOL, SimSiam — are
+//!   judged by scale), stops training with one error line saying what to change.
+//! - **Collapse guard** ([`super::collapse`]): after every epoch the representation `f(x)` and,
+//!   with a head, the projection `g(f(x))` of the first [`MONITOR_ROWS`] training rows.
+//!
+//! The loss of an epoch is the mean of its batch losses, summed in the training precision.
+
+use super::build::{AnyLearner, build};
+use super::collapse::CollapseLog;
+use super::trained::Trained;
+use crate::error::{ProbeError, Result};
+use crate::eval::diagnostics::effective_rank;
+use crate::settings::{Precision, Settings};
+use selfsup_core::Real;
+use selfsup_core::rng::seeded;
+
+/// Monitor rows of the collapse guard (the first ones of the training split).
+pub const MONITOR_ROWS: usize = 256;
+
+/// Trains one run with `seed` on row-major `x` (`n × d`, the encoders' input) in the
+/// precision of `s`. `progress(epoch, loss)` is called after each epoch; `warn` receives the
+/// collapse guard's warnings.
+pub fn train(
+    x: &[f64],
+    d: usize,
+    s: &Settings,
+    seed: u64,
+    progress: &mut dyn FnMut(usize, f64),
+    warn: &mut dyn FnMut(&str),
+) -> Result<Trained> {
+    match s.precision {
+        Precision::F32 => train_in::<f32>(x, d, s, seed, progress, warn),
+        Precision::F64 => train_in::<f64>(x, d, s, seed, progress, warn),
+    }
+}
+
+fn train_in<T: Real>(
+    x: &[f64],
+    d: usize,
+    s: &Settings,
+    seed: u64,
+    progress: &mut dyn FnMut(usize, f64),
+    warn: &mut dyn FnMut(&str),
+) -> Result<Trained> {
+    let n = x.len() / d.max(1);
+    if s.batch < 2 || n < s.batch {
+        return Err(ProbeError::usage(
+            format!("cannot train with batch {} on {n} rows", s.batch),
+            "use a batch of at least 2 rows and at most the number of training rows",
+        ));
+    }
+    let data: Vec<T> = x.iter().map(|&v| T::of_f64(v)).collect();
+    let mut rng = seeded(seed);
+    let mut learner: AnyLearner<T> = build(d, n, s, &mut rng);
+    let initial = learner.encoder();
+    let monitor = &x[..n.min(MONITOR_ROWS) * d];
+    let mut collapse = CollapseLog::new(s.dim, effective_rank(monitor, d));
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut losses = Vec::with_capacity(s.epochs);
+    for epoch in 0..s.epochs {
+        let loss = learner.learner().epoch(&data, &mut order, &mut rng).to_f64();
+        check_divergence(loss, losses.first().copied(), epoch, s)?;
+        losses.push(loss);
+        let z = learner.encoder().apply(monitor, d);
+        let p = learner.head().map(|h| h.apply(&z, s.dim));
+        if let Some(w) = collapse.observe(epoch + 1, &z, p.as_deref()) {
+            warn(&w);
+        }
+        progress(epoch + 1, loss);
+    }
+    Ok(Trained { initial, trained: learner.encoder(), losses, collapse, net: learner.weights() })
+}
+
+/// The divergence check (see the module docs).
+fn check_divergence(loss: f64, first: Option<f64>, epoch: usize, s: &Settings) -> Result<()> {
+    let exploded = first.is_some_and(|f| loss.abs() > 1000.0 * f.abs().max(1e-3));
+    if loss.is_finite() && !exploded {
+        return Ok(());
+    }
+    let what = if loss.is_finite() {
+        format!("training diverged at epoch {}: loss {loss:.3e} grew over 1000× the first epoch's", epoch + 1)
+    } else {
+        format!("training diverged at epoch {}: the loss became {loss}", epoch + 1)
+    };
+    Err(ProbeError::training(
+        what,
+        format!(
+            "lower the learning rate (now --lr {}), e.g. --lr {}, or switch to --optimizer adam; with --method infonce/ntxent a larger --tau also calms training",
+            s.lr,
+            s.lr / 10.0
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::DataKind;
+    use crate::network::{EncoderKind, HeadKind};
+    use crate::settings::{Method, ModelOptions, OptimizerKind};
+
+    fn settings(method: Method, encoder: EncoderKind, head: HeadKind) -> Settings {
+        Settings {
+            method,
+            dim: 4,
+            epochs: 20,
+            batch: 16,
+            lr: 3e-3,
+            tau: 0.5,
+            optimizer: OptimizerKind::Adam,
+            weight_decay: 0.0,
+            aug: crate::augment::parse("noise:0.2", 6, &DataKind::Tabular).unwrap(),
+            seed: 1,
+            repeats: 1,
+            seeds: vec![1],
+            precision: Precision::F64,
+            init: None,
+            model: ModelOptions::defaults_for(4, encoder, 16, head),
+            chosen: Vec::new(),
+            out_dir: Default::default(),
+        }
+    }
+
+    fn data() -> Vec<f64> {
+        (0..64 * 6)
+            .map(|i| (((i * 37) % 23) as f64 - 11.0) / 6.0 + if i % 6 < 3 { 1.0 } else { -1.0 })
+            .collect()
+    }
+
+    fn quiet(x: &[f64], s: &Settings) -> Result<Trained> {
+        train(x, 6, s, s.seed, &mut |_, _| {}, &mut |_| {})
+    }
+
+    #[test]
+    fn every_method_trains_deterministically_in_both_precisions() {
+        let x = data();
+        for m in [
+            Method::Infonce,
+            Method::Ntxent,
+            Method::Barlow,
+            Method::Vicreg,
+            Method::Byol,
+            Method::Simsiam,
+            Method::Ae,
+        ] {
+            let archs: &[(EncoderKind, HeadKind)] = if m == Method::Ae {
+                &[(EncoderKind::Linear, HeadKind::None)]
+            } else {
+                &[(EncoderKind::Linear, HeadKind::None), (EncoderKind::Mlp, HeadKind::Mlp)]
+            };
+            for &(e, h) in archs {
+                for p in [Precision::F32, Precision::F64] {
+                    let s = Settings { precision: p, ..settings(m, e, h) };
+                    let a = quiet(&x, &s).unwrap();
+                    let b = quiet(&x, &s).unwrap();
+                    assert_eq!(a.trained, b.trained, "{m:?}");
+                    assert_eq!(a.losses, b.losses, "{m:?}");
+                    assert_ne!(a.trained, a.initial, "{m:?}");
+                    assert_eq!(a.losses.len(), 20);
+                    assert!(a.losses.iter().all(|l| l.is_finite()));
+                    assert_eq!(a.collapse.per_epoch.len(), 20);
+                    assert_eq!(a.trained.dim(6), 4);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_loss_falls_and_every_method_starts_from_the_same_encoder() {
+        let x = data();
+        let mut first = None;
+        for m in [Method::Ntxent, Method::Infonce, Method::Ae, Method::Byol] {
+            let s = settings(m, EncoderKind::Linear, HeadKind::None);
+            let r = quiet(&x, &s).unwrap();
+            assert!(r.losses[19] < r.losses[0], "{m:?}: {:?}", r.losses);
+            let init = first.get_or_insert_with(|| r.initial.clone());
+            assert_eq!(&r.initial, init, "{m:?}");
+        }
+    }
+
+    #[test]
+    fn divergence_is_reported() {
+        let x: Vec<f64> = data().iter().map(|v| v * 100.0).collect();
+        let mut s = settings(Method::Ae, EncoderKind::Linear, HeadKind::None);
+        s.optimizer = OptimizerKind::Sgd;
+        s.lr = 10.0;
+        s.epochs = 50;
+        let e = quiet(&x, &s).unwrap_err();
+        assert!(e.to_string().contains("diverged"), "{e}");
+        assert!(e.to_string().contains("--lr 10"), "{e}");
+    }
+
+    /// SimSiam with its predictor and stop-gradient removed collapses, and the guard flags it
+    /// (and warns during training); SimSiam proper on the same data is not flagged.
+    #[test]
+    fn collapse_guard_flags_simsiam_without_predictor_and_stop_gradient() {
+        let x = data();
+        // Strong augmentation (noise of one standard deviation): only a constant is invariant.
+        let strong = crate::augment::parse("noise:1.0", 6, &DataKind::Tabular).unwrap();
+        let mut s = settings(Method::Simsiam, EncoderKind::Mlp, HeadKind::Mlp);
+        s.epochs = 60;
+        s.aug = strong.clone();
+        s.model.predictor = false;
+        s.model.stop_gradient = false;
+        let mut warnings = Vec::new();
+        let run = train(&x, 6, &s, 1, &mut |_, _| {}, &mut |w| warnings.push(w.to_string())).unwrap();
+        assert!(
+            run.collapse.flagged,
+            "{:?} {:?}",
+            run.collapse.per_epoch.last(),
+            run.collapse.projection.last()
+        );
+        assert!(run.collapse.verdict.as_deref().unwrap().starts_with("complete collapse"));
+        assert!(warnings.iter().any(|w| w.contains("complete collapse")), "{warnings:?}");
+        let mut ok = settings(Method::Simsiam, EncoderKind::Mlp, HeadKind::Mlp);
+        ok.epochs = 60;
+        ok.aug = strong;
+        let run = quiet(&x, &ok).unwrap();
+        assert!(!run.collapse.flagged, "{:?}", run.collapse.per_epoch.last());
+    }
+}
