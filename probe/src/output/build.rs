@@ -87,9 +87,9 @@ pub fn build_report(
             runs: r.runs.len(),
         })
         .collect();
-    let linear_2d =
-        matches!(data.kind, DataKind::Points2d) && s.dim == 2 && s.model.encoder == EncoderKind::Linear;
-    let verdict = verdict::judge(&scored, linear_2d);
+    let full_linear =
+        (s.model.encoder == EncoderKind::Linear && s.dim >= data.dim()).then_some((data.dim(), s.dim));
+    let verdict = verdict::judge(&scored, full_linear);
     Report {
         schema: report::SCHEMA.into(),
         versions: Versions { probe: env!("CARGO_PKG_VERSION").into(), selfsup_core: report::core_version() },

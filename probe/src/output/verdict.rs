@@ -14,16 +14,16 @@
 //!   this data": it is no better than the baselines, within [`TIE`] point);
 //! - `does-not-help`: above on neither, below on at least one.
 //!
-//! On 2-D points with a linear `2 → 2` encoder the verdict adds why it cannot help: an
-//! invertible linear map of the standardized points keeps what a linear probe separates, so
-//! such a run can at best match raw features; what it shows is whether the contrastive loss
-//! learned a non-degenerate map (compared with the random encoder).
+//! With a linear `d → K` encoder and `K ≥ d` (the ring: `2 → 2`; iris: `4 → 4`) the verdict
+//! adds why it cannot help: an injective linear map of the standardized features keeps what a
+//! linear probe separates, so such a run can at best match raw features; what it shows is
+//! whether the contrastive loss learned a non-degenerate map (compared with the random encoder).
 //!
 //! ```
 //! use probe::output::verdict::{Outcome, Scored, judge};
 //! let rep = |name, lr, knn| Scored { name, linear_probe: (lr, 0.0), knn: (knn, 0.0), runs: 1 };
 //! let ev = [rep("raw", 90.0, 91.0), rep("pca", 89.0, 90.0), rep("random", 80.0, 80.0), rep("pretrained", 95.0, 96.0)];
-//! let v = judge(&ev, false).unwrap();
+//! let v = judge(&ev, None).unwrap();
 //! assert_eq!(v.outcome, Outcome::Helps);
 //! assert!(v.summary.starts_with("pretraining helps"));
 //! ```
@@ -91,7 +91,7 @@ pub struct Verdict {
     /// Linear probe and weighted kNN-20.
     pub margins: Vec<Margin>,
     /// Why the pretrained encoder cannot beat raw features here, when that holds by
-    /// construction (a linear 2 → 2 encoder on 2-D points), and what the run shows instead.
+    /// construction (a linear `d → K` encoder with `K ≥ d`), and what the run shows instead.
     pub note: Option<String>,
     /// The one-line verdict (the first line of `report.md` and of the terminal table).
     pub summary: String,
@@ -102,9 +102,9 @@ fn find<'a>(ev: &'a [Scored<'a>], name: &str) -> Option<&'a Scored<'a>> {
 }
 
 /// The verdict on the test split for the evaluated representations `ev` (`raw`, `pca` and
-/// `pretrained` must be present; `None` otherwise, e.g. with `--no-label`). `linear_2d`: the
-/// run is a linear 2 → 2 encoder on 2-D points.
-pub fn judge(ev: &[Scored<'_>], linear_2d: bool) -> Option<Verdict> {
+/// `pretrained` must be present; `None` otherwise, e.g. with `--no-label`). `full_linear`:
+/// `Some((d, K))` when the run's encoder is linear `d → K` with `K ≥ d`.
+pub fn judge(ev: &[Scored<'_>], full_linear: Option<(usize, usize)>) -> Option<Verdict> {
     let (raw, pca, pre) = (find(ev, "raw")?, find(ev, "pca")?, find(ev, "pretrained")?);
     let pick: [(&str, fn(&Scored<'_>) -> (f64, f64)); 2] =
         [("linear_probe_accuracy", |r| r.linear_probe), ("knn_k20_weighted", |r| r.knn)];
@@ -161,7 +161,7 @@ pub fn judge(ev: &[Scored<'_>], linear_2d: bool) -> Option<Verdict> {
         }
     };
     let seeds_text = if seeds > 1 { format!("mean ± std over {seeds} seeds") } else { "1 seed".to_string() };
-    let note = linear_2d.then(|| {
+    let note = full_linear.map(|(d, k)| {
         let random = find(ev, "random").or_else(|| find(ev, "init"));
         let vs_random = random.map_or(String::new(), |r| {
             format!(
@@ -170,7 +170,7 @@ pub fn judge(ev: &[Scored<'_>], linear_2d: bool) -> Option<Verdict> {
             )
         });
         format!(
-            "a linear 2 → 2 encoder cannot beat raw 2-D features: an invertible linear map keeps what a linear probe separates, \
+            "a linear {d} → {k} encoder cannot beat raw features: an injective linear map keeps what a linear probe separates, \
              so this run can at best match them; it shows whether the contrastive loss learns a non-degenerate map{vs_random}"
         )
     });
@@ -201,19 +201,19 @@ mod tests {
         Scored { name, linear_probe: mean_std(&lr), knn: mean_std(&knn), runs: runs.len() }
     }
 
-    fn verdict(pre: &[(f64, f64)], linear_2d: bool) -> Verdict {
+    fn verdict(pre: &[(f64, f64)], full_linear: Option<(usize, usize)>) -> Verdict {
         let ev = [
             rep("raw", &[(90.0, 92.0)]),
             rep("pca", &[(91.0, 89.0)]),
             rep("random", &[(70.0, 71.0)]),
             rep("pretrained", pre),
         ];
-        judge(&ev, linear_2d).unwrap()
+        judge(&ev, full_linear).unwrap()
     }
 
     #[test]
     fn helps_when_above_the_best_baseline_on_both_measures() {
-        let v = verdict(&[(93.0, 94.0), (95.0, 96.0)], false);
+        let v = verdict(&[(93.0, 94.0), (95.0, 96.0)], None);
         assert_eq!(v.outcome, Outcome::Helps);
         assert_eq!(v.seeds, 2);
         assert_eq!(v.margins[0].best_baseline, "pca");
@@ -228,14 +228,14 @@ mod tests {
 
     #[test]
     fn mixed_when_above_on_one_measure_only() {
-        let v = verdict(&[(95.0, 85.0)], false);
+        let v = verdict(&[(95.0, 85.0)], None);
         assert_eq!(v.outcome, Outcome::Mixed);
         assert!(v.summary.contains("weighted kNN-20 85.00 vs raw 92.00 (-7.00)"), "{}", v.summary);
     }
 
     #[test]
     fn on_par_within_one_point_does_not_help() {
-        let v = verdict(&[(90.5, 91.5)], false);
+        let v = verdict(&[(90.5, 91.5)], None);
         assert_eq!(v.outcome, Outcome::OnPar);
         assert!(
             v.summary.starts_with("self-supervised pretraining does not help on this data"),
@@ -243,12 +243,12 @@ mod tests {
             v.summary
         );
         // A tie is not above.
-        assert_eq!(verdict(&[(91.0, 92.0)], false).outcome, Outcome::OnPar);
+        assert_eq!(verdict(&[(91.0, 92.0)], None).outcome, Outcome::OnPar);
     }
 
     #[test]
     fn does_not_help_when_below() {
-        let v = verdict(&[(80.0, 91.5)], false);
+        let v = verdict(&[(80.0, 91.5)], None);
         assert_eq!(v.outcome, Outcome::DoesNotHelp);
         assert!(
             v.summary.starts_with("self-supervised pretraining does not help on this data"),
@@ -258,17 +258,17 @@ mod tests {
     }
 
     #[test]
-    fn a_linear_encoder_on_2d_points_says_why_and_compares_with_random() {
-        let v = verdict(&[(90.0, 92.0)], true);
+    fn a_linear_encoder_with_k_at_least_d_says_why_and_compares_with_random() {
+        let v = verdict(&[(90.0, 92.0)], Some((2, 2)));
         let n = v.note.clone().unwrap();
-        assert!(n.starts_with("a linear 2 → 2 encoder cannot beat raw 2-D features"), "{n}");
+        assert!(n.starts_with("a linear 2 → 2 encoder cannot beat raw features"), "{n}");
         assert!(n.contains("pretrained vs random encoder: linear probe 90.00 vs 70.00"), "{n}");
         assert!(v.summary.ends_with(&n));
     }
 
     #[test]
     fn no_verdict_without_the_baselines() {
-        assert!(judge(&[rep("pretrained", &[(1.0, 1.0)])], false).is_none());
-        assert!(judge(&[], false).is_none());
+        assert!(judge(&[rep("pretrained", &[(1.0, 1.0)])], None).is_none());
+        assert!(judge(&[], None).is_none());
     }
 }
