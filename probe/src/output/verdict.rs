@@ -106,11 +106,10 @@ fn find<'a>(ev: &'a [Scored<'a>], name: &str) -> Option<&'a Scored<'a>> {
 /// `Some((d, K))` when the run's encoder is linear `d → K` with `K ≥ d`.
 pub fn judge(ev: &[Scored<'_>], full_linear: Option<(usize, usize)>) -> Option<Verdict> {
     let (raw, pca, pre) = (find(ev, "raw")?, find(ev, "pca")?, find(ev, "pretrained")?);
-    let pick: [(&str, fn(&Scored<'_>) -> (f64, f64)); 2] =
-        [("linear_probe_accuracy", |r| r.linear_probe), ("knn_k20_weighted", |r| r.knn)];
-    let margins: Vec<Margin> = pick
+    let margins: Vec<Margin> = ["linear_probe_accuracy", "knn_k20_weighted"]
         .iter()
-        .map(|(metric, f)| {
+        .map(|metric| {
+            let f = |r: &Scored<'_>| if *metric == "knn_k20_weighted" { r.knn } else { r.linear_probe };
             let (r, p) = (f(raw).0, f(pca).0);
             let (best_baseline, best) = if p > r { ("pca", p) } else { ("raw", r) };
             Margin {
