@@ -6,7 +6,7 @@
 
 use nalgebra::{Const, DMatrix, Dyn, SMatrix};
 use selfsup_core::augment::Pipeline;
-use selfsup_core::encoder::{Encoder, Init, Linear};
+use selfsup_core::encoder::{Bias, Encoder, Init, Linear};
 use selfsup_core::loss::{InfoNce, NtXent, PairLoss};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{fill_normal, seeded};
@@ -35,7 +35,7 @@ fn main() {
     let mut x = X::zeros();
     fill_ring(&mut rng, x.as_mut_slice(), None);
     let enc =
-        Linear::<f32, Const<2>, Const<2>>::new(Const, Const, Init::Normal { std: 0.1 }, false, &mut rng);
+        Linear::<f32, Const<2>, Const<2>>::new(Const, Const, Init::Normal { std: 0.1 }, Bias::No, &mut rng);
     let aug = Pipeline::reference_ring();
     let (mut va, mut vb, mut za, mut zb) = (X::zeros(), X::zeros(), X::zeros(), X::zeros());
     let n = "a ring 2→2 B=64 InfoNCE f32 Const";
@@ -45,7 +45,7 @@ fn main() {
     });
     Encoder::forward(&enc, &va, &mut za, &mut ());
     Encoder::forward(&enc, &vb, &mut zb, &mut ());
-    let mut loss = InfoNce::<f32, Const<2>, Const<64>>::new(0.2, Const, Const);
+    let mut loss = InfoNce::<f32, Const<2>, Const<64>>::new(0.2, Const, Const).unwrap();
     let (mut ga, mut gb) = (X::zeros(), X::zeros());
     best(&format!("{n} loss_grad"), 200, 20, || {
         black_box(loss.loss_grad(black_box(&za), black_box(&zb), &mut ga, &mut gb));
@@ -56,7 +56,7 @@ fn main() {
     });
     let mut t = Trainer::new(
         enc.clone(),
-        InfoNce::new(0.2, Const, Const::<64>),
+        InfoNce::new(0.2, Const, Const::<64>).unwrap(),
         Optimizer::sgd(5e-2, 0.0, 1e-4),
         aug.clone(),
         (Const::<2>, Const::<2>, Const::<64>),
@@ -69,7 +69,7 @@ fn main() {
     let (d, k, b) = (64, 16, 256);
     let mut x = DMatrix::<f32>::zeros(d, b);
     fill_normal(&mut rng, x.as_mut_slice(), 0.0, 1.0);
-    let enc = Linear::<f32, Dyn, Dyn>::new(Dyn(k), Dyn(d), Init::XavierNormal, false, &mut rng);
+    let enc = Linear::<f32, Dyn, Dyn>::new(Dyn(k), Dyn(d), Init::XavierNormal, Bias::No, &mut rng);
     let aug: Pipeline = "noise:0.1".parse().unwrap();
     let n = "b 64→16 B=256 NT-Xent f32 Dyn";
     let (mut va, mut vb) = (x.clone(), x.clone());
@@ -82,7 +82,7 @@ fn main() {
         Encoder::<f32, Dyn, Dyn, Dyn>::forward(&enc, black_box(&va), &mut za, &mut ());
         Encoder::<f32, Dyn, Dyn, Dyn>::forward(&enc, black_box(&vb), &mut zb, &mut ());
     });
-    let mut loss = NtXent::<f32, Dyn, Dyn>::new(0.5, Dyn(k), Dyn(b));
+    let mut loss = NtXent::<f32, Dyn, Dyn>::new(0.5, Dyn(k), Dyn(b)).unwrap();
     let (mut ga, mut gb) = (za.clone(), zb.clone());
     best(&format!("{n} loss (forward only)"), 30, 1, || {
         black_box(loss.loss(black_box(&za), black_box(&zb)));
@@ -102,7 +102,7 @@ fn main() {
     });
     let mut t = Trainer::new(
         enc.clone(),
-        NtXent::new(0.5, Dyn(k), Dyn(b)),
+        NtXent::new(0.5, Dyn(k), Dyn(b)).unwrap(),
         Optimizer::sgd(5e-2, 0.0, 1e-4),
         aug.clone(),
         (Dyn(d), Dyn(k), Dyn(b)),

@@ -27,7 +27,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use nalgebra::{Const, DMatrix, Dyn, SMatrix};
 use selfsup_core::augment::Pipeline;
-use selfsup_core::encoder::{Encoder, Init, Linear};
+use selfsup_core::encoder::{Bias, Encoder, Init, Linear};
 use selfsup_core::loss::{InfoNce, NtXent, PairLoss};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{fill_normal, seeded};
@@ -41,7 +41,7 @@ fn ring(c: &mut Criterion) {
     let mut x = X::zeros();
     fill_ring(&mut rng, x.as_mut_slice(), None);
     let enc =
-        Linear::<f32, Const<2>, Const<2>>::new(Const, Const, Init::Normal { std: 0.1 }, false, &mut rng);
+        Linear::<f32, Const<2>, Const<2>>::new(Const, Const, Init::Normal { std: 0.1 }, Bias::No, &mut rng);
     let aug = Pipeline::reference_ring();
     let mut g = c.benchmark_group("a_ring_2to2_b64_infonce_f32_const");
 
@@ -59,7 +59,7 @@ fn ring(c: &mut Criterion) {
             Encoder::forward(&enc, black_box(&vb), &mut zb, &mut ());
         })
     });
-    let mut loss = InfoNce::<f32, Const<2>, Const<64>>::new(0.2, Const, Const);
+    let mut loss = InfoNce::<f32, Const<2>, Const<64>>::new(0.2, Const, Const).unwrap();
     let (mut ga, mut gb) = (X::zeros(), X::zeros());
     g.bench_function("loss_grad", |bn| {
         bn.iter(|| loss.loss_grad(black_box(&za), black_box(&zb), &mut ga, &mut gb))
@@ -79,7 +79,7 @@ fn ring(c: &mut Criterion) {
     });
     let mut t = Trainer::new(
         enc.clone(),
-        InfoNce::new(0.2, Const, Const::<64>),
+        InfoNce::new(0.2, Const, Const::<64>).unwrap(),
         Optimizer::sgd(5e-2, 0.0, 1e-4),
         aug.clone(),
         (Const::<2>, Const::<2>, Const::<64>),
@@ -93,7 +93,7 @@ fn wide(c: &mut Criterion) {
     let mut rng = seeded(2);
     let mut x = DMatrix::<f32>::zeros(d, b);
     fill_normal(&mut rng, x.as_mut_slice(), 0.0, 1.0);
-    let enc = Linear::<f32, Dyn, Dyn>::new(Dyn(k), Dyn(d), Init::XavierNormal, false, &mut rng);
+    let enc = Linear::<f32, Dyn, Dyn>::new(Dyn(k), Dyn(d), Init::XavierNormal, Bias::No, &mut rng);
     let aug: Pipeline = "noise:0.1".parse().unwrap();
     let mut g = c.benchmark_group("b_64to16_b256_ntxent_f32_dyn");
     g.sample_size(50);
@@ -112,7 +112,7 @@ fn wide(c: &mut Criterion) {
             Encoder::<f32, Dyn, Dyn, Dyn>::forward(&enc, black_box(&vb), &mut zb, &mut ());
         })
     });
-    let mut loss = NtXent::<f32, Dyn, Dyn>::new(0.5, Dyn(k), Dyn(b));
+    let mut loss = NtXent::<f32, Dyn, Dyn>::new(0.5, Dyn(k), Dyn(b)).unwrap();
     let (mut ga, mut gb) = (za.clone(), zb.clone());
     g.bench_function("loss_grad", |bn| {
         bn.iter(|| loss.loss_grad(black_box(&za), black_box(&zb), &mut ga, &mut gb))
@@ -127,7 +127,7 @@ fn wide(c: &mut Criterion) {
     });
     let mut t = Trainer::new(
         enc.clone(),
-        NtXent::new(0.5, Dyn(k), Dyn(b)),
+        NtXent::new(0.5, Dyn(k), Dyn(b)).unwrap(),
         Optimizer::sgd(5e-2, 0.0, 1e-4),
         aug.clone(),
         (Dyn(d), Dyn(k), Dyn(b)),

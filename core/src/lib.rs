@@ -10,6 +10,8 @@
 //! in a fixed order ([`kernels`]) and transcendental functions come from `libm`, so a device,
 //! WebAssembly and the host compute bit-identical results.
 //!
+//! Static types without `Const` noise: [`fixed`] (`SLinear<f32, 16, 64>`, `STrainer<…>`, …).
+//!
 //! Layout: **samples are columns** — a batch of `B` inputs with `D` features is `D × B`
 //! (see [`dims`]).
 #![no_std]
@@ -22,6 +24,7 @@ extern crate alloc;
 pub mod augment;
 pub mod dims;
 pub mod encoder;
+pub mod fixed;
 pub mod kernels;
 pub mod loss;
 pub mod normalize;

@@ -21,7 +21,7 @@
 
 use nalgebra::{Const, DefaultAllocator, Dim, Dyn, U1};
 use selfsup_core::dims::{Dims, EmbedDims, Mat, Vector, zeros};
-use selfsup_core::encoder::{Encoder, Init, Linear};
+use selfsup_core::encoder::{Bias, Encoder, Init, Linear};
 use selfsup_core::loss::autoencoder::{AeBuffers, LinearAutoencoder};
 use selfsup_core::loss::{InfoNce, NtXent, PairLoss};
 use selfsup_core::normalize::{NORM_EPS, l2_normalize, l2_normalize_backward};
@@ -291,13 +291,13 @@ where
         xb.row_mut(0).fill(0.0);
     }
     let std = Init::Normal { std: 0.7 };
-    for bias in [false, true] {
+    for bias in [Bias::No, Bias::Yes] {
         let mut enc = Linear::<f64, K, D>::new(k, d, std, bias, rng);
-        if bias {
+        if bias == Bias::Yes {
             fill_normal(rng, enc.b.as_mut_slice(), 0.0, 0.5);
         }
         let mut ae = LinearAutoencoder::<f64, K, D>::new(k, d, std, bias, rng);
-        if bias {
+        if bias == Bias::Yes {
             fill_normal(rng, ae.enc.b.as_mut_slice(), 0.0, 0.5);
             fill_normal(rng, ae.dec.b.as_mut_slice(), 0.0, 0.5);
         }
@@ -307,11 +307,23 @@ where
             ae.dec.w.row_mut(0).fill(0.0);
         }
         check_linear(&what, &enc, &xa, rng);
-        check_autoencoder(&format!("{what} bias {bias}"), &ae, &xa);
+        check_autoencoder(&format!("{what} bias {bias:?}"), &ae, &xa);
         // With a bias the zero sample's embedding is b, not zero; the zero-embedding case is the
         // bias-free one.
-        check_chain(&format!("{what} InfoNCE bias {bias}"), InfoNce::new(tau, k, b), &enc, &xa, &xb);
-        check_chain(&format!("{what} NT-Xent bias {bias}"), NtXent::new(tau, k, b), &enc, &xa, &xb);
+        check_chain(
+            &format!("{what} InfoNCE bias {bias:?}"),
+            InfoNce::new(tau, k, b).unwrap(),
+            &enc,
+            &xa,
+            &xb,
+        );
+        check_chain(
+            &format!("{what} NT-Xent bias {bias:?}"),
+            NtXent::new(tau, k, b).unwrap(),
+            &enc,
+            &xa,
+            &xb,
+        );
     }
     // The losses and the normalization on embeddings directly. Their derivative at an exactly
     // zero embedding is the ε-branch's `1/ε` scaling, which no finite difference with h ≫ ε can
@@ -319,8 +331,8 @@ where
     let za = randn(k, b, rng);
     let zb = &za * 0.8 + randn(k, b, rng) * 0.6;
     check_normalize(&what, &za, rng);
-    check_pair(&format!("{what} InfoNCE"), InfoNce::new(tau, k, b), &za, &zb);
-    check_pair(&format!("{what} NT-Xent"), NtXent::new(tau, k, b), &za, &zb);
+    check_pair(&format!("{what} InfoNCE"), InfoNce::new(tau, k, b).unwrap(), &za, &zb);
+    check_pair(&format!("{what} NT-Xent"), NtXent::new(tau, k, b).unwrap(), &za, &zb);
 }
 
 fn random_shape(rng: &mut Rng) -> (usize, usize, usize) {
@@ -364,14 +376,14 @@ fn zero_input_sample() {
 #[test]
 fn zero_sample_embedding_is_exactly_zero() {
     let mut rng = seeded(11);
-    let enc = Linear::<f64, Dyn, Dyn>::new(Dyn(3), Dyn(4), Init::Normal { std: 0.7 }, false, &mut rng);
+    let enc = Linear::<f64, Dyn, Dyn>::new(Dyn(3), Dyn(4), Init::Normal { std: 0.7 }, Bias::No, &mut rng);
     let mut x = randn(Dyn(4), Dyn(5), &mut rng);
     x.column_mut(0).fill(0.0);
     let mut y = zeros(Dyn(3), Dyn(5));
     enc.forward(&x, &mut y);
     assert!(y.column(0).iter().all(|&v| v == 0.0));
     let (mut ga, mut gb) = (zeros(Dyn(3), Dyn(5)), zeros(Dyn(3), Dyn(5)));
-    let l = NtXent::new(0.5, Dyn(3), Dyn(5)).loss_grad(&y, &y, &mut ga, &mut gb);
+    let l = NtXent::new(0.5, Dyn(3), Dyn(5)).unwrap().loss_grad(&y, &y, &mut ga, &mut gb);
     assert!(l.is_finite() && ga.iter().chain(gb.iter()).all(|v| v.is_finite()));
 }
 
@@ -406,7 +418,7 @@ fn infonce_case() -> (Vec<f64>, (Vec<f64>, f64)) {
     let (k, b) = (Dyn(3), Dyn(5));
     let za = randn(k, b, &mut rng);
     let zb = &za * 0.8 + randn(k, b, &mut rng) * 0.6;
-    let mut loss = InfoNce::new(0.2, k, b);
+    let mut loss = InfoNce::new(0.2, k, b).unwrap();
     let (mut ga, mut gb) = (zeros(k, b), zeros(k, b));
     loss.loss_grad(&za, &zb, &mut ga, &mut gb);
     let n = za.len();

@@ -8,7 +8,7 @@
 
 use nalgebra::{DMatrix, Dyn};
 use selfsup_core::augment::Pipeline;
-use selfsup_core::encoder::{Init, Mlp, WithHead};
+use selfsup_core::encoder::{Bias, Init, Mlp, WithHead};
 use selfsup_core::loss::{LinearAutoencoder, NtXent, VicReg};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{Rng, fill_normal, seeded, shuffle};
@@ -91,7 +91,9 @@ fn shape() -> (Dyn, Dyn, Dyn) {
 #[test]
 fn contrastive_trainer_through_learner_matches_the_hand_written_loop() {
     let opt = Optimizer::adam(1e-2, 1e-4);
-    let make = |rng: &mut Rng| Trainer::new(net(rng), NtXent::new(0.5, Dyn(K), Dyn(B)), opt, aug(), shape());
+    let make = |rng: &mut Rng| {
+        Trainer::new(net(rng), NtXent::new(0.5, Dyn(K), Dyn(B)).unwrap(), opt, aug(), shape())
+    };
     let (mut r1, mut r2) = (seeded(3), seeded(3));
     let (mut t1, mut t2) = (make(&mut r1), make(&mut r2));
     let a = by_trait(&mut t1, &mut r1);
@@ -100,7 +102,8 @@ fn contrastive_trainer_through_learner_matches_the_hand_written_loop() {
     assert_eq!(format!("{:?}", t1.encoder), format!("{:?}", t2.encoder));
     assert_eq!(t1.steps(), (EPOCHS * (N / B)) as u64);
 
-    let make = |rng: &mut Rng| Trainer::new(net(rng), VicReg::lightly(Dyn(K), Dyn(B)), opt, aug(), shape());
+    let make =
+        |rng: &mut Rng| Trainer::new(net(rng), VicReg::lightly(Dyn(K), Dyn(B)).unwrap(), opt, aug(), shape());
     let (mut r1, mut r2) = (seeded(4), seeded(4));
     let (mut t1, mut t2) = (make(&mut r1), make(&mut r2));
     assert_eq!(by_trait(&mut t1, &mut r1), by_hand(Some(&aug()), &mut r2, |va, vb| t2.step_views(va, vb)));
@@ -145,7 +148,7 @@ fn simsiam_through_learner_matches_the_hand_written_loop() {
 fn autoencoder_through_learner_matches_the_hand_written_loop() {
     let opt = Optimizer::sgd(1e-2, 0.0, 1e-4);
     let make = |rng: &mut Rng| {
-        let ae = LinearAutoencoder::new(Dyn(K), Dyn(D), Init::Normal { std: 0.1 }, false, rng);
+        let ae = LinearAutoencoder::new(Dyn(K), Dyn(D), Init::Normal { std: 0.1 }, Bias::No, rng);
         AeTrainer::new(ae, opt, Dyn(B))
     };
     let (mut r1, mut r2) = (seeded(7), seeded(7));
@@ -167,7 +170,7 @@ fn learners_are_dyn_compatible_and_need_one_full_batch() {
     let n = net(&mut rng);
     let p = pred(&mut rng);
     let mut learners: Vec<Box<dyn Learner<f32, Dyn, Dyn>>> = vec![
-        Box::new(Trainer::new(net(&mut rng), NtXent::new(0.5, Dyn(K), Dyn(B)), opt, aug(), shape())),
+        Box::new(Trainer::new(net(&mut rng), NtXent::new(0.5, Dyn(K), Dyn(B)).unwrap(), opt, aug(), shape())),
         Box::new(SimSiam::new(n, p, opt, aug(), shape())),
     ];
     let x = data();

@@ -20,7 +20,7 @@ use nalgebra::{Const, DefaultAllocator, Dim, Dyn, Matrix2};
 use selfsup_core::Real;
 use selfsup_core::augment::Pipeline;
 use selfsup_core::dims::Dims;
-use selfsup_core::encoder::{Init, Linear};
+use selfsup_core::encoder::{Bias, Init, Linear};
 use selfsup_core::loss::InfoNce;
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::seeded;
@@ -58,11 +58,11 @@ where
     let mut rng = seeded(123);
     let mut data = vec![T::zero(); 2 * N];
     fill_ring(&mut rng, &mut data, None);
-    let enc = Linear::<T, D2, D2>::new(d2, d2, Init::Normal { std: 0.1 }, false, &mut rng);
+    let enc = Linear::<T, D2, D2>::new(d2, d2, Init::Normal { std: 0.1 }, Bias::No, &mut rng);
     let w0 = Matrix2::from_fn(|i, j| enc.w[(i, j)].to_f64());
     let mut t = Trainer::new(
         enc,
-        InfoNce::new(0.2, d2, b),
+        InfoNce::new(0.2, d2, b).unwrap(),
         Optimizer::sgd(5e-2, 0.0, 1e-4),
         "rotate:0.25,noise:0.05".parse::<Pipeline>().unwrap(),
         (d2, d2, b),

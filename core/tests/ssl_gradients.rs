@@ -6,7 +6,7 @@
 //! vectors, written from lightly's formulas) to 1e-12, and with hand-checked values.
 
 use nalgebra::{Const, DMatrix, Dyn, SMatrix};
-use selfsup_core::encoder::{Ema, Encoder, Init, Linear, Mlp, Mlp2, WithHead};
+use selfsup_core::encoder::{Bias, Ema, Encoder, Init, Linear, Mlp, Mlp2, WithHead};
 use selfsup_core::loss::{BarlowTwins, NegCos, PairLoss, SymNegCos, Symmetric, VicReg};
 use selfsup_core::rng::{Rng, normal, seeded};
 
@@ -55,7 +55,7 @@ fn barlow_twins_gradients() {
         for lambda in [5e-3, 1.0 / k as f64, 0.7] {
             check_pair_loss_fd(
                 &format!("barlow K={k} B={b} λ={lambda}"),
-                &mut BarlowTwins::new(lambda, Dyn(k), Dyn(b)),
+                &mut BarlowTwins::new(lambda, Dyn(k), Dyn(b)).unwrap(),
                 &za,
                 &zb,
             );
@@ -70,10 +70,15 @@ fn vicreg_gradients() {
         // Scales around 1 put some features below the hinge (std < 1) and some above.
         let (za, zb) = views(&mut rng, k, b);
         let za = za * 0.9;
-        check_pair_loss_fd(&format!("vicreg K={k} B={b}"), &mut VicReg::lightly(Dyn(k), Dyn(b)), &za, &zb);
+        check_pair_loss_fd(
+            &format!("vicreg K={k} B={b}"),
+            &mut VicReg::lightly(Dyn(k), Dyn(b)).unwrap(),
+            &za,
+            &zb,
+        );
         check_pair_loss_fd(
             &format!("vicreg weights K={k} B={b}"),
-            &mut VicReg::new(1.5, 0.3, 2.0, Dyn(k), Dyn(b)),
+            &mut VicReg::new(1.5, 0.3, 2.0, Dyn(k), Dyn(b)).unwrap(),
             &(&za * 0.3),
             &zb,
         );
@@ -185,7 +190,7 @@ fn vicreg_matches_naive_implementation() {
         for scale in [0.2, 1.0, 3.0] {
             let (za, zb) = views(&mut rng, k, b);
             let (za, zb) = (za * scale, zb * scale);
-            let mut v = VicReg::lightly(Dyn(k), Dyn(b));
+            let mut v = VicReg::lightly(Dyn(k), Dyn(b)).unwrap();
             let (mut ga, mut gb) = (&za * 0.0, &za * 0.0);
             let l = v.loss_grad(&za, &zb, &mut ga, &mut gb);
             let (want, inv, var, cov) = naive_vicreg(&rows(&za), &rows(&zb));
@@ -226,13 +231,13 @@ fn hand_checked_values() {
     // Covariances between a varying and a constant feature are 0: cov = 0.
     let za = SMatrix::<f64, 2, 2>::new(0.0, 2.0, 0.0, 0.0);
     let zb = SMatrix::<f64, 2, 2>::new(0.0, 2.0, 1.0, 1.0);
-    let mut v = VicReg::<f64, Const<2>, Const<2>>::lightly(Const, Const);
+    let mut v = VicReg::<f64, Const<2>, Const<2>>::lightly(Const, Const).unwrap();
     let l = v.loss(&za, &zb);
     assert!((l - (25.0 * 0.5 + 25.0 * 0.495)).abs() < 1e-12, "{l}");
     // Covariance, K = 2, B = 3, one view: rows f0 = (1, 0, −1), f1 = (1, 0, −1) ⇒ C_01 = 2/2 = 1
     // ⇒ c = (1² + 1²) / 2 = 1 per view, and identical views ⇒ cov = 2.
     let z = SMatrix::<f64, 2, 3>::new(1.0, 0.0, -1.0, 1.0, 0.0, -1.0);
-    let mut v = VicReg::<f64, Const<2>, Const<3>>::lightly(Const, Const);
+    let mut v = VicReg::<f64, Const<2>, Const<3>>::lightly(Const, Const).unwrap();
     v.loss(&z, &z);
     assert!((v.terms().2 - 2.0).abs() < 1e-15);
     assert_eq!(v.terms().0, 0.0);
@@ -243,7 +248,7 @@ fn hand_checked_values() {
     assert!((nc.loss(&a, &(a * 7.0)) + 1.0).abs() < 1e-15);
     // Barlow Twins, perfectly correlated and decorrelated features: C = I, L = ε-effect only.
     let z = SMatrix::<f64, 2, 4>::new(1.0, -1.0, 1.0, -1.0, 1.0, 1.0, -1.0, -1.0);
-    let mut bt = BarlowTwins::<f64, Const<2>, Const<4>>::new(5e-3, Const, Const);
+    let mut bt = BarlowTwins::<f64, Const<2>, Const<4>>::new(5e-3, Const, Const).unwrap();
     let c = 1.0 / (1.0 + 1e-5);
     assert!((bt.loss(&z, &z) - 2.0 * (c - 1.0) * (c - 1.0)).abs() < 1e-20);
     assert_eq!(bt.terms().1, 0.0);
@@ -268,10 +273,13 @@ fn const_and_dyn_give_identical_bits() {
         }};
     }
     same!(
-        BarlowTwins::new(5e-3, Dyn(4), Dyn(6)),
-        BarlowTwins::<f64, Const<4>, Const<6>>::new(5e-3, Const, Const)
+        BarlowTwins::new(5e-3, Dyn(4), Dyn(6)).unwrap(),
+        BarlowTwins::<f64, Const<4>, Const<6>>::new(5e-3, Const, Const).unwrap()
     );
-    same!(VicReg::lightly(Dyn(4), Dyn(6)), VicReg::<f64, Const<4>, Const<6>>::lightly(Const, Const));
+    same!(
+        VicReg::lightly(Dyn(4), Dyn(6)).unwrap(),
+        VicReg::<f64, Const<4>, Const<6>>::lightly(Const, Const).unwrap()
+    );
     same!(NegCos::new(Dyn(4), Dyn(6)), NegCos::<f64, Const<4>, Const<6>>::new(Const, Const));
 }
 
@@ -359,13 +367,13 @@ fn headed_encoder_gradients() {
     for (d, m, hh, k, b) in [(4, 3, 6, 2, 5), (2, 1, 2, 1, 2)] {
         let x = randn(&mut rng, d, b, 1.0);
         // Linear encoder + MLP head.
-        let f = Linear::<f64, Dyn, Dyn>::new(Dyn(m), Dyn(d), Init::Normal { std: 0.7 }, false, &mut rng);
+        let f = Linear::<f64, Dyn, Dyn>::new(Dyn(m), Dyn(d), Init::Normal { std: 0.7 }, Bias::No, &mut rng);
         let g = Mlp::<f64, Dyn, Dyn, Dyn>::new(Dyn(m), Dyn(hh), Dyn(k), &mut rng);
         let mut net = WithHead::new(f, g, Dyn(m));
         check_encoder(&format!("linear+mlp head B={b}"), &mut net, &x, k, &mut rng);
         // MLP encoder + linear head with bias.
         let f = Mlp::<f64, Dyn, Dyn, Dyn>::new(Dyn(d), Dyn(hh), Dyn(m), &mut rng);
-        let mut g = Linear::<f64, Dyn, Dyn>::new(Dyn(k), Dyn(m), Init::XavierNormal, true, &mut rng);
+        let mut g = Linear::<f64, Dyn, Dyn>::new(Dyn(k), Dyn(m), Init::XavierNormal, Bias::Yes, &mut rng);
         nonzero_bias(&mut g, &mut rng);
         let mut net = WithHead::new(f, g, Dyn(m));
         check_encoder(&format!("mlp+linear head B={b}"), &mut net, &x, k, &mut rng);
@@ -378,7 +386,7 @@ fn headed_encoder_is_g_after_f_and_trains_both() {
     type F = Mlp<f64, Const<3>, Const<8>, Const<2>>;
     type G = Linear<f64, Const<4>, Const<2>>;
     let f = F::new(Const, Const, Const, &mut rng);
-    let g = G::new(Const, Const, Init::XavierUniform, true, &mut rng);
+    let g = G::new(Const, Const, Init::XavierUniform, Bias::Yes, &mut rng);
     let mut net = WithHead::new(f, g, Const::<2>);
     let x = SMatrix::<f64, 3, 5>::from_fn(|i, j| ((i * 5 + j) as f64).sin());
     let mut y = SMatrix::<f64, 4, 5>::zeros();

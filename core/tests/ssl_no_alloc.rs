@@ -95,7 +95,7 @@ fn simsiam_step_allocates_nothing_and_learns() {
 #[test]
 fn barlow_twins_and_vicreg_train_an_mlp_with_head_without_allocating() {
     let mut rng = seeded(64);
-    let bt = BarlowTwins::<f32, Const<4>, Const<B>>::new(0.25, Const, Const);
+    let bt = BarlowTwins::<f32, Const<4>, Const<B>>::new(0.25, Const, Const).unwrap();
     let mut t = Trainer::new(
         net(&mut rng),
         bt,
@@ -107,7 +107,7 @@ fn barlow_twins_and_vicreg_train_an_mlp_with_head_without_allocating() {
     assert_eq!(allocs, 0);
     assert!(last < first, "barlow {first} -> {last}");
 
-    let vr = VicReg::<f32, Const<4>, Const<B>>::lightly(Const, Const);
+    let vr = VicReg::<f32, Const<4>, Const<B>>::lightly(Const, Const).unwrap();
     let mut t = Trainer::new(
         net(&mut rng),
         vr,

@@ -34,7 +34,7 @@ fn check<T: Real>(tol: f64) {
     let za = samples_as_columns::<T>(&c["z_a"]);
     let zb = samples_as_columns::<T>(&c["z_b"]);
     let (k, b) = za.shape();
-    let mut bt = BarlowTwins::<T, Dyn, Dyn>::new(LAMBDA, Dyn(k), Dyn(b));
+    let mut bt = BarlowTwins::<T, Dyn, Dyn>::new(LAMBDA, Dyn(k), Dyn(b)).unwrap();
     let want = c["loss"].as_f64().unwrap();
     let l = bt.loss(&za, &zb).to_f64();
     assert!(rel(l, want) < tol, "loss {l} vs {want}");
@@ -58,7 +58,7 @@ fn check<T: Real>(tol: f64) {
     // The same with Const sizes (no allocation): identical bits.
     let sa = SMatrix::<T, 8, 8>::from_column_slice(za.as_slice());
     let sb = SMatrix::<T, 8, 8>::from_column_slice(zb.as_slice());
-    let mut st = BarlowTwins::<T, Const<8>, Const<8>>::new(LAMBDA, Const, Const);
+    let mut st = BarlowTwins::<T, Const<8>, Const<8>>::new(LAMBDA, Const, Const).unwrap();
     let (mut sga, mut sgb) = (sa, sb);
     let l3 = st.loss_grad(&sa, &sb, &mut sga, &mut sgb).to_f64();
     assert_eq!(l3.to_bits(), l.to_bits());

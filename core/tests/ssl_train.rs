@@ -8,13 +8,13 @@ mod common;
 use common::{Params, TOL, rel_err, stencil};
 use nalgebra::{DMatrix, Dyn};
 use selfsup_core::augment::Pipeline;
-use selfsup_core::encoder::{Init, Linear, Mlp, WithHead};
+use selfsup_core::encoder::{Bias, Init, Linear, Mlp, WithHead};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{Rng, normal, seeded};
 use selfsup_core::synth::fill_ring;
 use selfsup_core::train::Learner;
 use selfsup_core::train::byol::{Byol, momentum_schedule};
-use selfsup_core::train::simsiam::SimSiam;
+use selfsup_core::train::simsiam::{Prediction, SimSiam, StopGradient};
 
 type Lin = Linear<f64, Dyn, Dyn>;
 // Smooth networks for the gradient checks (ReLU kinks make finite differences unreliable at
@@ -33,7 +33,7 @@ fn randn(rng: &mut Rng, r: usize, c: usize, scale: f64) -> DMatrix<f64> {
 
 /// A linear layer `d → k` with a random bias.
 fn lin(rng: &mut Rng, d: usize, k: usize) -> Lin {
-    let mut l = Lin::new(Dyn(k), Dyn(d), Init::Normal { std: 0.6 }, true, rng);
+    let mut l = Lin::new(Dyn(k), Dyn(d), Init::Normal { std: 0.6 }, Bias::Yes, rng);
     for v in l.b.iter_mut() {
         *v = 0.3 * normal::<f64, _>(rng);
     }
@@ -157,8 +157,8 @@ fn simsiam_gradients_with_and_without_stop_gradient_and_predictor() {
                 xa: randn(&mut rng, d, b, 1.0),
                 xb: randn(&mut rng, d, b, 1.0),
             };
-            c.s.stop_gradient = sg;
-            c.s.use_predictor = pred_on;
+            c.s.stop_gradient = if sg { StopGradient::On } else { StopGradient::Off };
+            c.s.prediction = if pred_on { Prediction::On } else { Prediction::Off };
             let what = format!("simsiam sg={sg} pred={pred_on} {d}-{m}-{k} B={b}");
             let loss = |c: &mut SimCase| c.s.loss_grad(&c.xa.clone(), &c.xb.clone());
             loss(&mut c);
@@ -194,7 +194,7 @@ fn check_stopgrad(what: &str, c: &mut SimCase, grad: Vec<Vec<f64>>) {
         for (x, other) in [(&c.xa, &zb), (&c.xb, &za)] {
             let mut cache = c.s.net.new_cache(Dyn(b));
             c.s.net.forward(x, &mut z, &mut cache);
-            if c.s.use_predictor {
+            if c.s.prediction == Prediction::On {
                 let pred = &c.s.predictor;
                 let cache = &mut Encoder::<f64, Dyn, Dyn, Dyn>::new_cache(pred, Dyn(b));
                 Encoder::<f64, Dyn, Dyn, Dyn>::forward(pred, &z, &mut p, cache);
@@ -248,8 +248,8 @@ fn train_simsiam(sg: bool, pred_on: bool) -> (f64, f64) {
     let h = Mlp::new(Dyn(k), Dyn(32), Dyn(k), &mut rng);
     let opt = Optimizer::adam(3e-3, 0.0);
     let mut s = SimSiam::new(WithHead::new(f, g, Dyn(m)), h, opt, Pipeline::new(), (Dyn(d), Dyn(k), Dyn(b)));
-    s.stop_gradient = sg;
-    s.use_predictor = pred_on;
+    s.stop_gradient = if sg { StopGradient::On } else { StopGradient::Off };
+    s.prediction = if pred_on { Prediction::On } else { Prediction::Off };
     let mut pts = vec![0.0f64; 2 * b];
     let mut loss = 0.0;
     for _ in 0..300 {

@@ -60,23 +60,35 @@ fn two_pass_is_bit_identical_to_dense() {
         for tau in [0.2, 0.5, 0.07] {
             let seed = 10 + s as u64;
             let (za, zb) = views::<f32>(k, b, seed);
-            let dense = run(&mut InfoNce::new(tau, Dyn(k), Dyn(b)), &za, &zb);
-            let streaming =
-                run(&mut StreamingInfoNce::new(tau, Dyn(k), Dyn(b)).with_mode(LseMode::TwoPass), &za, &zb);
+            let dense = run(&mut InfoNce::new(tau, Dyn(k), Dyn(b)).unwrap(), &za, &zb);
+            let streaming = run(
+                &mut StreamingInfoNce::new(tau, Dyn(k), Dyn(b)).unwrap().with_mode(LseMode::TwoPass),
+                &za,
+                &zb,
+            );
             assert_bit_identical(&format!("InfoNCE f32 K={k} B={b} tau={tau}"), &streaming, &dense);
-            let dense = run(&mut NtXent::new(tau, Dyn(k), Dyn(b)), &za, &zb);
-            let streaming =
-                run(&mut StreamingNtXent::new(tau, Dyn(k), Dyn(b)).with_mode(LseMode::TwoPass), &za, &zb);
+            let dense = run(&mut NtXent::new(tau, Dyn(k), Dyn(b)).unwrap(), &za, &zb);
+            let streaming = run(
+                &mut StreamingNtXent::new(tau, Dyn(k), Dyn(b)).unwrap().with_mode(LseMode::TwoPass),
+                &za,
+                &zb,
+            );
             assert_bit_identical(&format!("NT-Xent f32 K={k} B={b} tau={tau}"), &streaming, &dense);
 
             let (za, zb) = views::<f64>(k, b, seed);
-            let dense = run(&mut InfoNce::new(tau, Dyn(k), Dyn(b)), &za, &zb);
-            let streaming =
-                run(&mut StreamingInfoNce::new(tau, Dyn(k), Dyn(b)).with_mode(LseMode::TwoPass), &za, &zb);
+            let dense = run(&mut InfoNce::new(tau, Dyn(k), Dyn(b)).unwrap(), &za, &zb);
+            let streaming = run(
+                &mut StreamingInfoNce::new(tau, Dyn(k), Dyn(b)).unwrap().with_mode(LseMode::TwoPass),
+                &za,
+                &zb,
+            );
             assert_bit_identical(&format!("InfoNCE f64 K={k} B={b}"), &streaming, &dense);
-            let dense = run(&mut NtXent::new(tau, Dyn(k), Dyn(b)), &za, &zb);
-            let streaming =
-                run(&mut StreamingNtXent::new(tau, Dyn(k), Dyn(b)).with_mode(LseMode::TwoPass), &za, &zb);
+            let dense = run(&mut NtXent::new(tau, Dyn(k), Dyn(b)).unwrap(), &za, &zb);
+            let streaming = run(
+                &mut StreamingNtXent::new(tau, Dyn(k), Dyn(b)).unwrap().with_mode(LseMode::TwoPass),
+                &za,
+                &zb,
+            );
             assert_bit_identical(&format!("NT-Xent f64 K={k} B={b}"), &streaming, &dense);
         }
     }
@@ -90,12 +102,12 @@ fn online_agrees_with_dense_within_1e6_in_f32() {
             let (za, zb) = views::<f32>(k, b, 20 + s as u64);
             let pairs = [
                 (
-                    run(&mut InfoNce::new(tau, Dyn(k), Dyn(b)), &za, &zb),
-                    run(&mut StreamingInfoNce::new(tau, Dyn(k), Dyn(b)), &za, &zb),
+                    run(&mut InfoNce::new(tau, Dyn(k), Dyn(b)).unwrap(), &za, &zb),
+                    run(&mut StreamingInfoNce::new(tau, Dyn(k), Dyn(b)).unwrap(), &za, &zb),
                 ),
                 (
-                    run(&mut NtXent::new(tau, Dyn(k), Dyn(b)), &za, &zb),
-                    run(&mut StreamingNtXent::new(tau, Dyn(k), Dyn(b)), &za, &zb),
+                    run(&mut NtXent::new(tau, Dyn(k), Dyn(b)).unwrap(), &za, &zb),
+                    run(&mut StreamingNtXent::new(tau, Dyn(k), Dyn(b)).unwrap(), &za, &zb),
                 ),
             ];
             for (form, (dense, online)) in pairs.iter().enumerate() {
@@ -120,8 +132,8 @@ fn online_is_bit_identical_when_each_rows_first_logit_is_its_largest() {
     za.row_mut(0).add_scalar_mut(1.0);
     let mut zb = random::<f32>(k, b, 6);
     zb.column_mut(0).copy_from_slice(&[1.0, 0.0, 0.0]);
-    let dense = run(&mut InfoNce::new(0.2, Dyn(k), Dyn(b)), &za, &zb);
-    let online = run(&mut StreamingInfoNce::new(0.2, Dyn(k), Dyn(b)), &za, &zb);
+    let dense = run(&mut InfoNce::new(0.2, Dyn(k), Dyn(b)).unwrap(), &za, &zb);
+    let online = run(&mut StreamingInfoNce::new(0.2, Dyn(k), Dyn(b)).unwrap(), &za, &zb);
     assert_bit_identical("online InfoNCE, first logit largest", &online, &dense);
 }
 
@@ -131,9 +143,9 @@ fn static_sizes_give_the_same_bits_as_dynamic() {
     let sa = OMatrix::<f32, Const<2>, Const<64>>::from_column_slice(za.as_slice());
     let sb = OMatrix::<f32, Const<2>, Const<64>>::from_column_slice(zb.as_slice());
     let (mut ga, mut gb) = (sa * 0.0, sa * 0.0);
-    let mut stat = StreamingNtXent::<f32, Const<2>, Const<64>>::new(0.5, Const, Const);
+    let mut stat = StreamingNtXent::<f32, Const<2>, Const<64>>::new(0.5, Const, Const).unwrap();
     let l = stat.loss_grad(&sa, &sb, &mut ga, &mut gb);
-    let dynamic = run(&mut StreamingNtXent::new(0.5, Dyn(2), Dyn(64)), &za, &zb);
+    let dynamic = run(&mut StreamingNtXent::new(0.5, Dyn(2), Dyn(64)).unwrap(), &za, &zb);
     assert_eq!(l.to_bits(), dynamic.loss.to_bits());
     assert_eq!(ga.as_slice(), dynamic.ga.as_slice());
     assert_eq!(gb.as_slice(), dynamic.gb.as_slice());
@@ -179,17 +191,18 @@ fn gradients_match_finite_differences() {
                 let tag = format!("K={k} B={b} tau={tau} {mode:?}");
                 check_fd(
                     &format!("StreamingInfoNce {tag}"),
-                    StreamingInfoNce::new(tau, Dyn(k), Dyn(b)).with_mode(mode),
+                    StreamingInfoNce::new(tau, Dyn(k), Dyn(b)).unwrap().with_mode(mode),
                     &za,
                     &zb,
                 );
                 check_fd(
                     &format!("StreamingNtXent {tag}"),
-                    StreamingNtXent::new(tau, Dyn(k), Dyn(b)).with_mode(mode),
+                    StreamingNtXent::new(tau, Dyn(k), Dyn(b)).unwrap().with_mode(mode),
                     &za,
                     &zb,
                 );
-                let mut queued = InfoNceQueue::new(tau, Dyn(k), Dyn(b), Dyn(2 * b + 1)).with_mode(mode);
+                let mut queued =
+                    InfoNceQueue::new(tau, Dyn(k), Dyn(b), Dyn(2 * b + 1)).unwrap().with_mode(mode);
                 queued.queue_mut().push_columns(random::<f64>(k, 3 * b, 99).normalize().as_slice());
                 check_fd(&format!("InfoNceQueue {tag}"), queued, &za, &zb);
             }
@@ -236,10 +249,10 @@ fn column_unit(m: DMatrix<f64>) -> DMatrix<f64> {
 fn queue_loss_follows_its_formula_and_enqueues_the_keys() {
     let (k, b, q) = (4, 6, 10);
     let (za, zb) = views::<f64>(k, b, 7);
-    let mut loss = InfoNceQueue::new(0.2, Dyn(k), Dyn(b), Dyn(q));
+    let mut loss = InfoNceQueue::new(0.2, Dyn(k), Dyn(b), Dyn(q)).unwrap();
     // Empty queue: exactly the streaming InfoNCE.
     let empty = run(&mut loss.clone(), &za, &zb);
-    let plain = run(&mut StreamingInfoNce::new(0.2, Dyn(k), Dyn(b)), &za, &zb);
+    let plain = run(&mut StreamingInfoNce::new(0.2, Dyn(k), Dyn(b)).unwrap(), &za, &zb);
     assert_bit_identical("empty queue", &empty, &plain);
     let l0 = run(&mut loss, &za, &zb).loss;
     assert!((l0 - queued_formula(&za, &zb, &DMatrix::zeros(k, 0), 0.2)).abs() < 1e-13);

@@ -43,6 +43,14 @@ pub struct Loc<'a> {
     pub column: Option<(usize, &'a str)>,
 }
 
+/// A loss that refuses its sizes or parameters (core's input checks) is a usage error: the
+/// batch size, embedding size or temperature came from the command line.
+impl From<selfsup_core::loss::LossError> for ProbeError {
+    fn from(e: selfsup_core::loss::LossError) -> Self {
+        Self::usage(e.to_string(), "change --batch, --dim or --tau accordingly")
+    }
+}
+
 impl ProbeError {
     fn new(kind: Kind, location: String, what: impl Into<String>, fix: impl Into<String>) -> Self {
         Self { kind, location, what: what.into(), fix: fix.into() }

@@ -8,7 +8,7 @@ use nalgebra::{DMatrix, Dyn};
 use selfsup_core::Real;
 use selfsup_core::dims::Batch;
 use selfsup_core::encoder::mlp::{HiddenCache, LinearState};
-use selfsup_core::encoder::{Ema, Encoder, Init, Linear, Mlp, WithHead};
+use selfsup_core::encoder::{Bias, Ema, Encoder, Init, Linear, Mlp, WithHead};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::Rng;
 
@@ -53,9 +53,9 @@ impl<T: Real> Layer<T> {
     /// uniform with bias (head).
     pub fn linear(d: usize, k: usize, seed_init: bool, rng: &mut Rng) -> Self {
         if seed_init {
-            Layer::Linear(Linear::new(Dyn(k), Dyn(d), Init::Normal { std: 0.1 }, false, rng))
+            Layer::Linear(Linear::new(Dyn(k), Dyn(d), Init::Normal { std: 0.1 }, Bias::No, rng))
         } else {
-            Layer::Linear(Linear::new(Dyn(k), Dyn(d), Init::XavierUniform, true, rng))
+            Layer::Linear(Linear::new(Dyn(k), Dyn(d), Init::XavierUniform, Bias::Yes, rng))
         }
     }
 

@@ -34,7 +34,7 @@ fn check(name: &str, got: &str) {
 
 #[test]
 fn ring_stream_matches_the_expected_device_output() {
-    let mut t = Box::new(ring_stream(&ring_config()));
+    let mut t = Box::new(ring_stream(&ring_config()).unwrap());
     let mut out = String::new();
     run_ring(&mut t, &mut out).unwrap();
     print!("{out}");
@@ -43,7 +43,7 @@ fn ring_stream_matches_the_expected_device_output() {
 
 #[test]
 fn wide_stream_matches_the_expected_device_output() {
-    let mut t = Box::new(wide_stream(&wide_config()));
+    let mut t = Box::new(wide_stream(&wide_config()).unwrap());
     let mut out = String::new();
     run_wide(&mut t, &mut out).unwrap();
     check("wide", &out);
@@ -55,10 +55,11 @@ fn dynamic_sizes_give_the_same_bits_as_the_device_build() {
     let mut t = StreamTrainer::<f32, Dyn, Dyn, Dyn, Dyn, Dyn>::with_dims(
         &cfg,
         (Dyn(2), Dyn(2), Dyn(64), Dyn(256), Dyn(64)),
-    );
+    )
+    .unwrap();
     let mut out = String::new();
     run(&mut t, &cfg, &mut ring_source::<f32>, &mut out).unwrap();
-    let mut s = Box::new(ring_stream(&cfg));
+    let mut s = Box::new(ring_stream(&cfg).unwrap());
     let mut want = String::new();
     run_ring(&mut s, &mut want).unwrap();
     assert_eq!(out, want);

@@ -15,10 +15,10 @@
 //!
 //! ```
 //! use nalgebra::{Const, SMatrix};
-//! use selfsup_core::encoder::{Encoder, Init, Linear, Mlp, WithHead};
+//! use selfsup_core::encoder::{Bias, Encoder, Init, Linear, Mlp, WithHead};
 //! use selfsup_core::rng::seeded;
 //! let mut rng = seeded(3);
-//! let f = Linear::<f64, Const<2>, Const<4>>::new(Const, Const, Init::Normal { std: 0.5 }, false, &mut rng);
+//! let f = Linear::<f64, Const<2>, Const<4>>::new(Const, Const, Init::Normal { std: 0.5 }, Bias::No, &mut rng);
 //! let g = Mlp::<f64, Const<2>, Const<8>, Const<2>>::new(Const, Const, Const, &mut rng);
 //! let net = WithHead::new(f, g, Const::<2>);
 //! let x = SMatrix::<f64, 4, 3>::from_fn(|i, j| i as f64 - j as f64);

@@ -22,7 +22,7 @@
 //!
 //! ```
 //! use nalgebra::{Const, SMatrix};
-//! use selfsup_core::encoder::{Encoder, Mlp};
+//! use selfsup_core::encoder::{Bias, Encoder, Mlp};
 //! use selfsup_core::rng::seeded;
 //! type Net = Mlp<f64, Const<3>, Const<8>, Const<2>>;
 //! let net = Net::new(Const, Const, Const, &mut seeded(1));
@@ -35,7 +35,7 @@
 //! assert_eq!(Encoder::<f64, Const<3>, Const<2>, Const<4>>::num_params(&net), 8 * 3 + 8 + 2 * 8 + 2);
 //! ```
 
-use super::{Encoder, Init, Linear};
+use super::{Bias, Encoder, Init, Linear};
 use crate::Real;
 use crate::dims::{Batch, Dims, LayerDims, Mat, zeros};
 use crate::optim::{OptState, Optimizer};
@@ -126,8 +126,8 @@ where
 {
     /// He-normal hidden layer, Glorot-uniform output layer, zero biases.
     pub fn new<R: rand_core::Rng + ?Sized>(d: D, h: H, k: K, rng: &mut R) -> Self {
-        let hidden = Linear::new(h, d, Init::HeNormal, true, rng);
-        let out = Linear::new(k, h, Init::XavierUniform, true, rng);
+        let hidden = Linear::new(h, d, Init::HeNormal, Bias::Yes, rng);
+        let out = Linear::new(k, h, Init::XavierUniform, Bias::Yes, rng);
         Self { hidden, out }
     }
 
@@ -225,9 +225,9 @@ where
 {
     /// He-normal hidden layers, Glorot-uniform output layer, zero biases.
     pub fn new<R: rand_core::Rng + ?Sized>(d: D, h1: H1, h2: H2, k: K, rng: &mut R) -> Self {
-        let hidden1 = Linear::new(h1, d, Init::HeNormal, true, rng);
-        let hidden2 = Linear::new(h2, h1, Init::HeNormal, true, rng);
-        let out = Linear::new(k, h2, Init::XavierUniform, true, rng);
+        let hidden1 = Linear::new(h1, d, Init::HeNormal, Bias::Yes, rng);
+        let hidden2 = Linear::new(h2, h1, Init::HeNormal, Bias::Yes, rng);
+        let out = Linear::new(k, h2, Init::XavierUniform, Bias::Yes, rng);
         Self { hidden1, hidden2, out }
     }
 }

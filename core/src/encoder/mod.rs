@@ -11,7 +11,7 @@ pub mod mlp;
 
 pub use ema::Ema;
 pub use head::WithHead;
-pub use linear::{Init, Linear};
+pub use linear::{Bias, Init, Linear};
 pub use mlp::{Mlp, Mlp2};
 
 use crate::Real;

@@ -11,7 +11,7 @@
 //!
 //! (the reference set's closed form, `dW_dec = Rᵀ (x W_encᵀ) / N`, `dW_enc = W_decᵀ Rᵀ x / N`
 //! with rows as samples, checked there against torch autograd). Like the seed there is no bias
-//! by default; with `bias = true` both layers get one (`Z = W_enc X + b_enc 1ᵀ`,
+//! by default; with [`Bias::Yes`] both layers get one (`Z = W_enc X + b_enc 1ᵀ`,
 //! `X̂ = W_dec Z + b_dec 1ᵀ`) and the same backward covers it.
 //!
 //! Weight decay is not part of the loss: the seed adds `λ W` to the batch-averaged gradient
@@ -28,7 +28,7 @@
 //!
 //! ```
 //! use nalgebra::{Const, SMatrix};
-//! use selfsup_core::encoder::Init;
+//! use selfsup_core::encoder::{Bias, Init};
 //! use selfsup_core::loss::autoencoder::{AeBuffers, LinearAutoencoder, pca_optimum};
 //! use selfsup_core::rng::seeded;
 //! use selfsup_core::synth::fill_plane;
@@ -37,7 +37,7 @@
 //! let mut x = SMatrix::<f64, 3, 64>::zeros();
 //! fill_plane(&mut rng, x.as_mut_slice(), None);
 //! let ae = LinearAutoencoder::<f64, Const<2>, Const<3>>::new(
-//!     Const, Const, Init::Normal { std: 0.1 }, false, &mut rng);
+//!     Const, Const, Init::Normal { std: 0.1 }, Bias::No, &mut rng);
 //! let mut buf = AeBuffers::new(Const::<2>, Const::<3>, Const::<64>); // on the stack
 //! let mut grad = ae.zeros_like();
 //! let loss = ae.loss_grad(&x, &mut grad, &mut buf);
@@ -47,7 +47,7 @@
 
 use crate::Real;
 use crate::dims::{Batch, Dims, Mat, zeros};
-use crate::encoder::{Init, Linear};
+use crate::encoder::{Bias, Init, Linear};
 use crate::kernels::{add_mul_tr, dot};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim, DimDiff, DimSub, SymmetricEigen, U1};
@@ -106,7 +106,7 @@ where
 {
     /// An autoencoder `d → k → d` with both layers drawn by `init` from `rng`, encoder first
     /// (the seed: `Init::Normal { std: 0.1 }`, no bias).
-    pub fn new<R: rand_core::Rng + ?Sized>(k: K, d: D, init: Init, bias: bool, rng: &mut R) -> Self {
+    pub fn new<R: rand_core::Rng + ?Sized>(k: K, d: D, init: Init, bias: Bias, rng: &mut R) -> Self {
         let enc = Linear::new(k, d, init, bias, rng);
         let dec = Linear::new(d, k, init, bias, rng);
         Self { enc, dec }

@@ -34,12 +34,12 @@
 //! use selfsup_core::loss::{BarlowTwins, PairLoss};
 //! // K = 1, B = 2: both views normalize to (−1, 1)·σ/√(σ² + ε) with σ = 1.
 //! let z = SMatrix::<f64, 1, 2>::new(-1.0, 1.0);
-//! let mut bt = BarlowTwins::<f64, Const<1>, Const<2>>::new(5e-3, Const, Const);
+//! let mut bt = BarlowTwins::<f64, Const<1>, Const<2>>::new(5e-3, Const, Const).unwrap();
 //! let c = 1.0 / (1.0 + 1e-5); // C_00 = σ² / (σ² + ε)
 //! assert!((bt.loss(&z, &z) - (c - 1.0) * (c - 1.0)).abs() < 1e-20);
 //! ```
 
-use super::{PairLoss, center_feature};
+use super::{LossError, PairLoss, center_feature, checks};
 use crate::dims::{Batch, EmbedDims, Mat, Vector, zeros};
 use crate::kernels::{add_mul, add_mul_tr, add_tr_mul};
 use crate::{Real, lit};
@@ -123,8 +123,14 @@ where
 {
     /// A loss for embeddings of size `k` in batches of `b`, weight `lambda`
     /// ([`LAMBDA`] = 5e-3 reproduces lightly).
-    pub fn new(lambda: f64, k: K, b: B) -> Self {
-        Self {
+    ///
+    /// # Errors
+    /// [`LossError`] unless `k ≥ 1`, `b ≥ 2` (the batch norm of a single sample is 0, as
+    /// PyTorch's `BatchNorm1d` refuses) and `lambda` is finite and `≥ 0`.
+    pub fn new(lambda: f64, k: K, b: B) -> Result<Self, LossError> {
+        checks::sizes("Barlow Twins", k.value(), b.value(), 2)?;
+        let lambda = checks::weight("Barlow Twins", "lambda", lambda)?;
+        Ok(Self {
             lambda: lit(lambda),
             eps: lit(BN_EPS),
             na: zeros(k, b),
@@ -134,7 +140,7 @@ where
             c: zeros(k, k),
             invariance: T::zero(),
             redundancy: T::zero(),
-        }
+        })
     }
 
     /// `λ = 1/K`: keeps the diagonal and off-diagonal sums in the paper's balance for small

@@ -22,13 +22,13 @@
 //! use nalgebra::{Const, SMatrix};
 //! use selfsup_core::loss::{InfoNce, PairLoss};
 //! let za = SMatrix::<f64, 2, 3>::new(1.0, 0.0, -1.0, 0.0, 1.0, 0.0);
-//! let mut loss = InfoNce::<f64, Const<2>, Const<3>>::new(0.2, Const, Const);
+//! let mut loss = InfoNce::<f64, Const<2>, Const<3>>::new(0.2, Const, Const).unwrap();
 //! let (mut ga, mut gb) = (SMatrix::<f64, 2, 3>::zeros(), SMatrix::<f64, 2, 3>::zeros());
 //! let l = loss.loss_grad(&za, &za, &mut ga, &mut gb);
 //! assert!(l > 0.0 && l < 3f64.ln()); // better than chance: views agree
 //! ```
 
-use super::{PairLoss, exp_shifted, max_of};
+use super::{LossError, PairLoss, checks, exp_shifted, max_of};
 use crate::dims::{Batch, EmbedDims, Mat, zeros};
 use crate::kernels::{add_mul, add_mul_tr, add_tr_mul};
 use crate::normalize::{NORM_EPS, NormalizedPair};
@@ -55,8 +55,14 @@ where
     DefaultAllocator: EmbedDims<K, B>,
 {
     /// A loss for embeddings of size `k` in batches of `b`, temperature `tau`.
-    pub fn new(tau: f64, k: K, b: B) -> Self {
-        Self { tau: lit(tau), eps: lit(NORM_EPS), v: NormalizedPair::new(k, b), s: zeros(b, b) }
+    ///
+    /// # Errors
+    /// [`LossError`] unless `k ≥ 1`, `b ≥ 2` (fewer has no negatives: the loss would be a constant) and `tau` is finite and
+    /// `> 0`.
+    pub fn new(tau: f64, k: K, b: B) -> Result<Self, LossError> {
+        checks::sizes("InfoNCE", k.value(), b.value(), 2)?;
+        let tau = lit(checks::temperature("InfoNCE", tau)?);
+        Ok(Self { tau, eps: lit(NORM_EPS), v: NormalizedPair::new(k, b), s: zeros(b, b) })
     }
 
     /// `log B − L`: the InfoNCE lower bound on the mutual information between the views.

@@ -25,7 +25,7 @@
 //! use nalgebra::{Const, SMatrix};
 //! use selfsup_core::loss::{InfoNceQueue, PairLoss};
 //! let z = SMatrix::<f64, 2, 2>::new(1.0, 0.0, 0.0, 1.0);
-//! let mut loss = InfoNceQueue::<f64, Const<2>, Const<2>, Const<4>>::new(0.5, Const, Const, Const);
+//! let mut loss = InfoNceQueue::<f64, Const<2>, Const<2>, Const<4>>::new(0.5, Const, Const, Const).unwrap();
 //! let (mut ga, mut gb) = (SMatrix::<f64, 2, 2>::zeros(), SMatrix::<f64, 2, 2>::zeros());
 //! let first = loss.loss_grad(&z, &z, &mut ga, &mut gb); // empty queue: 2 candidates per anchor
 //! assert_eq!(loss.queue().len(), 2);
@@ -33,8 +33,8 @@
 //! assert!(second > first);
 //! ```
 
-use super::PairLoss;
 use super::infonce_streaming::{LseMode, onedir_backward, onedir_forward};
+use super::{LossError, PairLoss, checks};
 use crate::dims::{Batch, EmbedDims, Vector, zeros};
 use crate::normalize::{NORM_EPS, NormalizedPair};
 use crate::stream::EmbeddingQueue;
@@ -65,16 +65,21 @@ where
 {
     /// A loss for embeddings of size `k`, batches of `b`, a queue of `q` keys (empty at first),
     /// temperature `tau`, online mode.
-    pub fn new(tau: f64, k: K, b: B, q: Q) -> Self {
-        Self {
-            tau: lit(tau),
+    ///
+    /// # Errors
+    /// [`LossError`] unless `k ≥ 1`, `b ≥ 1` (the queue gives the negatives) and `tau` is finite and
+    /// `> 0`.
+    pub fn new(tau: f64, k: K, b: B, q: Q) -> Result<Self, LossError> {
+        checks::sizes("InfoNCE with a queue", k.value(), b.value(), 1)?;
+        Ok(Self {
+            tau: lit(checks::temperature("InfoNCE with a queue", tau)?),
             eps: lit(NORM_EPS),
             mode: LseMode::Online,
             queue: EmbeddingQueue::new(k, q),
             v: NormalizedPair::new(k, b),
             m: zeros(b, U1),
             s: zeros(b, U1),
-        }
+        })
     }
 
     /// The same loss with another [`LseMode`].

@@ -47,8 +47,8 @@
 //! use selfsup_core::loss::{InfoNce, PairLoss, StreamingInfoNce};
 //! let za = SMatrix::<f64, 2, 3>::new(1.0, 0.0, -1.0, 0.2, 1.0, 0.1);
 //! let zb = SMatrix::<f64, 2, 3>::new(0.9, 0.1, -1.0, 0.3, 1.0, 0.0);
-//! let mut dense = InfoNce::<f64, Const<2>, Const<3>>::new(0.2, Const, Const);
-//! let mut streaming = StreamingInfoNce::<f64, Const<2>, Const<3>>::new(0.2, Const, Const);
+//! let mut dense = InfoNce::<f64, Const<2>, Const<3>>::new(0.2, Const, Const).unwrap();
+//! let mut streaming = StreamingInfoNce::<f64, Const<2>, Const<3>>::new(0.2, Const, Const).unwrap();
 //! let (l_dense, l_stream) = (dense.loss(&za, &zb), streaming.loss(&za, &zb));
 //! assert!((l_dense - l_stream).abs() < 1e-14 * l_dense);
 //! ```
@@ -56,7 +56,7 @@
 // Pair sweeps index two anchors' state by `i` and `j` at once; index loops say it plainly.
 #![allow(clippy::needless_range_loop)]
 
-use super::PairLoss;
+use super::{LossError, PairLoss, checks};
 use crate::dims::{Batch, EmbedDims, Vector, zeros};
 use crate::kernels::dot;
 use crate::normalize::{NORM_EPS, NormalizedPair};
@@ -219,15 +219,20 @@ where
     DefaultAllocator: EmbedDims<K, B>,
 {
     /// A loss for embeddings of size `k` in batches of `b`, temperature `tau`, online mode.
-    pub fn new(tau: f64, k: K, b: B) -> Self {
-        Self {
-            tau: lit(tau),
+    ///
+    /// # Errors
+    /// [`LossError`] unless `k ≥ 1`, `b ≥ 2` (fewer has no negatives: the loss would be a constant) and `tau` is finite and
+    /// `> 0`.
+    pub fn new(tau: f64, k: K, b: B) -> Result<Self, LossError> {
+        checks::sizes("streaming InfoNCE", k.value(), b.value(), 2)?;
+        Ok(Self {
+            tau: lit(checks::temperature("streaming InfoNCE", tau)?),
             eps: lit(NORM_EPS),
             mode: LseMode::Online,
             v: NormalizedPair::new(k, b),
             m: zeros(b, U1),
             s: zeros(b, U1),
-        }
+        })
     }
 
     /// The same loss with another [`LseMode`].
@@ -316,9 +321,14 @@ where
 {
     /// A loss for embeddings of size `k` in batches of `b` (`2b` anchors), temperature `tau`,
     /// online mode.
-    pub fn new(tau: f64, k: K, b: B) -> Self {
-        Self {
-            tau: lit(tau),
+    ///
+    /// # Errors
+    /// [`LossError`] unless `k ≥ 1`, `b ≥ 2` (fewer has no negatives: the loss would be a constant) and `tau` is finite and
+    /// `> 0`.
+    pub fn new(tau: f64, k: K, b: B) -> Result<Self, LossError> {
+        checks::sizes("streaming NT-Xent", k.value(), b.value(), 2)?;
+        Ok(Self {
+            tau: lit(checks::temperature("streaming NT-Xent", tau)?),
             eps: lit(NORM_EPS),
             mode: LseMode::Online,
             v: NormalizedPair::new(k, b),
@@ -326,7 +336,7 @@ where
             sa: zeros(b, U1),
             mb: zeros(b, U1),
             sb: zeros(b, U1),
-        }
+        })
     }
 
     /// The same loss with another [`LseMode`].

@@ -6,6 +6,7 @@
 
 pub mod autoencoder;
 pub mod barlow_twins;
+pub mod checks;
 pub mod infonce;
 pub mod infonce_queue;
 pub mod infonce_streaming;
@@ -15,6 +16,7 @@ pub mod vicreg;
 
 pub use autoencoder::{AeBuffers, LinearAutoencoder, pca_optimum};
 pub use barlow_twins::BarlowTwins;
+pub use checks::LossError;
 pub use infonce::InfoNce;
 pub use infonce_queue::InfoNceQueue;
 pub use infonce_streaming::{LseMode, StreamingInfoNce, StreamingNtXent};

@@ -19,14 +19,14 @@
 //! use nalgebra::{Const, SMatrix};
 //! use selfsup_core::loss::{NtXent, PairLoss};
 //! let z = SMatrix::<f64, 2, 2>::new(1.0, 0.0, 0.0, 1.0);
-//! let mut loss = NtXent::<f64, Const<2>, Const<2>>::new(0.5, Const, Const);
+//! let mut loss = NtXent::<f64, Const<2>, Const<2>>::new(0.5, Const, Const).unwrap();
 //! // Two orthogonal samples, identical views: each anchor's positive has similarity 1,
 //! // its two negatives 0, so L = ln(e² + 2) − 2.
 //! let l = loss.loss(&z, &z);
 //! assert!((l - ((2f64).exp() + 2.0).ln() + 2.0).abs() < 1e-15);
 //! ```
 
-use super::{PairLoss, exp_shifted, scale_max};
+use super::{LossError, PairLoss, checks, exp_shifted, scale_max};
 use crate::Real;
 use crate::dims::{Batch, EmbedDims, Mat, zeros};
 use crate::kernels::{add_mul, add_tr_mul};
@@ -57,16 +57,21 @@ where
     DefaultAllocator: EmbedDims<K, B>,
 {
     /// A loss for embeddings of size `k` in batches of `b` (`2b` anchors), temperature `tau`.
-    pub fn new(tau: f64, k: K, b: B) -> Self {
-        Self {
-            tau: lit(tau),
+    ///
+    /// # Errors
+    /// [`LossError`] unless `k ≥ 1`, `b ≥ 2` (fewer has no negatives: the loss would be a constant) and `tau` is finite and
+    /// `> 0`.
+    pub fn new(tau: f64, k: K, b: B) -> Result<Self, LossError> {
+        checks::sizes("NT-Xent", k.value(), b.value(), 2)?;
+        Ok(Self {
+            tau: lit(checks::temperature("NT-Xent", tau)?),
             eps: lit(NORM_EPS),
             v: NormalizedPair::new(k, b),
             ab: zeros(b, b),
             aa: zeros(b, b),
             ba: zeros(b, b),
             bb: zeros(b, b),
-        }
+        })
     }
 
     /// `log(2B − 1) − L`: the InfoNCE bound on the mutual information, with `2B − 1`

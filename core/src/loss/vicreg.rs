@@ -23,7 +23,8 @@
 //! unchanged (both are per-entry means), so selfsup keeps all four values; the probe only
 //! lowers the learning rate instead (the loss starts near `25` whatever `K`).
 //!
-//! Needs `B ≥ 2` (the unbiased variance divides by `B − 1`; `B = 1` gives NaN, as PyTorch).
+//! Needs `B ≥ 2` (the unbiased variance divides by `B − 1`): [`VicReg::new`] refuses a smaller
+//! batch with a [`LossError`] instead of returning NaN.
 //!
 //! ```
 //! use nalgebra::{Const, SMatrix};
@@ -31,14 +32,14 @@
 //! // K = 1, B = 2, identical views z = (−1, 1): inv = 0, σ² = 2, std = √2.0001 > 1 so the
 //! // hinge is 0, and one feature has no off-diagonal covariance: L = 0.
 //! let z = SMatrix::<f64, 1, 2>::new(-1.0, 1.0);
-//! let mut v = VicReg::<f64, Const<1>, Const<2>>::lightly(Const, Const);
+//! let mut v = VicReg::<f64, Const<1>, Const<2>>::lightly(Const, Const).unwrap();
 //! assert_eq!(v.loss(&z, &z), 0.0);
 //! // Collapsed views (all zero): std = √1e-4 = 0.01, hinge 0.99 in each branch: L = 25 · 0.99.
 //! let zero = SMatrix::<f64, 1, 2>::zeros();
 //! assert!((v.loss(&zero, &zero) - 25.0 * 0.99).abs() < 1e-12);
 //! ```
 
-use super::{PairLoss, center_feature};
+use super::{LossError, PairLoss, center_feature, checks};
 use crate::dims::{Batch, EmbedDims, Mat, Vector, zeros};
 use crate::kernels::{add_mul, add_mul_tr};
 use crate::{Real, lit};
@@ -143,21 +144,29 @@ where
     DefaultAllocator: EmbedDims<K, B>,
 {
     /// A loss with weights `lambda` (invariance), `mu` (variance), `nu` (covariance).
-    pub fn new(lambda: f64, mu: f64, nu: f64, k: K, b: B) -> Self {
-        Self {
-            lambda: lit(lambda),
-            mu: lit(mu),
-            nu: lit(nu),
+    ///
+    /// # Errors
+    /// [`LossError`] unless `k ≥ 1`, `b ≥ 2` (the unbiased variance divides by `B − 1`) and
+    /// every weight is finite and `≥ 0`.
+    pub fn new(lambda: f64, mu: f64, nu: f64, k: K, b: B) -> Result<Self, LossError> {
+        checks::sizes("VICReg", k.value(), b.value(), 2)?;
+        Ok(Self {
+            lambda: lit(checks::weight("VICReg", "lambda", lambda)?),
+            mu: lit(checks::weight("VICReg", "mu", mu)?),
+            nu: lit(checks::weight("VICReg", "nu", nu)?),
             eps: lit(EPS),
             centered: zeros(k, b),
             std: zeros(k, U1),
             cov: zeros(k, k),
             terms: (T::zero(), T::zero(), T::zero()),
-        }
+        })
     }
 
     /// lightly's and the paper's defaults: `λ = μ = 25`, `ν = 1`, `ε = 1e-4`.
-    pub fn lightly(k: K, b: B) -> Self {
+    ///
+    /// # Errors
+    /// As [`VicReg::new`].
+    pub fn lightly(k: K, b: B) -> Result<Self, LossError> {
         Self::new(LAMBDA, MU, NU, k, b)
     }
 

@@ -29,7 +29,8 @@
 //!     augment: Pipeline::reference_ring(),
 //! };
 //! // 2 → 2 encoder, batches of 16, reservoir of 64, queue of 32: all on the stack
-//! let mut t = StreamTrainer::<f32, _, _, _, _, _>::with_dims(&cfg, (Const::<2>, Const::<2>, Const::<16>, Const::<64>, Const::<32>));
+//! let dims = (Const::<2>, Const::<2>, Const::<16>, Const::<64>, Const::<32>);
+//! let mut t = StreamTrainer::<f32, _, _, _, _, _>::with_dims(&cfg, dims).unwrap();
 //! t.fill(&mut ring_source::<f32>);
 //! let loss = t.epoch(&cfg, &mut ring_source::<f32>);
 //! assert!(loss.is_finite());
@@ -39,8 +40,8 @@ use super::{Reservoir, Source};
 use crate::Real;
 use crate::augment::Pipeline;
 use crate::dims::{Batch, Dims, Mat, Vector, zeros};
-use crate::encoder::{Init, Linear};
-use crate::loss::{InfoNceQueue, PairLoss};
+use crate::encoder::{Bias, Init, Linear};
+use crate::loss::{InfoNceQueue, LossError, PairLoss};
 use crate::optim::Optimizer;
 use crate::rng::{Rng, seeded};
 use crate::train::{Learner, Trainer};
@@ -108,17 +109,21 @@ where
 {
     /// A fresh trainer: generator seeded with `cfg.seed`, encoder `Init::Normal` (no bias)
     /// drawn from it first.
-    pub fn with_dims(cfg: &StreamConfig, (d, k, b, c, q): (D, K, B, C, Q)) -> Self {
+    ///
+    /// # Errors
+    /// [`LossError`] from the queue InfoNCE: `τ` not finite and `> 0`, or `K = 0`.
+    pub fn with_dims(cfg: &StreamConfig, (d, k, b, c, q): (D, K, B, C, Q)) -> Result<Self, LossError> {
+        let loss = InfoNceQueue::new(cfg.tau, k, b, q)?;
         let mut rng = seeded(cfg.seed);
-        let encoder = Linear::new(k, d, Init::Normal { std: cfg.init_std }, false, &mut rng);
+        let encoder = Linear::new(k, d, Init::Normal { std: cfg.init_std }, Bias::No, &mut rng);
         let trainer = Trainer::new(
             encoder,
-            InfoNceQueue::new(cfg.tau, k, b, q),
+            loss,
             Optimizer::sgd(cfg.lr, 0.0, cfg.weight_decay),
             cfg.augment.clone(),
             (d, k, b),
         );
-        Self { trainer, reservoir: Reservoir::new(d, c), rng, batch: zeros(d, b), sample: zeros(d, U1) }
+        Ok(Self { trainer, reservoir: Reservoir::new(d, c), rng, batch: zeros(d, b), sample: zeros(d, U1) })
     }
 
     /// One sensor sample arrives: read it from `source` and offer it to the reservoir.

@@ -10,7 +10,7 @@
 //!
 //! ```
 //! use nalgebra::{Const, SMatrix};
-//! use selfsup_core::encoder::Init;
+//! use selfsup_core::encoder::{Bias, Init};
 //! use selfsup_core::loss::autoencoder::{LinearAutoencoder, pca_optimum};
 //! use selfsup_core::optim::Optimizer;
 //! use selfsup_core::rng::seeded;
@@ -21,7 +21,7 @@
 //! let mut x = SMatrix::<f64, 3, 64>::zeros();
 //! fill_plane(&mut rng, x.as_mut_slice(), None);
 //! let ae = LinearAutoencoder::<f64, Const<2>, Const<3>>::new(
-//!     Const, Const, Init::Normal { std: 0.1 }, false, &mut rng);
+//!     Const, Const, Init::Normal { std: 0.1 }, Bias::No, &mut rng);
 //! // the reference program's SGD: lr 1e-2, weight decay 1e-4; buffers on the stack
 //! let mut trainer = AeTrainer::new(ae, Optimizer::sgd(1e-2, 0.0, 1e-4), Const::<64>);
 //! let first = trainer.step(&x, &mut rng);

@@ -38,14 +38,14 @@
 //! ```
 //! use nalgebra::{Const, SMatrix};
 //! use selfsup_core::augment::Pipeline;
-//! use selfsup_core::encoder::{Init, Linear};
+//! use selfsup_core::encoder::{Bias, Init, Linear};
 //! use selfsup_core::optim::Optimizer;
 //! use selfsup_core::rng::seeded;
 //! use selfsup_core::train::{Learner, byol::Byol};
 //! type L = Linear<f64, Const<2>, Const<2>>;
 //! let mut rng = seeded(7);
-//! let online = L::new(Const, Const, Init::Normal { std: 0.5 }, false, &mut rng);
-//! let pred = L::new(Const, Const, Init::Normal { std: 0.5 }, false, &mut rng);
+//! let online = L::new(Const, Const, Init::Normal { std: 0.5 }, Bias::No, &mut rng);
+//! let pred = L::new(Const, Const, Init::Normal { std: 0.5 }, Bias::No, &mut rng);
 //! let opt = Optimizer::adam(1e-2, 0.0);
 //! let aug = Pipeline::reference_ring();
 //! let mut byol = Byol::<f64, Const<2>, Const<2>, Const<4>, L, L>::new(

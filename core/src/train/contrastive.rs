@@ -22,15 +22,15 @@
 //!
 //! ```
 //! use nalgebra::Const;
-//! use selfsup_core::{augment::Pipeline, encoder::{Init, Linear}, loss::InfoNce, optim::Optimizer};
+//! use selfsup_core::{augment::Pipeline, encoder::{Bias, Init, Linear}, loss::InfoNce, optim::Optimizer};
 //! use selfsup_core::{rng::seeded, synth::fill_ring, train::{Learner, Trainer, identity_order}};
 //! let mut rng = seeded(1);
 //! let mut data = [0.0f32; 2 * 256];
 //! fill_ring(&mut rng, &mut data, None);
-//! let enc = Linear::<f32, Const<2>, Const<2>>::new(Const, Const, Init::Normal { std: 0.1 }, false, &mut rng);
+//! let enc = Linear::<f32, Const<2>, Const<2>>::new(Const, Const, Init::Normal { std: 0.1 }, Bias::No, &mut rng);
 //! let mut t = Trainer::new(
 //!     enc,
-//!     InfoNce::new(0.2, Const, Const::<32>),
+//!     InfoNce::new(0.2, Const, Const::<32>).unwrap(),
 //!     Optimizer::sgd(5e-2, 0.0, 1e-4),
 //!     Pipeline::reference_ring(),
 //!     (Const::<2>, Const::<2>, Const::<32>),
@@ -202,7 +202,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::encoder::{Init, Linear};
+    use crate::encoder::{Bias, Init, Linear};
     use crate::loss::{InfoNce, NtXent};
     use crate::rng::{fill_normal, seeded};
     use crate::train::identity_order;
@@ -213,7 +213,7 @@ mod tests {
     fn trainer<L: PairLoss<f64, Const<3>, Const<8>>>(
         loss: L,
     ) -> Trainer<f64, Const<4>, Const<3>, Const<8>, Lin, L> {
-        let enc = Lin::new(Const, Const, Init::XavierNormal, true, &mut seeded(5));
+        let enc = Lin::new(Const, Const, Init::XavierNormal, Bias::Yes, &mut seeded(5));
         let aug: Pipeline = "noise:0.1,mask:0.1".parse().unwrap();
         Trainer::new(enc, loss, Optimizer::sgd(0.1, 0.9, 1e-4), aug, (Const, Const, Const))
     }
@@ -224,8 +224,8 @@ mod tests {
     fn step_is_augment_twice_then_step_views() {
         let mut x = SMatrix::<f64, 4, 8>::zeros();
         fill_normal(&mut seeded(1), x.as_mut_slice(), 0.0, 1.0);
-        let mut t1 = trainer(NtXent::new(0.5, Const, Const));
-        let mut t2 = trainer(NtXent::new(0.5, Const, Const));
+        let mut t1 = trainer(NtXent::new(0.5, Const, Const).unwrap());
+        let mut t2 = trainer(NtXent::new(0.5, Const, Const).unwrap());
         let (mut r1, mut r2) = (seeded(9), seeded(9));
         for _ in 0..3 {
             let l1 = t1.step(&x, &mut r1);
@@ -237,7 +237,7 @@ mod tests {
         }
         assert_eq!(t1.encoder, t2.encoder);
         assert_eq!(t1.steps(), 3);
-        assert_ne!(t1.encoder, trainer(NtXent::new(0.5, Const, Const)).encoder, "weights moved");
+        assert_ne!(t1.encoder, trainer(NtXent::new(0.5, Const, Const).unwrap()).encoder, "weights moved");
     }
 
     /// The update is plain SGD on the summed two-branch gradient: check one step by hand.
@@ -247,12 +247,12 @@ mod tests {
         let mut v2 = SMatrix::<f64, 4, 8>::zeros();
         fill_normal(&mut seeded(2), v1.as_mut_slice(), 0.0, 1.0);
         fill_normal(&mut seeded(3), v2.as_mut_slice(), 0.0, 1.0);
-        let mut t = trainer(InfoNce::new(0.2, Const, Const));
+        let mut t = trainer(InfoNce::new(0.2, Const, Const).unwrap());
         t.optimizer = Optimizer::sgd(0.1, 0.0, 0.0);
         let w0 = t.encoder.clone();
         let loss = t.step_views(&v1, &v2);
         // by hand
-        let mut l = InfoNce::<f64, Const<3>, Const<8>>::new(0.2, Const, Const);
+        let mut l = InfoNce::<f64, Const<3>, Const<8>>::new(0.2, Const, Const).unwrap();
         let (mut z1, mut z2) = (SMatrix::<f64, 3, 8>::zeros(), SMatrix::<f64, 3, 8>::zeros());
         w0.forward(&v1, &mut z1);
         w0.forward(&v2, &mut z2);
@@ -272,7 +272,7 @@ mod tests {
     fn epoch_drops_the_partial_batch_and_needs_one_batch() {
         let mut data = [0.0f64; 4 * 21];
         fill_normal(&mut seeded(4), &mut data, 0.0, 1.0);
-        let mut t = trainer(InfoNce::new(0.2, Const, Const));
+        let mut t = trainer(InfoNce::new(0.2, Const, Const).unwrap());
         let mut order = [0usize; 21];
         identity_order(&mut order);
         let l = t.epoch(&data, &mut order, &mut seeded(6));
@@ -289,7 +289,7 @@ mod tests {
 
     #[test]
     fn cosine_schedule_sets_the_learning_rate() {
-        let mut t = trainer(InfoNce::new(0.2, Const, Const));
+        let mut t = trainer(InfoNce::new(0.2, Const, Const).unwrap());
         t.schedule = Schedule::Cosine { total_steps: 4, warmup_steps: 0, min_factor: 0.0 };
         assert_eq!(t.learning_rate(), 0.1);
         let x = SMatrix::<f64, 4, 8>::from_fn(|i, j| (i * 8 + j) as f64 * 0.1);

@@ -10,15 +10,15 @@
 //!
 //! ```
 //! use nalgebra::Const;
-//! use selfsup_core::{augment::Pipeline, encoder::{Init, Linear}, loss::NtXent, optim::Optimizer};
+//! use selfsup_core::{augment::Pipeline, encoder::{Bias, Init, Linear}, loss::NtXent, optim::Optimizer};
 //! use selfsup_core::{rng::seeded, synth::fill_ring, train::{Learner, Trainer, identity_order}};
 //! let mut rng = seeded(3);
 //! let mut data = [0.0f64; 2 * 40];
 //! fill_ring(&mut rng, &mut data, None);
-//! let enc = Linear::<f64, Const<2>, Const<2>>::new(Const, Const, Init::XavierNormal, false, &mut rng);
+//! let enc = Linear::<f64, Const<2>, Const<2>>::new(Const, Const, Init::XavierNormal, Bias::No, &mut rng);
 //! let mut learner = Trainer::new(
 //!     enc,
-//!     NtXent::new(0.5, Const, Const::<16>),
+//!     NtXent::new(0.5, Const, Const::<16>).unwrap(),
 //!     Optimizer::sgd(0.1, 0.0, 0.0),
 //!     Pipeline::reference_ring(),
 //!     (Const::<2>, Const::<2>, Const::<16>),

@@ -12,8 +12,9 @@
 //!
 //! The paper's §4.1 shows that removing the stop-gradient makes the output collapse to a
 //! constant (loss → −1, per-dimension std of `z/‖z‖` → 0), and §4.2 that removing the
-//! predictor does too. Both switches exist here ([`SimSiam::stop_gradient`],
-//! [`SimSiam::use_predictor`]) to reproduce that failure and test the collapse guard.
+//! predictor does too. Both switches exist here ([`SimSiam::stop_gradient`] =
+//! [`StopGradient::Off`], [`SimSiam::prediction`] = [`Prediction::Off`]) to reproduce that
+//! failure and test the collapse guard.
 //!
 //! Defaults and their source: the paper's predictor is a bottleneck MLP 2048 → 512 → 2048
 //! (hidden = K/4). With K = 8…64 a K/4 bottleneck has 2–16 units, too narrow to carry the
@@ -27,14 +28,14 @@
 //! ```
 //! use nalgebra::{Const, SMatrix};
 //! use selfsup_core::augment::Pipeline;
-//! use selfsup_core::encoder::{Init, Linear};
+//! use selfsup_core::encoder::{Bias, Init, Linear};
 //! use selfsup_core::optim::Optimizer;
 //! use selfsup_core::rng::seeded;
 //! use selfsup_core::train::{Learner, simsiam::SimSiam};
 //! type L = Linear<f64, Const<2>, Const<2>>;
 //! let mut rng = seeded(7);
-//! let f = L::new(Const, Const, Init::Normal { std: 0.5 }, false, &mut rng);
-//! let h = L::new(Const, Const, Init::Normal { std: 0.5 }, false, &mut rng);
+//! let f = L::new(Const, Const, Init::Normal { std: 0.5 }, Bias::No, &mut rng);
+//! let h = L::new(Const, Const, Init::Normal { std: 0.5 }, Bias::No, &mut rng);
 //! let opt = Optimizer::adam(1e-2, 0.0);
 //! let mut s = SimSiam::<f64, Const<2>, Const<2>, Const<4>, L, L>::new(
 //!     f, h, opt, Pipeline::reference_ring(), (Const, Const, Const));
@@ -53,6 +54,25 @@ use crate::optim::Optimizer;
 use crate::rng::Rng;
 use nalgebra::{DefaultAllocator, Dim};
 
+/// Whether the loss's targets `z` are constants for the gradient (SimSiam) or not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopGradient {
+    /// `sg(z)`: gradients reach `f` through the predictions only (SimSiam).
+    On,
+    /// Gradients also flow through `z` (the paper's §4.1 ablation: collapses).
+    Off,
+}
+
+/// Whether the predictor `h` is applied (SimSiam) or `p = z`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prediction {
+    /// `p = h(z)` (SimSiam).
+    On,
+    /// `p = z`, the predictor is neither used nor trained (the paper's §4.2 ablation:
+    /// collapses).
+    Off,
+}
+
 /// A SimSiam learner: network, predictor, optimizer, augmentation and every buffer of a step.
 pub struct SimSiam<T, D, K, B, F, Q>
 where
@@ -68,10 +88,10 @@ where
     pub net: F,
     /// The predictor `h`.
     pub predictor: Q,
-    /// Stop the gradient through the projections `z` (true: SimSiam; false: collapses).
-    pub stop_gradient: bool,
-    /// Apply the predictor (true: SimSiam; false: `p = z`, collapses).
-    pub use_predictor: bool,
+    /// Stop the gradient through the projections `z` ([`StopGradient::On`]: SimSiam).
+    pub stop_gradient: StopGradient,
+    /// Apply the predictor ([`Prediction::On`]: SimSiam).
+    pub prediction: Prediction,
     /// The loss ([`Symmetric::Lightly`]).
     pub loss: SymNegCos<T, K, B>,
     /// Optimizer of the network and the predictor; its learning rate is the base rate of
@@ -134,8 +154,8 @@ where
             pcache_b: predictor.new_cache(b),
             net,
             predictor,
-            stop_gradient: true,
-            use_predictor: true,
+            stop_gradient: StopGradient::On,
+            prediction: Prediction::On,
             loss: SymNegCos::new(Symmetric::Lightly, k, b),
             z_a: m(),
             z_b: m(),
@@ -160,7 +180,7 @@ where
         let (x_a, x_b) = self.views.pair();
         self.net.forward(x_a, &mut self.z_a, &mut self.cache_a);
         self.net.forward(x_b, &mut self.z_b, &mut self.cache_b);
-        if self.use_predictor {
+        if self.prediction == Prediction::On {
             self.predictor.forward(&self.z_a, &mut self.p_a, &mut self.pcache_a);
             self.predictor.forward(&self.z_b, &mut self.p_b, &mut self.pcache_b);
         } else {
@@ -171,7 +191,7 @@ where
             self.loss.loss_grad(&self.p_a, &self.p_b, &self.z_a, &self.z_b, &mut self.g_a, &mut self.g_b);
         self.grad_net.clear();
         self.grad_pred.clear();
-        if self.use_predictor {
+        if self.prediction == Prediction::On {
             // dz = h'ᵀ dp, written over the p buffers (no longer needed).
             self.predictor.backward(
                 &self.z_a,
@@ -191,7 +211,7 @@ where
             self.p_a.copy_from(&self.g_a);
             self.p_b.copy_from(&self.g_b);
         }
-        if !self.stop_gradient {
+        if self.stop_gradient == StopGradient::Off {
             let (sa, sb) = self.loss.stopped_grad();
             self.p_a += sa;
             self.p_b += sb;
@@ -226,7 +246,7 @@ where
         let loss = self.views_loss_grad();
         let opt = self.schedule.optimizer_at(&self.optimizer, self.steps);
         self.net.apply_update(&opt, &mut self.state_net, &self.grad_net);
-        if self.use_predictor {
+        if self.prediction == Prediction::On {
             self.predictor.apply_update(&opt, &mut self.state_pred, &self.grad_pred);
         }
         self.steps += 1;

@@ -24,11 +24,12 @@ mod exported_mlp;
 pub use exported_mlp::run_exported_mlp;
 
 use core::fmt::{self, Write};
-use nalgebra::{Const, DefaultAllocator, Dim, U2, allocator::Allocator};
+use nalgebra::{Const, DefaultAllocator, Dim, allocator::Allocator};
 use selfsup_core::Real;
 use selfsup_core::augment::Pipeline;
 use selfsup_core::dims::Dims;
-use selfsup_core::encoder::Linear;
+use selfsup_core::fixed::{SBatch, SLinear, SStreamTrainer};
+use selfsup_core::loss::LossError;
 use selfsup_core::rng::seeded;
 use selfsup_core::stream::{ProjectedRing, Source, StreamConfig, StreamTrainer, ring_source};
 
@@ -67,18 +68,18 @@ pub fn wide_config() -> StreamConfig {
 }
 
 /// The ring configuration's trainer: `f32`, 2→2, `B = 64`, reservoir 256, queue 64.
-pub type RingStream = StreamTrainer<f32, U2, U2, Const<64>, Const<256>, Const<64>>;
+pub type RingStream = SStreamTrainer<f32, 2, 2, 64, 256, 64>;
 
 /// The footprint configuration's trainer: `f32`, 64→16, `B = 32`, reservoir 64, queue 64.
-pub type WideStream = StreamTrainer<f32, Const<64>, Const<16>, Const<32>, Const<64>, Const<64>>;
+pub type WideStream = SStreamTrainer<f32, 64, 16, 32, 64, 64>;
 
-/// A fresh ring trainer for `cfg`.
-pub fn ring_stream(cfg: &StreamConfig) -> RingStream {
+/// A fresh ring trainer for `cfg` (an error only if `cfg.tau` is not finite and `> 0`).
+pub fn ring_stream(cfg: &StreamConfig) -> Result<RingStream, LossError> {
     StreamTrainer::with_dims(cfg, (Const, Const, Const, Const, Const))
 }
 
-/// A fresh 64→16 trainer for `cfg`.
-pub fn wide_stream(cfg: &StreamConfig) -> WideStream {
+/// A fresh 64→16 trainer for `cfg` (an error only if `cfg.tau` is not finite and `> 0`).
+pub fn wide_stream(cfg: &StreamConfig) -> Result<WideStream, LossError> {
     StreamTrainer::with_dims(cfg, (Const, Const, Const, Const, Const))
 }
 
@@ -166,7 +167,7 @@ pub fn run_wide<W: Write>(t: &mut WideStream, out: &mut W) -> fmt::Result {
 /// Runs an encoder exported by `probe --export` (the `const` arrays of its `encoder.rs`) on
 /// `n` samples of the reference programs' plane data (drawn from a generator seeded with `seed`, padded or
 /// cut to `D` features): standardizes each sample with `mean`/`scale`, embeds it with a
-/// `Linear<f32, Const<K>, Const<D>>` built straight from `w` (column-major, no parsing) and
+/// `SLinear<f32, K, D>` built straight from `w` (column-major, no parsing) and
 /// `bias`, and prints one line per sample with the embedding's bits. The firmware and the host
 /// test call it on the same committed export, so a device provably loads exported weights.
 pub fn run_exported<const K: usize, const D: usize, W: Write>(
@@ -178,15 +179,15 @@ pub fn run_exported<const K: usize, const D: usize, W: Write>(
     seed: u64,
     out: &mut W,
 ) -> fmt::Result {
-    let mut enc = Linear::<f32, Const<K>, Const<D>>::from_weights(nalgebra::SMatrix::from_column_slice(w));
+    let mut enc = SLinear::<f32, K, D>::from_weights(nalgebra::SMatrix::from_column_slice(w));
     if let Some(b) = bias {
         enc.b = nalgebra::SVector::from_column_slice(b);
         enc.bias = true;
     }
     writeln!(out, "exported encoder K={K} D={D} bias={}", bias.is_some())?;
     let mut rng = seeded(seed);
-    let mut x = nalgebra::SMatrix::<f32, D, 1>::zeros();
-    let mut z = nalgebra::SMatrix::<f32, K, 1>::zeros();
+    let mut x = SBatch::<f32, D, 1>::zeros();
+    let mut z = SBatch::<f32, K, 1>::zeros();
     for i in 0..n {
         let (p, _) = selfsup_core::synth::plane_point::<f32, _>(&mut rng);
         for (j, xj) in x.iter_mut().enumerate() {

@@ -46,20 +46,22 @@ fn finish(result: fmt::Result, out: Output) -> u32 {
     }
 }
 
-/// Trains the ring configuration; returns the output length (0 if it did not fit).
+/// Trains the ring configuration; returns the output length (0 if it did not fit or the
+/// configuration was refused).
 #[unsafe(no_mangle)]
 pub extern "C" fn run_ring() -> u32 {
     let mut out = Output { len: 0 };
-    let mut t = ring_stream(&ring_config());
+    let Ok(mut t) = ring_stream(&ring_config()) else { return 0 };
     let r = ring(&mut t, &mut out);
     finish(r, out)
 }
 
-/// Trains the 64→16 configuration; returns the output length (0 if it did not fit).
+/// Trains the 64→16 configuration; returns the output length (0 if it did not fit or the
+/// configuration was refused).
 #[unsafe(no_mangle)]
 pub extern "C" fn run_wide() -> u32 {
     let mut out = Output { len: 0 };
-    let mut t = wide_stream(&wide_config());
+    let Ok(mut t) = wide_stream(&wide_config()) else { return 0 };
     let r = wide(&mut t, &mut out);
     finish(r, out)
 }

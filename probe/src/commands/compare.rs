@@ -14,7 +14,7 @@
 //! The random baseline is the untrained encoder of the chosen architecture; every method
 //! starts from that same encoder for a given seed (the networks are drawn in the same order).
 
-use super::pipeline::{baselines, encoders, load, train_runs};
+use super::pipeline::{baselines, encoders, load, train_many};
 use crate::cli::CompareArgs;
 use crate::error::{ProbeError, Result};
 use crate::network::{Embedder, EncoderKind};
@@ -23,7 +23,7 @@ use crate::output::compare::{self, CompareReport, Entry, EntryKind, markdown, ta
 use crate::output::files::write_atomically;
 use crate::output::plot::scatter;
 use crate::output::report::RepresentationReport;
-use crate::settings::{Method, resolve};
+use crate::settings::{Method, Settings, resolve};
 use std::io::Write;
 use std::time::Instant;
 
@@ -96,20 +96,21 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
 
     let mut entries: Vec<Entry> = baselines(&data, &s).into_iter().map(baseline).collect();
     let t1 = Instant::now();
-    for (i, &m) in methods.iter().enumerate() {
-        let sm = s.with_method(m);
-        let runs = train_runs(&data, &sm, false, &mut |seed, w| {
-            let _ = writeln!(err, "{} seed {seed}: {w}", m.name());
-        })?;
+    let per_method: Vec<Settings> = methods.iter().map(|&m| s.with_method(m)).collect();
+    let all_runs = train_many(&data, &per_method, false, &mut |i, seed, w| {
+        let _ = writeln!(err, "{} seed {seed}: {w}", methods[i].name());
+    })?;
+    for (i, (sm, runs)) in per_method.iter().zip(all_runs).enumerate() {
+        let m = sm.method;
         if i == 0 {
             // Every method starts from the same encoder for a seed (f is drawn first).
             let initial: Vec<(u64, &Embedder)> =
                 s.seeds.iter().copied().zip(runs.iter().map(|r| &r.initial)).collect();
-            entries.push(baseline(encoders("random", &data, &sm, &initial)));
+            entries.push(baseline(encoders("random", &data, sm, &initial)));
         }
         let trained: Vec<(u64, &Embedder)> =
             s.seeds.iter().copied().zip(runs.iter().map(|r| &r.trained)).collect();
-        let scores = encoders(m.name(), &data, &sm, &trained);
+        let scores = encoders(m.name(), &data, sm, &trained);
         let collapsed = runs.iter().any(|r| r.collapse.flagged);
         if show {
             let _ = writeln!(

@@ -10,8 +10,17 @@ use crate::dataset::Dataset;
 use crate::error::{ProbeError, Result};
 use crate::eval::Representation;
 use crate::train::Trained;
-pub use crate::weights::export::write_atomically;
 use std::path::Path;
+use std::sync::Mutex;
+
+/// Writes `files` into `dir` all or nothing (`weights::export::write_atomically`). Its temporary
+/// directory is named after the process, so writers in one process (tests, a library user
+/// running two commands at once) take turns.
+pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    let _turn = TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    crate::weights::export::write_atomically(dir, files)
+}
 
 /// Writes the report files of a run into `dir` (created if missing); `runs[0]` gives the plotted
 /// and exported embeddings.

@@ -110,6 +110,10 @@ pub struct RunArgs {
     /// Number of pretraining runs with seeds seed, seed+1, ...; the report gives mean ± std.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub repeats: usize,
+    /// Threads for the runs (seeds, and methods of `probe compare`) and the evaluation; the
+    /// results do not depend on it [default: the number of cores].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
     /// Pretrain in f64 instead of f32 [default: off, f32].
     #[arg(long = "f64")]
     pub double: bool,

@@ -174,6 +174,13 @@ pub fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Settings> 
             PathBuf::from("reports").join(stem)
         }
     };
+    let threads = match args.threads {
+        Some(0) => {
+            return Err(ProbeError::usage("--threads 0: no thread to run on", "pass --threads 1 or more"));
+        }
+        Some(t) => t,
+        None => crate::eval::parallel::threads(),
+    };
     let seeds = (0..args.repeats as u64).map(|r| args.seed.wrapping_add(r)).collect();
     let (model, head_choice) = resolve_model(args, dim);
     chosen.extend(head_choice);
@@ -201,6 +208,7 @@ pub fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Settings> 
         model,
         chosen,
         out_dir,
+        threads,
     };
     adjust_defaults(args, data, &mut s)?;
     Ok(s)

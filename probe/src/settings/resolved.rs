@@ -88,6 +88,9 @@ pub struct Settings {
     /// Report directory.
     #[serde(skip)]
     pub out_dir: PathBuf,
+    /// Threads (not recorded: results do not depend on it).
+    #[serde(skip)]
+    pub threads: usize,
 }
 
 impl Settings {

@@ -9,18 +9,19 @@
 //! `--init` weights replace the drawn ones afterwards, so batches and augmentations match a
 //! run without `--init`.
 
+use crate::error::Result;
 use crate::network::{Embedder, EncoderKind, HeadKind, Layer, Net};
 use crate::settings::{Method, OptimizerKind, Settings};
 use crate::weights::{NetWeights, Precision};
 use nalgebra::Dyn;
 use selfsup_core::Real;
 use selfsup_core::dims::Mat;
-use selfsup_core::encoder::{Init, WithHead};
+use selfsup_core::encoder::{Bias, Init, WithHead};
 use selfsup_core::loss::{BarlowTwins, InfoNce, LinearAutoencoder, NtXent, PairLoss, VicReg};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::Rng;
 use selfsup_core::train::byol::Byol;
-use selfsup_core::train::simsiam::SimSiam;
+use selfsup_core::train::simsiam::{Prediction, SimSiam, StopGradient};
 use selfsup_core::train::{AeTrainer, Learner, Trainer};
 
 /// Initialisation of the linear encoder (the reference programs'), and of the random
@@ -132,7 +133,7 @@ impl<T: Real> AnyLearner<T> {
 
 /// Builds the learner of `s.method` for inputs of `d` features (see the module docs for the
 /// order of the random draws), starting from `s.init` when given.
-pub fn build<T: Real>(d: usize, n: usize, s: &Settings, rng: &mut Rng) -> AnyLearner<T> {
+pub fn build<T: Real>(d: usize, n: usize, s: &Settings, rng: &mut Rng) -> Result<AnyLearner<T>> {
     let (k, b) = (s.dim, s.batch);
     let opt: Optimizer<T> = match s.optimizer {
         OptimizerKind::Adam => Optimizer::adam(s.lr, s.weight_decay),
@@ -140,7 +141,7 @@ pub fn build<T: Real>(d: usize, n: usize, s: &Settings, rng: &mut Rng) -> AnyLea
     };
     let shape = (Dyn(d), Dyn(k), Dyn(b));
     if s.method == Method::Ae {
-        let mut ae = LinearAutoencoder::<T, Dyn, Dyn>::new(Dyn(k), Dyn(d), INIT, false, rng);
+        let mut ae = LinearAutoencoder::<T, Dyn, Dyn>::new(Dyn(k), Dyn(d), INIT, Bias::No, rng);
         if let Some(init) = &s.init {
             let mut net = WithHead::new(Layer::Linear(ae.enc.clone()), Layer::Identity(k), Dyn(k));
             init.apply(&mut net);
@@ -148,7 +149,7 @@ pub fn build<T: Real>(d: usize, n: usize, s: &Settings, rng: &mut Rng) -> AnyLea
                 ae.enc = enc;
             }
         }
-        return AnyLearner::Ae(Box::new(AeTrainer::new(ae, opt, Dyn(b))));
+        return Ok(AnyLearner::Ae(Box::new(AeTrainer::new(ae, opt, Dyn(b)))));
     }
     let m = &s.model;
     let f = match m.encoder {
@@ -171,33 +172,26 @@ pub fn build<T: Real>(d: usize, n: usize, s: &Settings, rng: &mut Rng) -> AnyLea
         init.apply(&mut net);
     }
     let loss = match s.method {
-        Method::Infonce => Some(AnyLoss::InfoNce(InfoNce::new(s.tau, Dyn(k), Dyn(b)))),
-        Method::Ntxent => Some(AnyLoss::NtXent(NtXent::new(s.tau, Dyn(k), Dyn(b)))),
-        Method::Barlow => Some(AnyLoss::Barlow(BarlowTwins::new(m.barlow_lambda, Dyn(k), Dyn(b)))),
-        Method::Vicreg => Some(AnyLoss::VicReg(VicReg::lightly(Dyn(k), Dyn(b)))),
+        Method::Infonce => Some(AnyLoss::InfoNce(InfoNce::new(s.tau, Dyn(k), Dyn(b))?)),
+        Method::Ntxent => Some(AnyLoss::NtXent(NtXent::new(s.tau, Dyn(k), Dyn(b))?)),
+        Method::Barlow => Some(AnyLoss::Barlow(BarlowTwins::new(m.barlow_lambda, Dyn(k), Dyn(b))?)),
+        Method::Vicreg => Some(AnyLoss::VicReg(VicReg::lightly(Dyn(k), Dyn(b))?)),
         Method::Byol | Method::Simsiam | Method::Ae => None,
     };
     if let Some(loss) = loss {
-        return AnyLearner::Pair(Box::new(Trainer::new(net, loss, opt, s.aug.clone(), shape)));
+        return Ok(AnyLearner::Pair(Box::new(Trainer::new(net, loss, opt, s.aug.clone(), shape))));
     }
     match s.method {
         Method::Byol => {
             let steps = s.epochs * (n / b);
-            AnyLearner::Byol(Box::new(Byol::new(
-                net,
-                predictor,
-                opt,
-                s.aug.clone(),
-                shape,
-                m.tau_base,
-                steps,
-            )))
+            let byol = Byol::new(net, predictor, opt, s.aug.clone(), shape, m.tau_base, steps);
+            Ok(AnyLearner::Byol(Box::new(byol)))
         }
         Method::Simsiam => {
             let mut l = SimSiam::new(net, predictor, opt, s.aug.clone(), shape);
-            l.stop_gradient = m.stop_gradient;
-            l.use_predictor = m.predictor;
-            AnyLearner::SimSiam(Box::new(l))
+            l.stop_gradient = if m.stop_gradient { StopGradient::On } else { StopGradient::Off };
+            l.prediction = if m.predictor { Prediction::On } else { Prediction::Off };
+            Ok(AnyLearner::SimSiam(Box::new(l)))
         }
         _ => unreachable!("the autoencoder and the pair losses returned above"),
     }

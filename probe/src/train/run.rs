@@ -58,7 +58,7 @@ fn train_in<T: Real>(
     }
     let data: Vec<T> = x.iter().map(|&v| T::of_f64(v)).collect();
     let mut rng = seeded(seed);
-    let mut learner: AnyLearner<T> = build(d, n, s, &mut rng);
+    let mut learner: AnyLearner<T> = build(d, n, s, &mut rng)?;
     let initial = learner.encoder();
     let monitor = &x[..n.min(MONITOR_ROWS) * d];
     let mut collapse = CollapseLog::new(s.dim, effective_rank(monitor, d));
@@ -125,6 +125,7 @@ mod tests {
             model: ModelOptions::defaults_for(4, encoder, 16, head),
             chosen: Vec::new(),
             out_dir: Default::default(),
+            threads: 1,
         }
     }
 

@@ -3,7 +3,7 @@ use crate::network::Layer;
 use crate::weights::net::NetWeights;
 use crate::weights::state_dict::{ENCODER, Standardization};
 use nalgebra::{Const, DMatrix, Dyn, SMatrix, SVector};
-use selfsup_core::encoder::{Encoder, Init, Linear, Mlp};
+use selfsup_core::encoder::{Bias, Encoder, Init, Linear, Mlp};
 use selfsup_core::rng::seeded;
 use std::path::Path;
 
@@ -32,7 +32,7 @@ fn checkpoint(encoder: LayerWeights, d: usize) -> Checkpoint {
 
 fn golden_linear() -> (Linear<f32, Dyn, Dyn>, Checkpoint) {
     let mut enc =
-        Linear::<f32, Dyn, Dyn>::new(Dyn(2), Dyn(3), Init::Normal { std: 0.3 }, true, &mut seeded(7));
+        Linear::<f32, Dyn, Dyn>::new(Dyn(2), Dyn(3), Init::Normal { std: 0.3 }, Bias::Yes, &mut seeded(7));
     enc.b = nalgebra::DVector::from_vec(vec![0.25, -1e-8]);
     let c = checkpoint(LayerWeights::of(&Layer::Linear(enc.clone())).unwrap(), 3);
     (enc, c)

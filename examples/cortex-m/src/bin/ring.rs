@@ -28,7 +28,7 @@ const RUN_STACK_BUDGET: usize = 14 * 1024;
 #[entry]
 fn main() -> ! {
     let mut out = Host::stdout();
-    let mut t = ring_stream(&ring_config());
+    let Ok(mut t) = ring_stream(&ring_config()) else { exit(false) };
     if run_ring(&mut t, &mut out).is_err() {
         exit(false);
     }

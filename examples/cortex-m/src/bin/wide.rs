@@ -11,7 +11,7 @@ use selfsup_transcript::{WideStream, run_wide, wide_config, wide_stream};
 #[entry]
 fn main() -> ! {
     let mut out = Host::stdout();
-    let mut t = wide_stream(&wide_config());
+    let Ok(mut t) = wide_stream(&wide_config()) else { exit(false) };
     if run_wide(&mut t, &mut out).is_err() {
         exit(false);
     }
