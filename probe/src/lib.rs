@@ -33,6 +33,7 @@ pub mod eval;
 
 pub mod network;
 pub mod output;
+pub mod search;
 pub mod settings;
 pub mod train;
 pub mod weights;

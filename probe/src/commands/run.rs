@@ -98,6 +98,9 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
         if report.evaluation.is_empty() {
             let _ = writeln!(out, "no labels: pretrained only, embeddings exported");
         } else {
+            if let Some(v) = &report.verdict {
+                let _ = writeln!(out, "verdict: {}\n", v.summary);
+            }
             let _ = write!(out, "{}", report.table());
         }
         let _ = writeln!(

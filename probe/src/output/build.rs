@@ -3,10 +3,12 @@
 
 use crate::dataset::{DataKind, Dataset, SplitSource};
 use crate::eval::{Scores, knn, linear_probe};
+use crate::network::EncoderKind;
 use crate::output::report::{
     self, Config, EncoderInput, Input, Metrics, Report, RepresentationReport, RunReport, TrainingRun,
     Versions,
 };
+use crate::output::verdict::{self, Scored};
 use crate::settings::Settings;
 use crate::train::Trained;
 use std::path::Path;
@@ -76,9 +78,22 @@ pub fn build_report(
         SplitSource::Stratified(f) => ("stratified", Some(f)),
         SplitSource::AllTrain => ("all-train", None),
     };
+    let scored: Vec<Scored<'_>> = evaluation
+        .iter()
+        .map(|r| Scored {
+            name: &r.name,
+            linear_probe: (r.mean.linear_probe_accuracy, r.std.linear_probe_accuracy),
+            knn: (r.mean.knn_k20_weighted, r.std.knn_k20_weighted),
+            runs: r.runs.len(),
+        })
+        .collect();
+    let full_linear =
+        (s.model.encoder == EncoderKind::Linear && s.dim >= data.dim()).then_some((data.dim(), s.dim));
+    let verdict = verdict::judge(&scored, full_linear);
     Report {
         schema: report::SCHEMA.into(),
         versions: Versions { probe: env!("CARGO_PKG_VERSION").into(), selfsup_core: report::core_version() },
+        verdict,
         input: Input {
             file: path.display().to_string(),
             rows: data.train.len() + data.test.len(),

@@ -78,6 +78,9 @@ impl Report {
         let (i, c) = (&self.input, &self.config);
         let mut s = String::new();
         let _ = writeln!(s, "# probe report: `{}`\n", i.file);
+        if let Some(v) = &self.verdict {
+            let _ = writeln!(s, "**Verdict:** {}\n", v.summary);
+        }
         let _ = writeln!(
             s,
             "probe {}, selfsup-core {}. Schema `{}`; every number is in `report.json`.\n",

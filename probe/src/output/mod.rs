@@ -9,3 +9,4 @@ pub mod markdown;
 pub mod plot;
 pub mod report;
 pub mod roc;
+pub mod verdict;

@@ -7,6 +7,7 @@
 //! Accuracies, F1, recalls and mAP are in % (0–100). Mean ± std over repeats use the sample
 //! standard deviation (n − 1; 0 for one run).
 
+use super::verdict::Verdict;
 use crate::settings::Settings;
 use crate::train::collapse::CollapseLog;
 use serde::Serialize;
@@ -22,6 +23,8 @@ pub struct Report {
     pub schema: String,
     /// Crate versions.
     pub versions: Versions,
+    /// Whether the pretrained encoder beats raw features and PCA on test (null with `--no-label`).
+    pub verdict: Option<Verdict>,
     /// The data.
     pub input: Input,
     /// The full configuration.

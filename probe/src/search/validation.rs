@@ -1,0 +1,132 @@
+//! Validation folds carved from the training rows only.
+//!
+//! Each class's training rows (in file order) are shuffled with one seeded generator (classes
+//! in id order) and dealt round-robin into `k` folds, so every fold holds `⌊n_c / k⌋` or
+//! `⌈n_c / k⌉` rows of class `c`. Fold `i` is the validation set of round `i`; the other folds
+//! train. [`plan`] picks `k`: k-fold cross-validation on small training sets (fewer than
+//! [`SMALL_TRAIN`] rows), where one held-out fold would be too noisy to rank configurations,
+//! and a single held-out fold of `1/k = 1/4` of the training rows otherwise.
+//!
+//! The test rows are never part of any fold: [`write_fold_csv`] writes only training rows.
+//!
+//! ```
+//! use probe::search::validation::folds;
+//! let y = [0, 0, 0, 0, 1, 1, 1, 1];
+//! let f = folds(&y, 2, 2, 7);
+//! // Each fold holds two rows of each class.
+//! for fold in 0..2 {
+//!     for c in 0..2 {
+//!         assert_eq!((0..8).filter(|&i| f[i] == fold && y[i] == c).count(), 2);
+//!     }
+//! }
+//! ```
+
+use crate::dataset::Dataset;
+use crate::dataset::read::SPLIT_COLUMN;
+use crate::error::{Loc, ProbeError, Result};
+use selfsup_core::rng::{seeded, shuffle};
+use std::path::Path;
+
+/// Below this many training rows, validation is k-fold cross-validation over the training rows.
+pub const SMALL_TRAIN: usize = 200;
+
+/// Number of folds (4: a 75/25 split of the training rows per round).
+pub const FOLDS: usize = 4;
+
+/// How the training rows are split for validation: `k` folds, of which the first `rounds` are
+/// used as validation sets (all `k` on small training sets, 1 otherwise).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// Number of folds.
+    pub k: usize,
+    /// Validation rounds (fold 0 … rounds − 1).
+    pub rounds: usize,
+}
+
+/// The validation plan for `n_train` training rows whose smallest class has `min_class` rows:
+/// k-fold (k = min([`FOLDS`], min_class)) below [`SMALL_TRAIN`] rows, one held-out fold otherwise.
+pub fn plan(n_train: usize, min_class: usize) -> Plan {
+    let k = FOLDS.min(min_class).max(2);
+    Plan { k, rounds: if n_train < SMALL_TRAIN { k } else { 1 } }
+}
+
+/// The fold (0 … k − 1) of each row with class id `y[i]` (`classes` classes), stratified and
+/// seeded (see the module documentation).
+pub fn folds(y: &[usize], classes: usize, k: usize, seed: u64) -> Vec<usize> {
+    let mut rng = seeded(seed);
+    let mut fold = vec![0; y.len()];
+    for c in 0..classes {
+        let mut rows: Vec<usize> = (0..y.len()).filter(|&i| y[i] == c).collect();
+        shuffle(&mut rng, &mut rows);
+        for (j, &i) in rows.iter().enumerate() {
+            fold[i] = j % k.max(1);
+        }
+    }
+    fold
+}
+
+/// Writes the training rows of `data` (read from `path`) to `out` with a `split` column:
+/// `test` for the rows of fold `fold`, `train` for the others (`fold_of` gives the fold of each
+/// training row, in the order of `data.train.rows`). A `split` column of the input is replaced;
+/// every other field is copied as read. The file's test rows are not written.
+pub fn write_fold_csv(path: &Path, data: &Dataset, fold_of: &[usize], fold: usize, out: &Path) -> Result<()> {
+    let read_err = |e: csv::Error| {
+        ProbeError::input(path, Loc::default(), format!("cannot read the CSV: {e}"), "check the file")
+    };
+    let write_err = |e: &dyn std::fmt::Display| {
+        ProbeError::input(out, Loc::default(), format!("cannot write: {e}"), "check the directory")
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(read_err)?;
+    let headers = reader.headers().map_err(read_err)?.clone();
+    let keep: Vec<usize> = (0..headers.len()).filter(|&c| &headers[c] != SPLIT_COLUMN).collect();
+    let mut split_of = std::collections::HashMap::new();
+    for (j, &row) in data.train.rows.iter().enumerate() {
+        split_of.insert(row, if fold_of[j] == fold { "test" } else { "train" });
+    }
+    let mut w = csv::Writer::from_path(out).map_err(|e| write_err(&e))?;
+    let mut head: Vec<&str> = keep.iter().map(|&c| &headers[c]).collect();
+    head.push(SPLIT_COLUMN);
+    w.write_record(&head).map_err(|e| write_err(&e))?;
+    for (row, rec) in reader.records().enumerate() {
+        let rec = rec.map_err(read_err)?;
+        if let Some(s) = split_of.get(&row) {
+            let mut fields: Vec<&str> = keep.iter().map(|&c| rec.get(c).unwrap_or("")).collect();
+            fields.push(s);
+            w.write_record(&fields).map_err(|e| write_err(&e))?;
+        }
+    }
+    w.flush().map_err(|e| write_err(&e))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_are_stratified_balanced_and_seeded() {
+        let y: Vec<usize> = (0..103).map(|i| i % 3).collect();
+        let f = folds(&y, 3, 4, 1);
+        for c in 0..3 {
+            let nc = y.iter().filter(|&&v| v == c).count();
+            for k in 0..4 {
+                let m = (0..y.len()).filter(|&i| f[i] == k && y[i] == c).count();
+                assert!(m == nc / 4 || m == nc.div_ceil(4), "class {c} fold {k}: {m}");
+            }
+        }
+        assert_eq!(folds(&y, 3, 4, 1), f);
+        assert_ne!(folds(&y, 3, 4, 2), f);
+    }
+
+    #[test]
+    fn plan_uses_k_fold_on_small_training_sets() {
+        assert_eq!(plan(40, 10), Plan { k: 4, rounds: 4 });
+        assert_eq!(plan(105, 2), Plan { k: 2, rounds: 2 });
+        assert_eq!(plan(1257, 122), Plan { k: 4, rounds: 1 });
+    }
+}
