@@ -127,6 +127,14 @@ proptest! {
             f => f.to_string(),
         });
         argv.extend(args.into_iter().flatten());
+        // Exports go to the scratch directory too: a generated relative `--export 2` would
+        // otherwise write into the working directory (the crate's source tree under cargo).
+        for i in 1..argv.len() {
+            if argv[i - 1] == "--export" {
+                let name: String = argv[i].chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+                argv[i] = dir.join("exports").join(format!("e{name}")).display().to_string();
+            }
+        }
         // Keep the budget tiny and the outputs in the scratch directory.
         if sub == Some("gen") {
             argv.extend(["--out".to_string(), dir.join("gen.csv").display().to_string()]);

@@ -13,9 +13,17 @@ use std::path::Path;
 /// scikit-learn's mean AUROC: (kNN k=1, kNN k=5, PCA recon, IsolationForest).
 fn check(file: &str, sklearn: [f64; 4]) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data").join(file);
-    let ds =
-        load(&path, &LoadOptions { label: Some("label".into()), test_frac: 0.3, seed: 0, channels: None })
-            .unwrap_or_else(|e| panic!("{e}"));
+    let ds = load(
+        &path,
+        &LoadOptions {
+            label: Some("label".into()),
+            test_frac: 0.3,
+            seed: 0,
+            channels: None,
+            columns: Default::default(),
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let d = ds.dim();
     let (train, test) = (raw(&ds, &ds.train), raw(&ds, &ds.test));
     let mut sums = std::collections::BTreeMap::<&str, f64>::new();

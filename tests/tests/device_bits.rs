@@ -10,9 +10,8 @@
 use selfsup_core::dims::Dyn;
 use selfsup_core::stream::{StreamTrainer, ring_source};
 use selfsup_transcript::{
-    ring_config, ring_loss, ring_stream, run, run_exported, run_exported_mlp, run_ring, run_wide, wide_config,
-    wide_loss,
-    wide_stream,
+    ring_config, ring_loss, ring_stream, run, run_exported, run_exported_mlp, run_ring, run_wide,
+    wide_config, wide_loss, wide_stream,
 };
 
 fn expected_path(name: &str) -> String {

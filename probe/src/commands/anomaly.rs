@@ -20,7 +20,7 @@
 
 use super::pipeline::{load, train_runs};
 use crate::cli::{AnomalyArgs, Standardize};
-use crate::dataset::standardize::{channel_standardizer, standardized_rows, train_stats};
+use crate::dataset::standardize::{Standardizer, channel_standardizer};
 use crate::dataset::{DataKind, Dataset, Split};
 use crate::error::{ProbeError, Result};
 use crate::eval::Representation;
@@ -82,7 +82,8 @@ fn fit_dataset(
     let d = data.dim();
     let pool_rows: Vec<usize> = (0..data.train.len()).collect();
     let stats_rows = if pool { &pool_rows[..] } else { fit };
-    let (mean, scale, zero) = train_stats(all, d, stats_rows);
+    let st = Standardizer::fit(all, d, stats_rows);
+    let (mean, scale, zero) = (st.mean.clone(), st.scale.clone(), st.constant.clone());
     let encoder_input = match data.kind {
         DataKind::Series { channels, length, .. } => {
             Some(channel_standardizer(all, d, stats_rows, (channels, length), &mean, &scale))
@@ -90,16 +91,8 @@ fn fit_dataset(
         _ => None,
     };
     Dataset {
-        train: Split {
-            x: standardized_rows(all, d, fit, &mean, &scale),
-            y: vec![class; fit.len()],
-            rows: fit.to_vec(),
-        },
-        test: Split {
-            x: standardized_rows(all, d, eval_rows, &mean, &scale),
-            y: Vec::new(),
-            rows: eval_rows.to_vec(),
-        },
+        train: Split { x: st.transform(all, fit), y: vec![class; fit.len()], rows: fit.to_vec() },
+        test: Split { x: st.transform(all, eval_rows), y: Vec::new(), rows: eval_rows.to_vec() },
         zero_variance: zero.iter().map(|&j| data.feature_names[j].clone()).collect(),
         mean,
         scale,

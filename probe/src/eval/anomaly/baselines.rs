@@ -1,9 +1,9 @@
 //! One-class baselines on standardized raw features: fitted on the normal class's training
 //! rows, they score any row (higher = more anomalous).
 //!
-//! Features are standardized with the normal rows' mean and std (ddof 0; a column whose std is
-//! at most `10 ε max(1, |μ|)` is only centred, scikit-learn's `StandardScaler` rule; the
-//! dataset's [`train_stats`]), as
+//! Features are standardized with the normal rows' mean and std (ddof 0; a column whose std
+//! is rounding noise relative to its magnitude is only centred, as with scikit-learn's `StandardScaler`; the
+//! dataset's [`Standardizer`]), as
 //! `shared/tools/anomaly_baselines.py` does. Then:
 //!
 //! - `knn_euclidean_k`: the mean Euclidean distance to the `k` nearest normal rows (scikit-learn
@@ -15,7 +15,7 @@
 //! - `iforest`: [`IsolationForest`] with 200 trees and subsample 256.
 
 use super::iforest::{IsolationForest, SUBSAMPLE, TREES};
-use crate::dataset::standardize::{standardized_rows, train_stats};
+use crate::dataset::standardize::Standardizer;
 use crate::eval::pca::Pca;
 use nalgebra::Dyn;
 use selfsup_core::anomaly::{KnnScorer, NormalMemory};
@@ -78,9 +78,9 @@ pub fn pca_recon(normal: &[f64], query: &[f64], d: usize) -> Vec<f64> {
 pub fn baseline_scores(normal: &[f64], query: &[f64], d: usize, seed: u64) -> Vec<(&'static str, Vec<f64>)> {
     let n = normal.len() / d;
     let rows: Vec<usize> = (0..n).collect();
-    let (mean, scale, _) = train_stats(normal, d, &rows);
-    let a = standardized_rows(normal, d, &rows, &mean, &scale);
-    let t = standardized_rows(query, d, &(0..query.len() / d).collect::<Vec<_>>(), &mean, &scale);
+    let st = Standardizer::fit(normal, d, &rows);
+    let a = st.transform(normal, &rows);
+    let t = st.transform(query, &(0..query.len() / d).collect::<Vec<_>>());
     let forest = IsolationForest::fit(&a, d, TREES, SUBSAMPLE, seed);
     vec![
         (BASELINES[0], knn_euclidean(&a, &t, d, 1)),
