@@ -10,10 +10,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 const MAX_LINES: usize = 400;
-/// Import edges of another work stream's modules that close a cycle and are being removed
-/// (`weights::dtype` borrows the error helper `state_dict::bad`); only these exact edges are
-/// ignored.
-const PENDING_EDGES: &[(&str, &str)] = &[("weights::dtype", "weights::state_dict")];
 
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
@@ -142,8 +138,6 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
         }
         let edges: BTreeSet<String> =
             targets.iter().filter_map(|t| resolve(t, &mods)).filter(|t| t != m && !t.is_empty()).collect();
-        let edges =
-            edges.into_iter().filter(|t| !PENDING_EDGES.contains(&(m.as_str(), t.as_str()))).collect();
         g.insert(m.clone(), edges);
     }
     g

@@ -13,9 +13,9 @@ use crate::train::Trained;
 use std::path::Path;
 use std::sync::Mutex;
 
-/// Writes `files` into `dir` all or nothing (`weights::export::write_atomically`). Its temporary
-/// directory is named after the process, so writers in one process (tests, a library user
-/// running two commands at once) take turns.
+/// Writes `files` into `dir` all or nothing (`weights::export::write_atomically`). Writers in
+/// one process (tests, a library user running two commands at once) take turns, so two of them
+/// aimed at the same `dir` never interleave their final moves.
 pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
     static TURN: Mutex<()> = Mutex::new(());
     let _turn = TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

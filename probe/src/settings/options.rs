@@ -133,16 +133,18 @@ pub struct RunArgs {
     /// Report directory [default: reports/<csv stem>/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Also write the trained encoder (first seed) to DIR: `encoder.rs`, Rust `const` arrays a
-    /// device loads with no parsing, and `encoder.safetensors` for
-    /// `safetensors.torch.load_file` (`encoder.weight` is (K, D) like `torch.nn.Linear.weight`;
-    /// the input standardization is `input.mean`, `input.scale`) [default: no export].
+    /// Also write the trained encoder and head (first seed) to DIR, all or nothing:
+    /// `encoder.rs`, Rust `const` arrays a device loads with no parsing, and
+    /// `encoder.safetensors` named as a PyTorch state dict (linear: `encoder.weight` (K, D);
+    /// MLP: `encoder.0.weight` (H, D), `encoder.0.bias`, `encoder.2.weight` (K, H),
+    /// `encoder.2.bias`; the head under `head.`; the input standardization as `input.mean`,
+    /// `input.scale`) [default: no export].
     #[arg(long, value_name = "DIR")]
     pub export: Option<PathBuf>,
-    /// Start from the encoder weights in a safetensors file (e.g. from PyTorch: tensor
-    /// `encoder.weight` or `weight`, shape (K, D), f32/f64/f16/bf16) instead of a random
-    /// initialisation; the report's `init` row scores them as loaded [default: random
-    /// normal(0, 0.1²)].
+    /// Start from the weights in a safetensors file (an `--export`, or a PyTorch state dict
+    /// with the names above, f32/f64/f16/bf16) instead of a random initialisation, for every
+    /// method and encoder; a shape or architecture that does not fit the run is an error. The
+    /// report's `init` row scores them as loaded [default: random initialisation].
     #[arg(long, value_name = "FILE")]
     pub init: Option<PathBuf>,
     /// No progress bar and no table on the terminal (errors are still printed) [default: off;

@@ -3,8 +3,7 @@
 //! value, is a one-line error naming the tensor.
 
 use super::net::Precision;
-use super::state_dict::bad;
-use crate::error::Result;
+use crate::error::{Loc, ProbeError, Result};
 use safetensors::tensor::{Dtype, TensorView};
 use std::path::Path;
 
@@ -61,6 +60,11 @@ fn f16_to_f64(h: u16) -> f64 {
         31 => f64::NAN,
         e => sign * (1.0 + frac / 1024.0) * 2f64.powi(e - 15),
     }
+}
+
+/// A user error about the weights file at `path`: what is wrong and how to fix it.
+pub(super) fn bad(path: &Path, what: impl Into<String>, fix: impl Into<String>) -> ProbeError {
+    ProbeError::input(path, Loc::default(), what, fix)
 }
 
 #[cfg(test)]

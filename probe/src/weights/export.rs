@@ -78,7 +78,10 @@ pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
     };
     std::fs::create_dir_all(&parent).map_err(|e| ProbeError::output(&parent, &e))?;
     let name = dir.file_name().map_or_else(|| "export".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
+    // Unique per process and call, so two writers never share a temporary directory.
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = parent.join(format!(".{name}.partial-{}-{call}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     let result = fill_and_move(&tmp, dir, files);
     if result.is_err() {

@@ -17,10 +17,10 @@
 //! assert_eq!(Checkpoint::from_bytes(&bytes, Path::new("mem")).unwrap(), c);
 //! ```
 
-use super::dtype::values;
+use super::dtype::{bad, values};
 use super::net::{DenseWeights, LayerWeights, NetWeights, Precision};
 use crate::dataset::Dataset;
-use crate::error::{Loc, ProbeError, Result};
+use crate::error::{ProbeError, Result};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -378,10 +378,6 @@ impl File<'_> {
             _ => Precision::F32,
         }
     }
-}
-
-pub(super) fn bad(path: &Path, what: impl Into<String>, fix: impl Into<String>) -> ProbeError {
-    ProbeError::input(path, Loc::default(), what, fix)
 }
 
 #[cfg(test)]
