@@ -202,6 +202,62 @@ where
     }
 }
 
+/// `out[j, i] = x_j · y_i` (each dot product summed from zero in index order) for the rows `j`
+/// in `rows(i)` of every column `i`; the other entries of `out` are left alone. `x: M × R`,
+/// `y: M × C` and `out: R × C` are column-major slices with `m = M` rows. For `M ≤ 16` the dot
+/// products run eight at a time from a `k`-major stack tile (eight SIMD lanes, the same sums),
+/// as in [`add_tr_mul`]; only the tiles that meet `rows(i)` are computed, so a triangle costs
+/// half a square.
+pub fn tr_mul_rows<T: Real>(
+    out: &mut [T],
+    x: &[T],
+    y: &[T],
+    m: usize,
+    rows: impl Fn(usize) -> core::ops::Range<usize>,
+) {
+    if m == 0 {
+        return;
+    }
+    let r = x.len() / m;
+    if r == 0 {
+        return;
+    }
+    let o = out;
+    if m <= TR_TILE {
+        let mut j0 = 0;
+        for xb in x.chunks(8 * m) {
+            let w = xb.len() / m;
+            let mut tile = [[T::zero(); 8]; TR_TILE];
+            for (l, c) in xb.chunks_exact(m).enumerate() {
+                for (row, &v) in tile.iter_mut().zip(c) {
+                    row[l] = v;
+                }
+            }
+            for (i, (oc, yc)) in o.chunks_exact_mut(r).zip(y.chunks_exact(m)).enumerate() {
+                let want = rows(i);
+                let (lo, hi) = (want.start.max(j0), want.end.min(j0 + w));
+                if lo >= hi {
+                    continue;
+                }
+                let mut s = [T::zero(); 8];
+                for (row, &yk) in tile.iter().zip(yc) {
+                    for l in 0..8 {
+                        s[l] += row[l] * yk;
+                    }
+                }
+                oc[lo..hi].copy_from_slice(&s[lo - j0..hi - j0]);
+            }
+            j0 += w;
+        }
+        return;
+    }
+    for (i, (oc, yc)) in o.chunks_exact_mut(r).zip(y.chunks_exact(m)).enumerate() {
+        for j in rows(i) {
+            oc[j] = dot(&x[j * m..(j + 1) * m], yc);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,6 +318,25 @@ mod tests {
                     s += a[(m, i)] * b[(m, j)];
                 }
                 assert_eq!(o[(i, j)].to_bits(), (init[(i, j)] + s).to_bits(), "M={M} ({i}, {j})");
+            }
+        }
+    }
+
+    /// `tr_mul_rows` writes exactly the requested rows, with the bits of a plain dot product.
+    #[test]
+    fn tr_mul_rows_writes_the_requested_dots() {
+        for m in [3usize, 16, 21] {
+            let x: [f32; 21 * 19] = core::array::from_fn(|i| ((i * 7) % 11) as f32 * 0.37 - 1.3);
+            let y: [f32; 21 * 19] = core::array::from_fn(|i| ((i * 5) % 13) as f32 * 0.29 - 1.7);
+            let (x, y) = (&x[..m * 19], &y[..m * 19]);
+            let mut o = [-7.0f32; 19 * 19];
+            tr_mul_rows(&mut o, x, y, m, |i| 0..i);
+            for i in 0..19 {
+                for j in 0..19 {
+                    let want: f32 =
+                        if j < i { dot(&x[j * m..(j + 1) * m], &y[i * m..(i + 1) * m]) } else { -7.0 };
+                    assert_eq!(o[i * 19 + j].to_bits(), want.to_bits(), "m={m} ({j}, {i})");
+                }
             }
         }
     }

@@ -30,6 +30,8 @@ pub trait Real: RealField + Copy + Default + core::fmt::Debug + 'static {
     fn sin_(self) -> Self;
     /// Cosine, by libm.
     fn cos_(self) -> Self;
+    /// The smallest positive normal number (`f32::MIN_POSITIVE`, `f64::MIN_POSITIVE`).
+    fn min_normal() -> Self;
     /// Nearest value of this type to `x`.
     fn of_f64(x: f64) -> Self;
     /// Nearest value of this type to `n`.
@@ -67,6 +69,10 @@ impl Real for f32 {
     #[inline]
     fn cos_(self) -> Self {
         libm::cosf(self)
+    }
+    #[inline]
+    fn min_normal() -> Self {
+        f32::MIN_POSITIVE
     }
     #[inline]
     fn of_f64(x: f64) -> Self {
@@ -114,6 +120,10 @@ impl Real for f64 {
     #[inline]
     fn cos_(self) -> Self {
         libm::cos(self)
+    }
+    #[inline]
+    fn min_normal() -> Self {
+        f64::MIN_POSITIVE
     }
     #[inline]
     fn of_f64(x: f64) -> Self {
