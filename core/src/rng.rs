@@ -46,7 +46,8 @@ pub fn normal_pair<T: Real, R: rand_core::Rng + ?Sized>(rng: &mut R) -> (T, T) {
 /// `√(−2 ln(1 − u1)) · (cos 2πu2, sin 2πu2)` (`1 − u1 ∈ (0, 1]`, so the logarithm is finite).
 #[inline(always)]
 pub fn box_muller<T: Real>(u1: T, u2: T) -> (T, T) {
-    let r = (-(T::one() + T::one()) * (T::one() - u1).ln_()).sqrt_();
+    let two = T::one() + T::one();
+    let r = (-two * (T::one() - u1).ln_()).sqrt_();
     let (s, c) = u2.sin_cos_turns();
     (r * c, r * s)
 }
@@ -72,10 +73,23 @@ pub fn for_normal_pairs<T: Real, R: rand_core::Rng + ?Sized>(
             *a = T::uniform01(rng);
             *b = T::uniform01(rng);
         }
+        // The steps of `box_muller`, each as its own loop: `libm`'s square root is an opaque
+        // instruction on x86 that keeps a loop around it scalar, so it gets a loop of its own
+        // and the logarithms and sines/cosines run vectorized.
+        let two = T::one() + T::one();
         let mut za = [T::zero(); BLOCK];
         let mut zb = [T::zero(); BLOCK];
+        let mut r = [T::zero(); BLOCK];
         for i in 0..BLOCK {
-            (za[i], zb[i]) = box_muller(u1[i], u2[i]);
+            r[i] = -two * (T::one() - u1[i]).ln_();
+            (zb[i], za[i]) = u2[i].sin_cos_turns();
+        }
+        for x in r.iter_mut() {
+            *x = x.sqrt_();
+        }
+        for i in 0..BLOCK {
+            za[i] *= r[i];
+            zb[i] *= r[i];
         }
         for (&a, &b) in za.iter().zip(&zb).take(n) {
             put(a, b);

@@ -17,7 +17,8 @@
 //! serves both of its anchors: it is computed once, added to both row sums `S_r` and `S_c`, and
 //! the pair's gradient weight is `(G + Gᵀ)_rc = (e_rc (1/S_r + 1/S_c) − 2·[c = pos(r)]) / (2Bτ)`.
 //! Two `B × B` buffers hold the pairs: the cross block `a_i · b_j` (all of it), and the two
-//! same-view triangles packed into one (`a_j · a_i` above the diagonal, `b_j · b_i` below).
+//! same-view triangles packed into one (`a_j · a_i` above the diagonal, `b_j · b_i` below);
+//! for the gradient products, the cross buffer takes each triangle mirrored in turn.
 //! Similarities are dot products eight at a time ([`tr_mul_rows`]), exponentials run over
 //! contiguous columns (vectorized, [`crate::math`]), row sums in the fixed eight-lane order of
 //! [`lane_sum`](super::lane_sum). When `τ` is so small that `e^(−2/τ)` would underflow, each
@@ -205,7 +206,7 @@ where
         grad_b: &mut Batch<T, K, B>,
     ) -> T {
         let loss = self.forward(z_a, z_b);
-        let (k, n) = self.v.a.shape();
+        let n = self.v.a.ncols();
         let n1 = n.max(1);
         let scale = T::one() / (T::of_usize(2 * n) * self.tau);
         let two = T::one() + T::one();
@@ -246,27 +247,17 @@ where
             }
             xc[i] -= two * scale;
         }
-        // grad_a[:, i] = Σ_j W[j, i] b_j ;  grad_b[:, j] = Σ_i W[j, i] a_i ; then the same-view
-        // pairs, each acting on both of its members.
+        // grad_a[:, i] = Σ_j W[j, i] b_j ;  grad_b[:, j] = Σ_i W[j, i] a_i. Then the cross
+        // buffer is free: it takes each same-view triangle mirrored into a full symmetric
+        // matrix V (zero diagonal), and grad += v V.
         grad_a.as_mut_slice().fill(T::zero());
         add_mul(grad_a, &self.v.b, &self.cross);
         grad_b.as_mut_slice().fill(T::zero());
         add_mul_tr(grad_b, &self.v.a, &self.cross);
-        let (a, b) = (self.v.a.as_slice(), self.v.b.as_slice());
-        let (ga, gb) = (grad_a.as_mut_slice(), grad_b.as_mut_slice());
-        for (i, yc) in self.same.as_slice().chunks_exact(n1).enumerate().take(n) {
-            for (j, &w) in yc.iter().enumerate() {
-                let (v, g) = if j < i {
-                    (a, &mut *ga)
-                } else if j > i {
-                    (b, &mut *gb)
-                } else {
-                    continue;
-                };
-                axpy(&mut g[i * k..(i + 1) * k], w, &v[j * k..(j + 1) * k]);
-                axpy(&mut g[j * k..(j + 1) * k], w, &v[i * k..(i + 1) * k]);
-            }
-        }
+        mirror(self.cross.as_mut_slice(), self.same.as_slice(), n, true);
+        add_mul(grad_a, &self.v.a, &self.cross);
+        mirror(self.cross.as_mut_slice(), self.same.as_slice(), n, false);
+        add_mul(grad_b, &self.v.b, &self.cross);
         self.v.backward(grad_a, grad_b, self.eps);
         loss
     }
@@ -276,10 +267,27 @@ where
     }
 }
 
-/// `y += α x`.
-#[inline(always)]
-fn axpy<T: Real>(y: &mut [T], alpha: T, x: &[T]) {
-    for (yi, &xi) in y.iter_mut().zip(x) {
-        *yi += alpha * xi;
+/// Tile edge of [`mirror`]: two 16 × 16 tiles stay in L1 while rows and columns swap.
+const TILE: usize = 16;
+
+/// `out` (column-major `n × n`) ← the symmetric matrix whose off-diagonal entries are the upper
+/// triangle of `tri` (`upper`) or its lower triangle; diagonal zero. Tiled.
+fn mirror<T: Real>(out: &mut [T], tri: &[T], n: usize, upper: bool) {
+    for ib in (0..n).step_by(TILE) {
+        for jb in (0..n).step_by(TILE) {
+            for i in ib..(ib + TILE).min(n) {
+                for j in jb..(jb + TILE).min(n) {
+                    // Entry (j, i): from (j, i) when it lies in the wanted triangle, else (i, j).
+                    let from_here = if upper { j < i } else { j > i };
+                    out[i * n + j] = if i == j {
+                        T::zero()
+                    } else if from_here {
+                        tri[i * n + j]
+                    } else {
+                        tri[j * n + i]
+                    };
+                }
+            }
+        }
     }
 }
