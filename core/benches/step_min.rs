@@ -19,11 +19,16 @@ use selfsup_core::train::Trainer;
 use std::hint::black_box;
 use std::time::Instant;
 
-/// This thread's CPU time in seconds (Linux: `/proc/thread-self/schedstat`), so that the other
-/// processes of a shared machine do not count; `None` elsewhere.
+/// This thread's CPU time in seconds (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)`), so that the
+/// other processes of a shared machine do not count; `None` where there is no such clock.
 fn cpu_seconds() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    Some(s.split_whitespace().next()?.parse::<u64>().ok()? as f64 * 1e-9)
+    #[cfg(target_os = "linux")]
+    {
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+        Some(t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9)
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
 }
 
 /// Minimum and median over `reps` runs of the mean time of `inner` calls, in microseconds:

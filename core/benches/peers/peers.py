@@ -79,11 +79,18 @@ def time_cpp(doc, reps):
     return min(ts), statistics.median(ts)
 
 
-def time_ours():
-    out = subprocess.run(
-        ["cargo", "bench", "-q", "-p", "selfsup-core", "--features", "alloc", "--bench", "step_min", "--", "peers"],
+def build_ours():
+    """Builds the `step_min` bench (release profile) and returns its executable."""
+    err = subprocess.run(
+        ["cargo", "bench", "-p", "selfsup-core", "--features", "alloc", "--bench", "step_min", "--no-run"],
         cwd=ROOT, check=True, capture_output=True, text=True,
-    ).stdout
+    ).stderr
+    exe = re.search(r"Executable .*\((.*step_min-[0-9a-f]+)\)", err).group(1)
+    return os.path.join(ROOT, exe)
+
+
+def time_ours(exe):
+    out = subprocess.run([exe, "peers"], cwd=ROOT, check=True, capture_output=True, text=True).stdout
     res = {}
     for line in out.splitlines():
         if line.startswith("PEER "):
@@ -184,12 +191,11 @@ def main():
     ap.add_argument("--seed-doc", default=os.environ.get("SELFSUP_SEED_DOC", SEED_DOC))
     args = ap.parse_args()
     # Build first, so compilation does not share a round with the timings.
-    subprocess.run(["cargo", "bench", "-q", "-p", "selfsup-core", "--features", "alloc", "--bench", "step_min",
-                    "--no-run"], cwd=ROOT, check=True)
+    exe = build_ours()
     rounds = {k: [] for k in ["ours", "cpp", "torch1", "torch2"]}
     lightly = False
     for r in range(args.rounds):
-        rounds["ours"].append(time_ours())
+        rounds["ours"].append(time_ours(exe))
         rounds["cpp"].append({"ring": time_cpp(args.seed_doc, 3)})
         t1, lightly = time_torch(1)
         rounds["torch1"].append(t1)
