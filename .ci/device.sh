@@ -68,6 +68,7 @@ run() {
 
 step "format and lint of the example crates (separate workspaces, not covered by the root's clippy)"
 rustup component add rustfmt clippy
+(cd examples/transcript && cargo fmt --check && cargo clippy --release --target-dir target --target thumbv7em-none-eabihf -- -D warnings)
 (cd examples/cortex-m && cargo fmt --check && cargo clippy --release --target-dir target --target thumbv7em-none-eabihf --bins -- -D warnings)
 (cd examples/wasm && cargo fmt --check && cargo clippy --release --target-dir target --target wasm32-unknown-unknown -- -D warnings)
 

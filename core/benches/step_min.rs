@@ -10,12 +10,12 @@
 
 use nalgebra::{Const, DMatrix, Dyn, SMatrix};
 use selfsup_core::augment::Pipeline;
-use selfsup_core::encoder::{Encoder, Init, Linear, Mlp};
+use selfsup_core::encoder::{Bias, Encoder, Init, Linear, Mlp};
 use selfsup_core::loss::{InfoNce, NtXent, PairLoss};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{fill_normal, seeded};
 use selfsup_core::synth::fill_ring;
-use selfsup_core::train::Trainer;
+use selfsup_core::train::{Learner, Trainer};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -67,8 +67,8 @@ fn main() {
     let mut x = X::zeros();
     fill_ring(&mut rng, x.as_mut_slice(), None);
     let enc =
-        Linear::<f32, Const<2>, Const<2>>::new(Const, Const, Init::Normal { std: 0.1 }, false, &mut rng);
-    let aug = Pipeline::seed_ring();
+        Linear::<f32, Const<2>, Const<2>>::new(Const, Const, Init::Normal { std: 0.1 }, Bias::No, &mut rng);
+    let aug = Pipeline::reference_ring();
     let (mut va, mut vb, mut za, mut zb) = (X::zeros(), X::zeros(), X::zeros(), X::zeros());
     let n = "a ring 2→2 B=64 InfoNCE f32 Const";
     best(&format!("{n} augment (2 views)"), 200, 50, || {
@@ -107,7 +107,7 @@ fn main() {
     let (d, k, b) = (64, 16, 256);
     let mut x = DMatrix::<f32>::zeros(d, b);
     fill_normal(&mut rng, x.as_mut_slice(), 0.0, 1.0);
-    let enc = Linear::<f32, Dyn, Dyn>::new(Dyn(k), Dyn(d), Init::XavierNormal, false, &mut rng);
+    let enc = Linear::<f32, Dyn, Dyn>::new(Dyn(k), Dyn(d), Init::XavierNormal, Bias::No, &mut rng);
     let aug: Pipeline = "noise:0.1".parse().unwrap();
     let n = "b 64→16 B=256 NT-Xent f32 Dyn";
     let (mut va, mut vb) = (x.clone(), x.clone());
@@ -141,8 +141,8 @@ fn main() {
     let mut grad = enc.zeros_like();
     best(&format!("{n} backward (2 views)"), 30, 3, || {
         grad.clear();
-        Encoder::<f32, Dyn, Dyn, Dyn>::backward(&enc, black_box(&va), &(), &ga, &mut grad, None);
-        Encoder::<f32, Dyn, Dyn, Dyn>::backward(&enc, black_box(&vb), &(), &gb, &mut grad, None);
+        Encoder::<f32, Dyn, Dyn, Dyn>::backward(&enc, black_box(&va), &mut (), &ga, &mut grad, None);
+        Encoder::<f32, Dyn, Dyn, Dyn>::backward(&enc, black_box(&vb), &mut (), &gb, &mut grad, None);
     });
     let mut t = Trainer::new(
         enc.clone(),
@@ -189,7 +189,7 @@ fn peers() {
     let mut x = X::zeros();
     fill_ring(&mut rng, x.as_mut_slice(), None);
     let enc =
-        Linear::<f32, Const<2>, Const<2>>::new(Const, Const, Init::Normal { std: 0.1 }, false, &mut rng);
+        Linear::<f32, Const<2>, Const<2>>::new(Const, Const, Init::Normal { std: 0.1 }, Bias::No, &mut rng);
     let mut t = Trainer::new(
         enc,
         InfoNce::new(0.2, Const, Const::<64>),
@@ -204,7 +204,7 @@ fn peers() {
     let (d, k, bs) = (64, 16, 256);
     let mut x = DMatrix::<f32>::zeros(d, bs);
     fill_normal(&mut rng, x.as_mut_slice(), 0.0, 1.0);
-    let enc = Linear::<f32, Dyn, Dyn>::new(Dyn(k), Dyn(d), Init::XavierNormal, false, &mut rng);
+    let enc = Linear::<f32, Dyn, Dyn>::new(Dyn(k), Dyn(d), Init::XavierNormal, Bias::No, &mut rng);
     let mut t = Trainer::new(
         enc,
         NtXent::new(0.5, Dyn(k), Dyn(bs)),

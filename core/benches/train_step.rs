@@ -27,12 +27,12 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use nalgebra::{Const, DMatrix, Dyn, SMatrix};
 use selfsup_core::augment::Pipeline;
-use selfsup_core::encoder::{Encoder, Init, Linear};
+use selfsup_core::encoder::{Bias, Encoder, Init, Linear};
 use selfsup_core::loss::{InfoNce, NtXent, PairLoss};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{fill_normal, seeded};
 use selfsup_core::synth::fill_ring;
-use selfsup_core::train::Trainer;
+use selfsup_core::train::{Learner, Trainer};
 use std::hint::black_box;
 
 fn ring(c: &mut Criterion) {
@@ -41,8 +41,8 @@ fn ring(c: &mut Criterion) {
     let mut x = X::zeros();
     fill_ring(&mut rng, x.as_mut_slice(), None);
     let enc =
-        Linear::<f32, Const<2>, Const<2>>::new(Const, Const, Init::Normal { std: 0.1 }, false, &mut rng);
-    let aug = Pipeline::seed_ring();
+        Linear::<f32, Const<2>, Const<2>>::new(Const, Const, Init::Normal { std: 0.1 }, Bias::No, &mut rng);
+    let aug = Pipeline::reference_ring();
     let mut g = c.benchmark_group("a_ring_2to2_b64_infonce_f32_const");
 
     let (mut va, mut vb) = (X::zeros(), X::zeros());
@@ -73,8 +73,8 @@ fn ring(c: &mut Criterion) {
     g.bench_function("backward", |bn| {
         bn.iter(|| {
             grad.clear();
-            Encoder::backward(&enc, black_box(&va), &(), &ga, &mut grad, None);
-            Encoder::backward(&enc, black_box(&vb), &(), &gb, &mut grad, None);
+            Encoder::backward(&enc, black_box(&va), &mut (), &ga, &mut grad, None);
+            Encoder::backward(&enc, black_box(&vb), &mut (), &gb, &mut grad, None);
         })
     });
     let mut t = Trainer::new(
@@ -93,7 +93,7 @@ fn wide(c: &mut Criterion) {
     let mut rng = seeded(2);
     let mut x = DMatrix::<f32>::zeros(d, b);
     fill_normal(&mut rng, x.as_mut_slice(), 0.0, 1.0);
-    let enc = Linear::<f32, Dyn, Dyn>::new(Dyn(k), Dyn(d), Init::XavierNormal, false, &mut rng);
+    let enc = Linear::<f32, Dyn, Dyn>::new(Dyn(k), Dyn(d), Init::XavierNormal, Bias::No, &mut rng);
     let aug: Pipeline = "noise:0.1".parse().unwrap();
     let mut g = c.benchmark_group("b_64to16_b256_ntxent_f32_dyn");
     g.sample_size(50);
@@ -121,8 +121,8 @@ fn wide(c: &mut Criterion) {
     g.bench_function("backward", |bn| {
         bn.iter(|| {
             grad.clear();
-            Encoder::<f32, Dyn, Dyn, Dyn>::backward(&enc, black_box(&va), &(), &ga, &mut grad, None);
-            Encoder::<f32, Dyn, Dyn, Dyn>::backward(&enc, black_box(&vb), &(), &gb, &mut grad, None);
+            Encoder::<f32, Dyn, Dyn, Dyn>::backward(&enc, black_box(&va), &mut (), &ga, &mut grad, None);
+            Encoder::<f32, Dyn, Dyn, Dyn>::backward(&enc, black_box(&vb), &mut (), &gb, &mut grad, None);
         })
     });
     let mut t = Trainer::new(

@@ -21,7 +21,6 @@
 extern crate alloc;
 
 pub mod augment;
-pub mod demo;
 pub mod dims;
 pub mod encoder;
 pub mod kernels;

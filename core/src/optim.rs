@@ -30,6 +30,15 @@ use crate::dims::{Mat, zeros};
 use crate::{Real, lit};
 use nalgebra::{DefaultAllocator, Dim, allocator::Allocator};
 
+/// How Adam applies its weight decay `λ`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DecayMode {
+    /// L2 decay added to the gradient, `g ← ∇ + λ w` (`torch.optim.Adam`).
+    L2,
+    /// AdamW's decoupled decay, `w ← w (1 − η λ)` before the update (`torch.optim.AdamW`).
+    Decoupled,
+}
+
 /// Optimizer hyper-parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Optimizer<T> {
@@ -42,7 +51,7 @@ pub enum Optimizer<T> {
         /// L2 weight decay `λ` (added to the gradient).
         weight_decay: T,
     },
-    /// Adam, or AdamW when `decoupled`.
+    /// Adam (weight decay [`DecayMode::L2`]) or AdamW ([`DecayMode::Decoupled`]).
     Adam {
         /// Learning rate `η`.
         lr: T,
@@ -54,8 +63,8 @@ pub enum Optimizer<T> {
         eps: T,
         /// Weight decay `λ`.
         weight_decay: T,
-        /// `true`: AdamW's decoupled decay; `false`: L2 decay added to the gradient.
-        decoupled: bool,
+        /// How the weight decay enters the update.
+        decay_mode: DecayMode,
     },
 }
 
@@ -73,7 +82,7 @@ impl<T: Real> Optimizer<T> {
             beta2: lit(0.999),
             eps: lit(1e-8),
             weight_decay: lit(weight_decay),
-            decoupled: false,
+            decay_mode: DecayMode::L2,
         }
     }
 
@@ -81,7 +90,7 @@ impl<T: Real> Optimizer<T> {
     pub fn adamw(lr: f64, weight_decay: f64) -> Self {
         match Self::adam(lr, weight_decay) {
             Self::Adam { lr, beta1, beta2, eps, weight_decay, .. } => {
-                Self::Adam { lr, beta1, beta2, eps, weight_decay, decoupled: true }
+                Self::Adam { lr, beta1, beta2, eps, weight_decay, decay_mode: DecayMode::Decoupled }
             }
             sgd => sgd,
         }
@@ -130,14 +139,14 @@ impl<T: Real> Optimizer<T> {
                     *w -= lr * g;
                 }
             }
-            Self::Adam { lr, beta1, beta2, eps, weight_decay, decoupled } => {
+            Self::Adam { lr, beta1, beta2, eps, weight_decay, decay_mode } => {
                 *beta1_pow *= beta1;
                 *beta2_pow *= beta2;
                 let c1 = T::one() - *beta1_pow;
                 let c2 = T::one() - *beta2_pow;
                 let decay = T::one() - lr * weight_decay;
                 for (((w, &g), mi), vi) in param.iter_mut().zip(grad).zip(m.iter_mut()).zip(v.iter_mut()) {
-                    let g = if decoupled {
+                    let g = if decay_mode == DecayMode::Decoupled {
                         *w *= decay;
                         g
                     } else {

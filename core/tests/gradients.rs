@@ -21,7 +21,7 @@
 
 use nalgebra::{Const, DefaultAllocator, Dim, Dyn, U1};
 use selfsup_core::dims::{Dims, EmbedDims, Mat, Vector, zeros};
-use selfsup_core::encoder::{Encoder, Init, Linear};
+use selfsup_core::encoder::{Bias, Encoder, Init, Linear};
 use selfsup_core::loss::autoencoder::{AeBuffers, LinearAutoencoder};
 use selfsup_core::loss::{InfoNce, NtXent, PairLoss};
 use selfsup_core::normalize::{NORM_EPS, l2_normalize, l2_normalize_backward};
@@ -157,7 +157,7 @@ fn check_linear<K: Dim, D: Dim, B: Dim>(
     assert_grad(&format!("{what}: linear (bias {})", enc.bias), &a, fd(&numeric(&p, f), ..));
     // The `Encoder` trait's backward is the same computation (accumulating into a zero grad).
     let (mut g2, mut dx2) = (enc.zeros_like(), zeros(d, b));
-    Encoder::<f64, D, K, B>::backward(enc, x, &(), &c, &mut g2, Some(&mut dx2));
+    Encoder::<f64, D, K, B>::backward(enc, x, &mut (), &c, &mut g2, Some(&mut dx2));
     assert_eq!((&g2.w, &g2.b, &dx2), (&g.w, &g.b, &dx), "{what}: Encoder::backward differs");
 }
 
@@ -291,13 +291,13 @@ where
         xb.row_mut(0).fill(0.0);
     }
     let std = Init::Normal { std: 0.7 };
-    for bias in [false, true] {
+    for bias in [Bias::No, Bias::Yes] {
         let mut enc = Linear::<f64, K, D>::new(k, d, std, bias, rng);
-        if bias {
+        if bias == Bias::Yes {
             fill_normal(rng, enc.b.as_mut_slice(), 0.0, 0.5);
         }
         let mut ae = LinearAutoencoder::<f64, K, D>::new(k, d, std, bias, rng);
-        if bias {
+        if bias == Bias::Yes {
             fill_normal(rng, ae.enc.b.as_mut_slice(), 0.0, 0.5);
             fill_normal(rng, ae.dec.b.as_mut_slice(), 0.0, 0.5);
         }
@@ -307,11 +307,11 @@ where
             ae.dec.w.row_mut(0).fill(0.0);
         }
         check_linear(&what, &enc, &xa, rng);
-        check_autoencoder(&format!("{what} bias {bias}"), &ae, &xa);
+        check_autoencoder(&format!("{what} bias {bias:?}"), &ae, &xa);
         // With a bias the zero sample's embedding is b, not zero; the zero-embedding case is the
         // bias-free one.
-        check_chain(&format!("{what} InfoNCE bias {bias}"), InfoNce::new(tau, k, b), &enc, &xa, &xb);
-        check_chain(&format!("{what} NT-Xent bias {bias}"), NtXent::new(tau, k, b), &enc, &xa, &xb);
+        check_chain(&format!("{what} InfoNCE bias {bias:?}"), InfoNce::new(tau, k, b), &enc, &xa, &xb);
+        check_chain(&format!("{what} NT-Xent bias {bias:?}"), NtXent::new(tau, k, b), &enc, &xa, &xb);
     }
     // The losses and the normalization on embeddings directly. Their derivative at an exactly
     // zero embedding is the ε-branch's `1/ε` scaling, which no finite difference with h ≫ ε can
@@ -364,7 +364,7 @@ fn zero_input_sample() {
 #[test]
 fn zero_sample_embedding_is_exactly_zero() {
     let mut rng = seeded(11);
-    let enc = Linear::<f64, Dyn, Dyn>::new(Dyn(3), Dyn(4), Init::Normal { std: 0.7 }, false, &mut rng);
+    let enc = Linear::<f64, Dyn, Dyn>::new(Dyn(3), Dyn(4), Init::Normal { std: 0.7 }, Bias::No, &mut rng);
     let mut x = randn(Dyn(4), Dyn(5), &mut rng);
     x.column_mut(0).fill(0.0);
     let mut y = zeros(Dyn(3), Dyn(5));

@@ -20,12 +20,12 @@
 use nalgebra::{Const, DefaultAllocator, Dim, Dyn, OMatrix, U3};
 use selfsup_core::Real;
 use selfsup_core::dims::{Dims, zeros};
-use selfsup_core::encoder::Init;
-use selfsup_core::loss::autoencoder::{AeBuffers, AeTrainer, LinearAutoencoder, ae_step, pca_optimum};
+use selfsup_core::encoder::{Bias, Init};
+use selfsup_core::loss::autoencoder::{AeBuffers, LinearAutoencoder, pca_optimum};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{Rng, seeded, shuffle};
 use selfsup_core::synth::fill_plane;
-use selfsup_core::train::gather;
+use selfsup_core::train::{AeTrainer, gather};
 
 const N: usize = 2000;
 const EPOCHS: usize = 200;
@@ -48,12 +48,12 @@ static ALLOCATOR: counting::Counting = counting::Counting;
 #[derive(Clone, Copy)]
 struct Config {
     opt: fn() -> Optimizer<f64>,
-    bias: bool,
+    bias: Bias,
     epochs: usize,
 }
 
 impl Config {
-    const SEED: Self = Self { opt: || Optimizer::sgd(LR, 0.0, WD), bias: false, epochs: EPOCHS };
+    const SEED: Self = Self { opt: || Optimizer::sgd(LR, 0.0, WD), bias: Bias::No, epochs: EPOCHS };
 }
 
 /// The seed's program (or a variant) with batch dimension types `b` (full batches) and `t`
@@ -66,23 +66,23 @@ where
     let mut rng: Rng = seeded(SEED);
     let mut data = Data::<T>::zeros(N);
     fill_plane(&mut rng, data.as_mut_slice(), None);
-    let mut ae = Ae::<T>::new(Const, Const, Init::Normal { std: 0.1 }, cfg.bias, &mut rng);
+    let ae = Ae::<T>::new(Const, Const, Init::Normal { std: 0.1 }, cfg.bias, &mut rng);
     let opt = match (cfg.opt)() {
         Optimizer::Sgd { lr, momentum, weight_decay } => Optimizer::Sgd {
             lr: T::of_f64(lr),
             momentum: T::of_f64(momentum),
             weight_decay: T::of_f64(weight_decay),
         },
-        Optimizer::Adam { lr, beta1, beta2, eps, weight_decay, decoupled } => Optimizer::Adam {
+        Optimizer::Adam { lr, beta1, beta2, eps, weight_decay, decay_mode } => Optimizer::Adam {
             lr: T::of_f64(lr),
             beta1: T::of_f64(beta1),
             beta2: T::of_f64(beta2),
             eps: T::of_f64(eps),
             weight_decay: T::of_f64(weight_decay),
-            decoupled,
+            decay_mode,
         },
     };
-    let mut trainer = AeTrainer::new(&ae, opt);
+    let mut trainer = AeTrainer::new(ae, opt, b);
     let (mut xb, mut bb) = (zeros::<T, U3, B>(Const::<3>, b), AeBuffers::new(Const::<2>, Const::<3>, b));
     let (mut xt, mut bt) = (zeros::<T, U3, Tl>(Const::<3>, t), AeBuffers::new(Const::<2>, Const::<3>, t));
     let mut idx: Vec<usize> = (0..N).collect();
@@ -95,17 +95,17 @@ where
         for chunk in idx.chunks(BATCH) {
             sum += if chunk.len() == BATCH {
                 gather(data.as_slice(), 3, chunk, xb.as_mut_slice());
-                ae_step(&mut ae, &mut trainer, &xb, &mut bb)
+                trainer.step_batch(&xb, &mut bb)
             } else {
                 gather(data.as_slice(), 3, chunk, xt.as_mut_slice());
-                ae_step(&mut ae, &mut trainer, &xt, &mut bt)
+                trainer.step_batch(&xt, &mut bt)
             };
             batches += 1;
         }
         epoch_losses.push(sum.to_f64() / batches as f64);
     }
     assert_eq!(counting::allocations(), allocs, "the training loop allocated");
-    (data, ae, epoch_losses)
+    (data, trainer.ae, epoch_losses)
 }
 
 fn full_loss<T: Real>(ae: &Ae<T>, data: &Data<T>) -> T {
@@ -142,7 +142,7 @@ fn reproduce<T: Real>(label: &str) {
 fn variant<T: Real>(label: &str, cfg: Config) -> (f64, f64) {
     let (mut data, ae, _) = run::<T, _, _>(cfg, Const::<BATCH>, Const::<TAIL>);
     let final_loss = full_loss(&ae, &data).to_f64();
-    if cfg.bias {
+    if cfg.bias == Bias::Yes {
         let mean = data.column_mean();
         for mut c in data.column_iter_mut() {
             c -= &mean;
@@ -158,10 +158,10 @@ fn variant<T: Real>(label: &str, cfg: Config) -> (f64, f64) {
 
 #[test]
 fn adam_and_bias_variants() {
-    let adam = Config { opt: || Optimizer::adam(3e-3, 0.0), bias: false, epochs: 200 };
+    let adam = Config { opt: || Optimizer::adam(3e-3, 0.0), bias: Bias::No, epochs: 200 };
     let (l, opt) = variant::<f64>("adam f64", adam);
     assert!(l > opt * (1.0 - 1e-5) && l < opt * 1.02);
-    let bias = Config { bias: true, ..Config::SEED };
+    let bias = Config { bias: Bias::Yes, ..Config::SEED };
     let (l, opt) = variant::<f64>("bias f64", bias);
     assert!(l > opt * (1.0 - 1e-5) && l < opt * 1.02);
 }

@@ -6,7 +6,7 @@
 //! vectors, written from lightly's formulas) to 1e-12, and with hand-checked values.
 
 use nalgebra::{Const, DMatrix, Dyn, SMatrix};
-use selfsup_core::encoder::{Ema, Encoder, Init, Linear, Mlp, Mlp2, WithHead};
+use selfsup_core::encoder::{Bias, Ema, Encoder, Init, Linear, Mlp, Mlp2, WithHead};
 use selfsup_core::loss::{BarlowTwins, NegCos, PairLoss, SymNegCos, Symmetric, VicReg};
 use selfsup_core::rng::{Rng, normal, seeded};
 
@@ -296,10 +296,10 @@ where
     net.forward(x, &mut y, &mut cache);
     let mut grad = net.zeros_like();
     let mut dx = DMatrix::zeros(d, b);
-    net.backward(x, &cache, &r, &mut grad, Some(&mut dx));
+    net.backward(x, &mut cache, &r, &mut grad, Some(&mut dx));
     // Backward adds into grad: a second call doubles it.
     let mut twice = grad.clone();
-    net.backward(x, &cache, &r, &mut twice, None);
+    net.backward(x, &mut cache, &r, &mut twice, None);
     let n = numeric_grad(x, |xp| eval(net, xp));
     let e = rel_err(dx.as_slice(), n.as_slice());
     assert!(e < TOL, "{what}: input grad rel err {e:e}");
@@ -359,13 +359,13 @@ fn headed_encoder_gradients() {
     for (d, m, hh, k, b) in [(4, 3, 6, 2, 5), (2, 1, 2, 1, 2)] {
         let x = randn(&mut rng, d, b, 1.0);
         // Linear encoder + MLP head.
-        let f = Linear::<f64, Dyn, Dyn>::new(Dyn(m), Dyn(d), Init::Normal { std: 0.7 }, false, &mut rng);
+        let f = Linear::<f64, Dyn, Dyn>::new(Dyn(m), Dyn(d), Init::Normal { std: 0.7 }, Bias::No, &mut rng);
         let g = Mlp::<f64, Dyn, Dyn, Dyn>::new(Dyn(m), Dyn(hh), Dyn(k), &mut rng);
         let mut net = WithHead::new(f, g, Dyn(m));
         check_encoder(&format!("linear+mlp head B={b}"), &mut net, &x, k, &mut rng);
         // MLP encoder + linear head with bias.
         let f = Mlp::<f64, Dyn, Dyn, Dyn>::new(Dyn(d), Dyn(hh), Dyn(m), &mut rng);
-        let mut g = Linear::<f64, Dyn, Dyn>::new(Dyn(k), Dyn(m), Init::XavierNormal, true, &mut rng);
+        let mut g = Linear::<f64, Dyn, Dyn>::new(Dyn(k), Dyn(m), Init::XavierNormal, Bias::Yes, &mut rng);
         nonzero_bias(&mut g, &mut rng);
         let mut net = WithHead::new(f, g, Dyn(m));
         check_encoder(&format!("mlp+linear head B={b}"), &mut net, &x, k, &mut rng);
@@ -378,7 +378,7 @@ fn headed_encoder_is_g_after_f_and_trains_both() {
     type F = Mlp<f64, Const<3>, Const<8>, Const<2>>;
     type G = Linear<f64, Const<4>, Const<2>>;
     let f = F::new(Const, Const, Const, &mut rng);
-    let g = G::new(Const, Const, Init::XavierUniform, true, &mut rng);
+    let g = G::new(Const, Const, Init::XavierUniform, Bias::Yes, &mut rng);
     let mut net = WithHead::new(f, g, Const::<2>);
     let x = SMatrix::<f64, 3, 5>::from_fn(|i, j| ((i * 5 + j) as f64).sin());
     let mut y = SMatrix::<f64, 4, 5>::zeros();
@@ -391,7 +391,7 @@ fn headed_encoder_is_g_after_f_and_trains_both() {
     assert_eq!(y, y2);
     // One SGD step moves the encoder and the head.
     let mut grad = Encoder::<f64, Const<3>, Const<4>, Const<5>>::zeros_like(&net);
-    net.backward(&x, &cache, &SMatrix::repeat(1.0), &mut grad, None);
+    net.backward(&x, &mut cache, &SMatrix::repeat(1.0), &mut grad, None);
     let before = net.clone();
     let opt = selfsup_core::optim::Optimizer::sgd(0.1, 0.0, 0.0);
     let mut st = Encoder::<f64, Const<3>, Const<4>, Const<5>>::new_opt_state(&net);

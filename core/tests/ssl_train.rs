@@ -7,12 +7,14 @@ mod common;
 
 use common::{Params, TOL, rel_err, stencil};
 use nalgebra::{DMatrix, Dyn};
-use selfsup_core::encoder::{Init, Linear, Mlp, WithHead};
+use selfsup_core::augment::Pipeline;
+use selfsup_core::encoder::{Bias, Init, Linear, Mlp, WithHead};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{Rng, normal, seeded};
 use selfsup_core::synth::fill_ring;
+use selfsup_core::train::Learner;
 use selfsup_core::train::byol::{Byol, momentum_schedule};
-use selfsup_core::train::simsiam::SimSiam;
+use selfsup_core::train::simsiam::{Prediction, SimSiam, StopGradient};
 
 type Lin = Linear<f64, Dyn, Dyn>;
 // Smooth networks for the gradient checks (ReLU kinks make finite differences unreliable at
@@ -20,13 +22,18 @@ type Lin = Linear<f64, Dyn, Dyn>;
 type Net = WithHead<Lin, Lin, Dyn>;
 type Pred = Lin;
 
+/// Plain SGD, lr 0.1 (the gradient checks do not update).
+fn sgd() -> Optimizer<f64> {
+    Optimizer::sgd(0.1, 0.0, 0.0)
+}
+
 fn randn(rng: &mut Rng, r: usize, c: usize, scale: f64) -> DMatrix<f64> {
     DMatrix::from_fn(r, c, |_, _| scale * normal::<f64, _>(rng))
 }
 
 /// A linear layer `d → k` with a random bias.
 fn lin(rng: &mut Rng, d: usize, k: usize) -> Lin {
-    let mut l = Lin::new(Dyn(k), Dyn(d), Init::Normal { std: 0.6 }, true, rng);
+    let mut l = Lin::new(Dyn(k), Dyn(d), Init::Normal { std: 0.6 }, Bias::Yes, rng);
     for v in l.b.iter_mut() {
         *v = 0.3 * normal::<f64, _>(rng);
     }
@@ -80,7 +87,7 @@ fn byol_gradients_reach_online_and_predictor_only() {
         let online = net(&mut rng, d, m, k);
         let pred = lin(&mut rng, k, k);
         let mut c = ByolCase {
-            byol: Byol::new(online, pred, Dyn(k), Dyn(b), 0.99, 10),
+            byol: Byol::new(online, pred, sgd(), Pipeline::new(), (Dyn(d), Dyn(k), Dyn(b)), 0.99, 10),
             xa: randn(&mut rng, d, b, 1.0),
             xb: randn(&mut rng, d, b, 1.0),
         };
@@ -113,14 +120,13 @@ fn byol_momentum_schedule_and_moving_average() {
     let (d, m, k, b) = (3, 2, 2, 4);
     let online = net(&mut rng, d, m, k);
     let pred = lin(&mut rng, k, k);
-    let mut byol = Byol::new(online, pred, Dyn(k), Dyn(b), 0.9, 4);
+    let mut byol = Byol::new(online, pred, sgd(), Pipeline::new(), (Dyn(d), Dyn(k), Dyn(b)), 0.9, 4);
     let (xa, xb) = (randn(&mut rng, d, b, 1.0), randn(&mut rng, d, b, 1.0));
-    let opt = Optimizer::sgd(0.1, 0.0, 0.0);
     for step in 0..4 {
         let before = byol.target.clone();
         let tau = byol.momentum();
         assert_eq!(tau, momentum_schedule(0.9, step, 4));
-        byol.step(&xa, &xb, &opt);
+        byol.step_views(&xa, &xb);
         // target = τ target_before + (1 − τ) online_after, entry by entry.
         let (mut t, mut o, mut want) = (byol.target.clone(), byol.online.clone(), before);
         for ((w, t), o) in want.blocks().into_iter().zip(t.blocks()).zip(o.blocks()) {
@@ -130,7 +136,7 @@ fn byol_momentum_schedule_and_moving_average() {
             }
         }
     }
-    assert_eq!(byol.steps, 4);
+    assert_eq!(byol.steps(), 4);
 }
 
 struct SimCase {
@@ -147,12 +153,12 @@ fn simsiam_gradients_with_and_without_stop_gradient_and_predictor() {
             let f = net(&mut rng, d, m, k);
             let h = lin(&mut rng, k, k);
             let mut c = SimCase {
-                s: SimSiam::new(f, h, Dyn(k), Dyn(b)),
+                s: SimSiam::new(f, h, sgd(), Pipeline::new(), (Dyn(d), Dyn(k), Dyn(b))),
                 xa: randn(&mut rng, d, b, 1.0),
                 xb: randn(&mut rng, d, b, 1.0),
             };
-            c.s.stop_gradient = sg;
-            c.s.use_predictor = pred_on;
+            c.s.stop_gradient = if sg { StopGradient::On } else { StopGradient::Off };
+            c.s.prediction = if pred_on { Prediction::On } else { Prediction::Off };
             let what = format!("simsiam sg={sg} pred={pred_on} {d}-{m}-{k} B={b}");
             let loss = |c: &mut SimCase| c.s.loss_grad(&c.xa.clone(), &c.xb.clone());
             loss(&mut c);
@@ -188,7 +194,7 @@ fn check_stopgrad(what: &str, c: &mut SimCase, grad: Vec<Vec<f64>>) {
         for (x, other) in [(&c.xa, &zb), (&c.xb, &za)] {
             let mut cache = c.s.net.new_cache(Dyn(b));
             c.s.net.forward(x, &mut z, &mut cache);
-            if c.s.use_predictor {
+            if c.s.prediction == Prediction::On {
                 let pred = &c.s.predictor;
                 let cache = &mut Encoder::<f64, Dyn, Dyn, Dyn>::new_cache(pred, Dyn(b));
                 Encoder::<f64, Dyn, Dyn, Dyn>::forward(pred, &z, &mut p, cache);
@@ -240,10 +246,10 @@ fn train_simsiam(sg: bool, pred_on: bool) -> (f64, f64) {
     let f = Mlp::new(Dyn(d), Dyn(32), Dyn(m), &mut rng);
     let g = Mlp::new(Dyn(m), Dyn(32), Dyn(k), &mut rng);
     let h = Mlp::new(Dyn(k), Dyn(32), Dyn(k), &mut rng);
-    let mut s = SimSiam::new(WithHead::new(f, g, Dyn(m)), h, Dyn(k), Dyn(b));
-    s.stop_gradient = sg;
-    s.use_predictor = pred_on;
     let opt = Optimizer::adam(3e-3, 0.0);
+    let mut s = SimSiam::new(WithHead::new(f, g, Dyn(m)), h, opt, Pipeline::new(), (Dyn(d), Dyn(k), Dyn(b)));
+    s.stop_gradient = if sg { StopGradient::On } else { StopGradient::Off };
+    s.prediction = if pred_on { Prediction::On } else { Prediction::Off };
     let mut pts = vec![0.0f64; 2 * b];
     let mut loss = 0.0;
     for _ in 0..300 {
@@ -251,7 +257,7 @@ fn train_simsiam(sg: bool, pred_on: bool) -> (f64, f64) {
         let x = DMatrix::from_column_slice(d, b, &pts);
         let xa = &x + randn(&mut rng, d, b, 0.05);
         let xb = &x + randn(&mut rng, d, b, 0.05);
-        loss = s.step(&xa, &xb, &opt);
+        loss = s.step_views(&xa, &xb);
     }
     fill_ring(&mut rng, &mut pts, None);
     let x = DMatrix::from_column_slice(d, b, &pts);

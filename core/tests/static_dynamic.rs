@@ -11,11 +11,11 @@ use nalgebra::{Const, DefaultAllocator, Dim, Dyn};
 use selfsup_core::Real;
 use selfsup_core::augment::Pipeline;
 use selfsup_core::dims::Dims;
-use selfsup_core::encoder::{Init, Linear};
+use selfsup_core::encoder::{Bias, Init, Linear};
 use selfsup_core::loss::{InfoNce, NtXent, PairLoss};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{fill_normal, seeded};
-use selfsup_core::train::{Trainer, identity_order};
+use selfsup_core::train::{Learner, Trainer, identity_order};
 
 const D: usize = 6;
 const B: usize = 16;
@@ -52,7 +52,13 @@ where
     let mut rng = seeded(2024 + k.value() as u64);
     let mut data = vec![T::zero(); D * N];
     fill_normal(&mut rng, &mut data, T::zero(), T::one());
-    let enc = Linear::<T, K, Dd>::new(k, d, Init::XavierNormal, adam_and_bias, &mut rng);
+    let enc = Linear::<T, K, Dd>::new(
+        k,
+        d,
+        Init::XavierNormal,
+        if adam_and_bias { Bias::Yes } else { Bias::No },
+        &mut rng,
+    );
     let opt = if adam_and_bias { Optimizer::adam(1e-2, 1e-4) } else { Optimizer::sgd(5e-2, 0.0, 1e-4) };
     let aug = SPEC.parse::<Pipeline>().unwrap().with_channels(2);
     aug.validate(D).unwrap();
@@ -120,7 +126,7 @@ fn the_runs_compared_do_train() {
     let mut rng = seeded(2024 + 3);
     let mut data = vec![0.0f64; D * N];
     fill_normal(&mut rng, &mut data, 0.0, 1.0);
-    let enc = Linear::<f64, Const<3>, Const<D>>::new(Const, Const, Init::XavierNormal, false, &mut rng);
+    let enc = Linear::<f64, Const<3>, Const<D>>::new(Const, Const, Init::XavierNormal, Bias::No, &mut rng);
     let w0 = enc.w;
     let bits = run::<f64, Const<3>, Const<D>, Const<B>>(Const, Const, Const, Objective::InfoNce);
     let losses: Vec<f64> = bits[..6].iter().map(|&b| f64::from_bits(b)).collect();

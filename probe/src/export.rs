@@ -235,7 +235,7 @@ pub fn load_init(path: &Path, data: &Dataset, dim: Option<usize>) -> Result<Enco
 mod tests {
     use super::*;
     use nalgebra::{Const, Dyn, SMatrix, SVector};
-    use selfsup_core::encoder::{Init, Linear};
+    use selfsup_core::encoder::{Bias, Init, Linear};
     use selfsup_core::rng::seeded;
 
     /// The committed golden export, compiled into this test: proves the generated source is
@@ -245,8 +245,13 @@ mod tests {
     }
 
     fn golden_encoder() -> (Linear<f32, Dyn, Dyn>, EncoderWeights) {
-        let mut enc =
-            Linear::<f32, Dyn, Dyn>::new(Dyn(2), Dyn(3), Init::Normal { std: 0.3 }, true, &mut seeded(7));
+        let mut enc = Linear::<f32, Dyn, Dyn>::new(
+            Dyn(2),
+            Dyn(3),
+            Init::Normal { std: 0.3 },
+            Bias::Yes,
+            &mut seeded(7),
+        );
         enc.b = nalgebra::DVector::from_vec(vec![0.25, -1e-8]);
         let mut w = EncoderWeights::from_linear(&enc);
         w.input_mean = Some(vec![0.1f32 as f64, -2.5, 1e3]);

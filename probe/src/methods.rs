@@ -34,8 +34,8 @@ use selfsup_core::loss::{BarlowTwins, InfoNce, NtXent, PairLoss, VicReg};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{Rng, seeded, shuffle};
 use selfsup_core::train::byol::Byol;
-use selfsup_core::train::simsiam::SimSiam;
-use selfsup_core::train::{Trainer, gather};
+use selfsup_core::train::simsiam::{Prediction, SimSiam, StopGradient};
+use selfsup_core::train::{Learner as _, Trainer, gather};
 
 /// Monitor rows for the collapse guard (the first ones of the training split).
 pub const MONITOR_ROWS: usize = 256;
@@ -252,19 +252,19 @@ pub fn pretrain<T: Real>(
         }
         Method::Vicreg => pair(AnyLoss::VicReg(VicReg::lightly(Dyn(k), Dyn(b))), net),
         Method::Byol => {
-            Learner::Byol(Box::new(Byol::new(net, pred, Dyn(k), Dyn(b), cfg.model.tau_base, steps)))
+            let shape = (Dyn(d), Dyn(k), Dyn(b));
+            let byol = Byol::new(net, pred, opt, cfg.aug.clone(), shape, cfg.model.tau_base, steps);
+            Learner::Byol(Box::new(byol))
         }
         Method::Simsiam => {
-            let mut s = SimSiam::new(net, pred, Dyn(k), Dyn(b));
-            s.stop_gradient = cfg.model.stop_gradient;
-            s.use_predictor = cfg.model.predictor;
+            let mut s = SimSiam::new(net, pred, opt, cfg.aug.clone(), (Dyn(d), Dyn(k), Dyn(b)));
+            s.stop_gradient = if cfg.model.stop_gradient { StopGradient::On } else { StopGradient::Off };
+            s.prediction = if cfg.model.predictor { Prediction::On } else { Prediction::Off };
             Learner::SimSiam(Box::new(s))
         }
         Method::Ae => unreachable!("checked by supports()"),
     };
     let mut batch = Mat::<T, Dyn, Dyn>::zeros(d, b);
-    let mut xa = Mat::<T, Dyn, Dyn>::zeros(d, b);
-    let mut xb = Mat::<T, Dyn, Dyn>::zeros(d, b);
     let mut order: Vec<usize> = (0..n).collect();
     let monitor = &x[..n.min(MONITOR_ROWS) * d];
     let mut collapse = CollapseLog::new(k);
@@ -278,11 +278,9 @@ pub fn pretrain<T: Real>(
                 let mut sum = 0.0;
                 for idx in order.chunks_exact(b) {
                     gather(&data, d, idx, batch.as_mut_slice());
-                    cfg.aug.apply(&batch, &mut xa, &mut rng);
-                    cfg.aug.apply(&batch, &mut xb, &mut rng);
                     sum += match other {
-                        Learner::Byol(l) => l.step(&xa, &xb, &opt),
-                        Learner::SimSiam(l) => l.step(&xa, &xb, &opt),
+                        Learner::Byol(l) => l.step(&batch, &mut rng),
+                        Learner::SimSiam(l) => l.step(&batch, &mut rng),
                         Learner::Pair(_) => unreachable!(),
                     }
                     .to_f64();

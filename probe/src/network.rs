@@ -8,7 +8,7 @@ use nalgebra::{DMatrix, Dyn};
 use selfsup_core::Real;
 use selfsup_core::dims::Batch;
 use selfsup_core::encoder::mlp::{HiddenCache, LinearState};
-use selfsup_core::encoder::{Ema, Encoder, Init, Linear, Mlp, WithHead};
+use selfsup_core::encoder::{Bias, Ema, Encoder, Init, Linear, Mlp, WithHead};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::Rng;
 
@@ -53,9 +53,9 @@ impl<T: Real> Layer<T> {
     /// uniform with bias (head).
     pub fn linear(d: usize, k: usize, seed_init: bool, rng: &mut Rng) -> Self {
         if seed_init {
-            Layer::Linear(Linear::new(Dyn(k), Dyn(d), Init::Normal { std: 0.1 }, false, rng))
+            Layer::Linear(Linear::new(Dyn(k), Dyn(d), Init::Normal { std: 0.1 }, Bias::No, rng))
         } else {
-            Layer::Linear(Linear::new(Dyn(k), Dyn(d), Init::XavierUniform, true, rng))
+            Layer::Linear(Linear::new(Dyn(k), Dyn(d), Init::XavierUniform, Bias::Yes, rng))
         }
     }
 
@@ -152,7 +152,14 @@ impl<T: Real> Encoder<T, Dyn, Dyn, Dyn> for Layer<T> {
         }
     }
 
-    fn backward(&self, x: &M<T>, cache: &LayerCache<T>, dy: &M<T>, grad: &mut Self, dx: Option<&mut M<T>>) {
+    fn backward(
+        &self,
+        x: &M<T>,
+        cache: &mut LayerCache<T>,
+        dy: &M<T>,
+        grad: &mut Self,
+        dx: Option<&mut M<T>>,
+    ) {
         match (self, cache, grad) {
             (Layer::Identity(_), _, _) => {
                 if let Some(dx) = dx {
@@ -160,7 +167,7 @@ impl<T: Real> Encoder<T, Dyn, Dyn, Dyn> for Layer<T> {
                 }
             }
             (Layer::Linear(l), _, Layer::Linear(g)) => {
-                Encoder::<T, Dyn, Dyn, Dyn>::backward(l, x, &(), dy, g, dx)
+                Encoder::<T, Dyn, Dyn, Dyn>::backward(l, x, &mut (), dy, g, dx)
             }
             (Layer::Mlp(m), LayerCache::Mlp(c), Layer::Mlp(g)) => m.backward(x, c, dy, g, dx),
             _ => unreachable!("gradient and cache come from zeros_like and new_cache"),

@@ -5,7 +5,7 @@
 //!   are sized for `B`), draws two augmented views, embeds them `Z = W X`, evaluates the loss
 //!   and its exact gradient, back-propagates and takes one optimizer step.
 //! - **autoencoder**: core's `LinearAutoencoder` (`L = (1/2B) Σ ‖W_dec W_enc x − x‖²`, the
-//!   seed's first program) with `ae_step`, on the same shuffled full batches, no augmentation.
+//!   seed's first program) trained by core's `AeTrainer`, on the same shuffled full batches, no augmentation.
 //!
 //! The encoder is core's `Linear` without bias, initialised `N(0, 0.1²)` (the seed programs);
 //! the random baseline of the evaluation is that same initialisation. The learning rate is
@@ -19,11 +19,11 @@ use nalgebra::Dyn;
 use selfsup_core::Real;
 use selfsup_core::augment::Pipeline;
 use selfsup_core::dims::Mat;
-use selfsup_core::encoder::{Init, Linear};
-use selfsup_core::loss::{AeBuffers, AeTrainer, InfoNce, LinearAutoencoder, NtXent, PairLoss, ae_step};
+use selfsup_core::encoder::{Bias, Init, Linear};
+use selfsup_core::loss::{InfoNce, LinearAutoencoder, NtXent, PairLoss};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{Rng, seeded, shuffle};
-use selfsup_core::train::{Trainer, gather};
+use selfsup_core::train::{AeTrainer, Learner, Trainer, gather};
 
 /// Initialisation of the encoder (and of the random baseline).
 pub const INIT: Init = Init::Normal { std: 0.1 };
@@ -107,7 +107,7 @@ fn contrastive<T: Real, L: PairLoss<T, Dyn, Dyn>>(
     rng: &mut Rng,
     progress: &mut dyn FnMut(usize, f64),
 ) -> Result<Pretrained> {
-    let mut enc = Linear::<T, Dyn, Dyn>::new(Dyn(cfg.dim), Dyn(d), INIT, false, rng);
+    let mut enc = Linear::<T, Dyn, Dyn>::new(Dyn(cfg.dim), Dyn(d), INIT, Bias::No, rng);
     set_init(&mut enc.w, cfg);
     let initial = to_row_major(&enc.w);
     let mut trainer = Trainer::new(enc, loss, opt, cfg.aug.clone(), (Dyn(d), Dyn(cfg.dim), Dyn(cfg.batch)));
@@ -131,11 +131,10 @@ fn autoencoder<T: Real>(
     progress: &mut dyn FnMut(usize, f64),
 ) -> Result<Pretrained> {
     let (k, b) = (cfg.dim, cfg.batch);
-    let mut ae = LinearAutoencoder::<T, Dyn, Dyn>::new(Dyn(k), Dyn(d), INIT, false, rng);
+    let mut ae = LinearAutoencoder::<T, Dyn, Dyn>::new(Dyn(k), Dyn(d), INIT, Bias::No, rng);
     set_init(&mut ae.enc.w, cfg);
     let initial = to_row_major(&ae.enc.w);
-    let mut trainer = AeTrainer::new(&ae, opt);
-    let mut buf = AeBuffers::new(Dyn(k), Dyn(d), Dyn(b));
+    let mut trainer = AeTrainer::new(ae, opt, Dyn(b));
     let mut x = Mat::<T, Dyn, Dyn>::zeros(d, b);
     let mut order: Vec<usize> = (0..data.len() / d).collect();
     let mut losses = Vec::with_capacity(cfg.epochs);
@@ -145,7 +144,7 @@ fn autoencoder<T: Real>(
         let mut batches = 0;
         for idx in order.chunks_exact(b) {
             gather(data, d, idx, x.as_mut_slice());
-            sum += ae_step(&mut ae, &mut trainer, &x, &mut buf).to_f64();
+            sum += trainer.step(&x, rng).to_f64();
             batches += 1;
         }
         let l = sum / batches as f64;
@@ -153,7 +152,7 @@ fn autoencoder<T: Real>(
         losses.push(l);
         progress(epoch + 1, l);
     }
-    Ok(Pretrained { initial, weights: to_row_major(&ae.enc.w), losses, ssl: None })
+    Ok(Pretrained { initial, weights: to_row_major(&trainer.ae.enc.w), losses, ssl: None })
 }
 
 fn check_divergence(loss: f64, first: Option<f64>, epoch: usize, cfg: &PretrainConfig) -> Result<()> {

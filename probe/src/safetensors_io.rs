@@ -331,7 +331,7 @@ fn f16_to_f64(h: u16) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use selfsup_core::encoder::Init;
+    use selfsup_core::encoder::{Bias, Init};
     use selfsup_core::rng::seeded;
 
     fn data(name: &str) -> std::path::PathBuf {
@@ -340,10 +340,10 @@ mod tests {
 
     #[test]
     fn round_trip_keeps_every_bit() {
-        for bias in [false, true] {
+        for bias in [Bias::No, Bias::Yes] {
             let mut enc =
                 Linear::<f32, Dyn, Dyn>::new(Dyn(3), Dyn(5), Init::Normal { std: 0.3 }, bias, &mut seeded(1));
-            if bias {
+            if bias == Bias::Yes {
                 enc.b = nalgebra::DVector::from_vec(vec![0.5, -0.25, 1e-7]);
             }
             let mut w = EncoderWeights::from_linear(&enc);
@@ -366,7 +366,7 @@ mod tests {
             assert_eq!(at(2, 4), enc.w[(2, 4)]);
             assert_eq!(at(1, 0), enc.w[(1, 0)]);
         }
-        let enc = Linear::<f64, Dyn, Dyn>::new(Dyn(2), Dyn(2), Init::XavierNormal, false, &mut seeded(2));
+        let enc = Linear::<f64, Dyn, Dyn>::new(Dyn(2), Dyn(2), Init::XavierNormal, Bias::No, &mut seeded(2));
         let w = EncoderWeights::from_linear(&enc);
         assert_eq!(w.precision, Precision::F64);
         let back = EncoderWeights::from_bytes(&w.to_bytes().unwrap(), Path::new("mem")).unwrap();

@@ -23,13 +23,13 @@
 //! A [`Pipeline`] applies its operations in the order given, each on the output of the
 //! previous one (SCARF reads its replacement values from the clean input batch). The seed's
 //! ring augmentation — rotate by `U(−0.25, 0.25)`, **then** add `N(0, 0.05²)` — is
-//! `"rotate:0.25,noise:0.05"` = [`Pipeline::seed_ring`].
+//! `"rotate:0.25,noise:0.05"` = [`Pipeline::reference_ring`].
 //!
 //! ```
 //! use nalgebra::SMatrix;
 //! use selfsup_core::{augment::Pipeline, rng::seeded};
 //! let aug: Pipeline = "rotate:0.25,noise:0.05".parse().unwrap();
-//! assert_eq!(aug, Pipeline::seed_ring());
+//! assert_eq!(aug, Pipeline::reference_ring());
 //! assert_eq!(aug.to_string(), "rotate:0.25,noise:0.05");
 //! let x = SMatrix::<f32, 2, 64>::from_fn(|i, _| if i == 0 { 1.0 } else { 0.0 });
 //! let mut view = SMatrix::<f32, 2, 64>::zeros();
@@ -186,9 +186,9 @@ impl Pipeline {
         Self { ops: heapless::Vec::new(), channels: 1 }
     }
 
-    /// The seed program's ring augmentation: rotation by `U(−0.25, 0.25)` then `N(0, 0.05²)`
+    /// The reference ring program's augmentation: rotation by `U(−0.25, 0.25)` then `N(0, 0.05²)`
     /// noise (`"rotate:0.25,noise:0.05"`).
-    pub fn seed_ring() -> Self {
+    pub fn reference_ring() -> Self {
         let mut p = Self::new();
         // Two ops always fit.
         let _ = p.ops.push(Op::Rotate { max_angle: 0.25 });
@@ -287,10 +287,10 @@ mod tests {
     /// The pipeline applies its operations in the order given, drawing from one generator:
     /// the seed's ring augmentation is exactly "rotate, then add noise".
     #[test]
-    fn seed_ring_is_rotate_then_noise() {
+    fn reference_ring_is_rotate_then_noise() {
         let x = SMatrix::<f64, 2, 5>::from_fn(|i, j| (i + 2 * j) as f64 * 0.3 - 1.0);
         let mut out = SMatrix::<f64, 2, 5>::zeros();
-        Pipeline::seed_ring().apply(&x, &mut out, &mut seeded(11));
+        Pipeline::reference_ring().apply(&x, &mut out, &mut seeded(11));
         let mut want = x;
         let mut rng = seeded(11);
         rotate::rotate_pairs(want.as_mut_slice(), 2, 0.25, &mut rng);
@@ -332,8 +332,8 @@ mod tests {
             p.clone().with_channels(7).validate(600),
             Err(SpecError::Channels { op: "scale", d: 600, channels: 7 })
         );
-        assert_eq!(Pipeline::seed_ring().validate(1), Err(SpecError::RotateNeedsPairs { d: 1 }));
-        assert!(Pipeline::seed_ring().validate(2).is_ok());
+        assert_eq!(Pipeline::reference_ring().validate(1), Err(SpecError::RotateNeedsPairs { d: 1 }));
+        assert!(Pipeline::reference_ring().validate(2).is_ok());
         assert_eq!(p.with_channels(0).channels(), 1);
     }
 }

@@ -287,7 +287,7 @@ mod tests {
             assert_eq!(p.to_string(), s);
             assert_eq!(p.to_string().parse::<Pipeline>().unwrap(), p);
         }
-        assert_eq!(" rotate : 0.25 , noise:0.05 ".parse::<Pipeline>().unwrap(), Pipeline::seed_ring());
+        assert_eq!(" rotate : 0.25 , noise:0.05 ".parse::<Pipeline>().unwrap(), Pipeline::reference_ring());
         assert!("".parse::<Pipeline>().unwrap().is_empty());
         assert_eq!("shift".parse::<Pipeline>().unwrap().ops(), &[Op::TimeShift { max_frac: 0.1 }]);
     }

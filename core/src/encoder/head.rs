@@ -9,15 +9,16 @@
 //! `D → M → K`, the probe evaluates `encoder` (`D → M`).
 //!
 //! Forward: `h = f(x)`, `y = g(h)`. Backward: `dh = ∂g/∂h(dy)` (and `g`'s parameter gradients),
-//! then `f`'s backward with `dh`. The cache holds both parts' caches, `h`, and the scratch for
-//! `dh`, so a step allocates nothing for `Const` sizes.
+//! then `f`'s backward with `dh`. Scratch: the cache ([`HeadCache`]) holds both parts' caches,
+//! `h = f(x)` (`M × B`, written by `forward`) and `dh` (`M × B`, written by `backward`, which
+//! therefore takes the cache by `&mut`), so a step allocates nothing for `Const` sizes.
 //!
 //! ```
 //! use nalgebra::{Const, SMatrix};
-//! use selfsup_core::encoder::{Encoder, Init, Linear, Mlp, WithHead};
+//! use selfsup_core::encoder::{Bias, Encoder, Init, Linear, Mlp, WithHead};
 //! use selfsup_core::rng::seeded;
 //! let mut rng = seeded(3);
-//! let f = Linear::<f64, Const<2>, Const<4>>::new(Const, Const, Init::Normal { std: 0.5 }, false, &mut rng);
+//! let f = Linear::<f64, Const<2>, Const<4>>::new(Const, Const, Init::Normal { std: 0.5 }, Bias::No, &mut rng);
 //! let g = Mlp::<f64, Const<2>, Const<8>, Const<2>>::new(Const, Const, Const, &mut rng);
 //! let net = WithHead::new(f, g, Const::<2>);
 //! let x = SMatrix::<f64, 4, 3>::from_fn(|i, j| i as f64 - j as f64);
@@ -34,7 +35,6 @@ use super::Encoder;
 use crate::Real;
 use crate::dims::{Batch, Dims, Mat, zeros};
 use crate::optim::Optimizer;
-use core::cell::RefCell;
 use nalgebra::{DefaultAllocator, Dim, allocator::Allocator};
 
 /// `g ∘ f`: an encoder `f: D → M` and a projection head `g: M → K`.
@@ -67,7 +67,8 @@ where
     pub head: GC,
     /// The representation `h = f(x)`, `M × B`.
     pub h: Mat<T, M, B>,
-    dh: RefCell<Mat<T, M, B>>,
+    /// Scratch for `∂L/∂h`, `M × B`: only meaningful during `backward`.
+    dh: Mat<T, M, B>,
 }
 
 impl<T, D, M, K, B, F, G> Encoder<T, D, K, B> for WithHead<F, G, M>
@@ -89,7 +90,7 @@ where
             encoder: self.encoder.new_cache(b),
             head: self.head.new_cache(b),
             h: zeros(self.mid, b),
-            dh: RefCell::new(zeros(self.mid, b)),
+            dh: zeros(self.mid, b),
         }
     }
 
@@ -114,14 +115,13 @@ where
     fn backward(
         &self,
         x: &Batch<T, D, B>,
-        cache: &Self::Cache,
+        cache: &mut Self::Cache,
         dy: &Batch<T, K, B>,
         grad: &mut Self,
         dx: Option<&mut Batch<T, D, B>>,
     ) {
-        let mut dh = cache.dh.borrow_mut();
-        self.head.backward(&cache.h, &cache.head, dy, &mut grad.head, Some(&mut dh));
-        self.encoder.backward(x, &cache.encoder, &dh, &mut grad.encoder, dx);
+        self.head.backward(&cache.h, &mut cache.head, dy, &mut grad.head, Some(&mut cache.dh));
+        self.encoder.backward(x, &mut cache.encoder, &cache.dh, &mut grad.encoder, dx);
     }
 
     fn apply_update(&mut self, opt: &Optimizer<T>, state: &mut Self::OptState, grad: &Self) {

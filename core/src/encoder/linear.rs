@@ -8,13 +8,13 @@
 //! - `XavierUniform` / `XavierNormal` (Glorot & Bengio, 2010): variance `2 / (D + K)`.
 //! - `HeNormal` / `HeUniform` (He et al., 2015, "Delving deep into rectifiers"): variance `2 / D`.
 //!
-//! Biases start at zero. The seed's encoders have no bias (`bias = false`).
+//! Biases start at zero. The reference programs' encoders have no bias ([`Bias::No`]).
 //!
 //! ```
 //! use nalgebra::{Const, SMatrix};
-//! use selfsup_core::{encoder::{Init, Linear}, rng::seeded};
+//! use selfsup_core::{encoder::{Bias, Init, Linear}, rng::seeded};
 //! let mut rng = seeded(42);
-//! let enc = Linear::<f32, Const<2>, Const<3>>::new(Const, Const, Init::Normal { std: 0.1 }, false, &mut rng);
+//! let enc = Linear::<f32, Const<2>, Const<3>>::new(Const, Const, Init::Normal { std: 0.1 }, Bias::No, &mut rng);
 //! let x = SMatrix::<f32, 3, 4>::repeat(1.0);
 //! let mut y = SMatrix::<f32, 2, 4>::zeros();
 //! enc.forward(&x, &mut y);
@@ -47,6 +47,15 @@ pub enum Init {
     HeUniform,
 }
 
+/// Whether a layer has a trained bias `b` (`y = W x + b`) or not (`y = W x`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bias {
+    /// No bias: `y = W x` (the reference programs' encoder).
+    No,
+    /// A bias, initialised to zero and trained: `y = W x + b`.
+    Yes,
+}
+
 /// A linear layer `K × D` with an optional bias. It also serves as its own gradient
 /// container (the same shapes), so optimizers update `w` and `b` alike.
 #[derive(Clone, Debug, PartialEq)]
@@ -58,7 +67,7 @@ where
     pub w: Mat<T, K, D>,
     /// Bias, length `K` (kept at zero and ignored when `bias` is false).
     pub b: Vector<T, K>,
-    /// Whether the bias is used and trained.
+    /// Whether the bias is used and trained (set from [`Bias`] by [`Linear::new`]).
     pub bias: bool,
 }
 
@@ -67,7 +76,7 @@ where
     DefaultAllocator: Allocator<K, D> + Allocator<K>,
 {
     /// A layer with weights drawn by `init` from `rng` (column-major order of `W`).
-    pub fn new<R: rand_core::Rng + ?Sized>(k: K, d: D, init: Init, bias: bool, rng: &mut R) -> Self {
+    pub fn new<R: rand_core::Rng + ?Sized>(k: K, d: D, init: Init, bias: Bias, rng: &mut R) -> Self {
         let mut w = zeros::<T, K, D>(k, d);
         let (kn, dn) = (lit::<T>(k.value() as f64), lit::<T>(d.value() as f64));
         let two = lit::<T>(2.0);
@@ -84,7 +93,7 @@ where
                 }
             }
         }
-        Self { w, b: zeros(k, nalgebra::U1), bias }
+        Self { w, b: zeros(k, nalgebra::U1), bias: bias == Bias::Yes }
     }
 
     /// A layer with the given weights and no bias.
@@ -176,7 +185,7 @@ where
     fn backward(
         &self,
         x: &Batch<T, D, B>,
-        _cache: &(),
+        _cache: &mut (),
         dy: &Batch<T, K, B>,
         grad: &mut Self,
         dx: Option<&mut Batch<T, D, B>>,

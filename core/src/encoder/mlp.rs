@@ -10,9 +10,11 @@
 //! `dA = dH ⊙ 1[A > 0]` (derivative 0 at `A = 0`, as in PyTorch); then the same rule one layer
 //! down, ending with `∂L/∂X = W₁ᵀ dA₁`.
 //!
-//! The cache keeps the pre-activations `A` (for the ReLU masks) and the activations `H` (for
-//! the weight gradients), plus the hidden-gradient scratch, so a training step allocates
-//! nothing for `Const` sizes.
+//! Scratch: the cache ([`HiddenCache`], one per hidden layer, `H × B` each) keeps the
+//! pre-activations `A` (for the ReLU masks) and the activations `H` (for the weight
+//! gradients), written by `forward`, and the scratch `dH = ∂L/∂H`, written by `backward`
+//! (which therefore takes the cache by `&mut`). Nothing else is needed, so a training step
+//! allocates nothing for `Const` sizes.
 //!
 //! Initialisation ([`Mlp::new`]): hidden layers He normal (He et al., 2015, the standard for
 //! ReLU), output layer Glorot uniform (Glorot & Bengio, 2010), biases zero. The PyTorch study
@@ -20,7 +22,7 @@
 //!
 //! ```
 //! use nalgebra::{Const, SMatrix};
-//! use selfsup_core::encoder::{Encoder, Mlp};
+//! use selfsup_core::encoder::{Bias, Encoder, Mlp};
 //! use selfsup_core::rng::seeded;
 //! type Net = Mlp<f64, Const<3>, Const<8>, Const<2>>;
 //! let net = Net::new(Const, Const, Const, &mut seeded(1));
@@ -33,11 +35,10 @@
 //! assert_eq!(Encoder::<f64, Const<3>, Const<2>, Const<4>>::num_params(&net), 8 * 3 + 8 + 2 * 8 + 2);
 //! ```
 
-use super::{Encoder, Init, Linear};
+use super::{Bias, Encoder, Init, Linear};
 use crate::Real;
 use crate::dims::{Batch, Dims, LayerDims, Mat, zeros};
 use crate::optim::{OptState, Optimizer};
-use core::cell::RefCell;
 use nalgebra::{DefaultAllocator, Dim, U1, allocator::Allocator};
 
 /// Optimizer state of one [`Linear`] layer (weight, bias).
@@ -84,7 +85,7 @@ where
 }
 
 /// Saved activations of one hidden ReLU layer for a batch: pre-activation `a`, activation
-/// `h = relu(a)`, and the scratch for `∂L/∂h` used by the backward pass.
+/// `h = relu(a)` (written by `forward`), and the scratch `∂L/∂h` (written by `backward`).
 #[derive(Clone, Debug)]
 pub struct HiddenCache<T: Real, H: Dim, B: Dim>
 where
@@ -94,7 +95,8 @@ where
     pub pre: Mat<T, H, B>,
     /// Activations `relu(A)`, `H × B`.
     pub act: Mat<T, H, B>,
-    grad: RefCell<Mat<T, H, B>>,
+    /// Scratch for `∂L/∂h`, `H × B`: only meaningful during `backward`.
+    dh: Mat<T, H, B>,
 }
 
 impl<T: Real, H: Dim, B: Dim> HiddenCache<T, H, B>
@@ -102,7 +104,7 @@ where
     DefaultAllocator: Allocator<H, B>,
 {
     fn new(h: H, b: B) -> Self {
-        Self { pre: zeros(h, b), act: zeros(h, b), grad: RefCell::new(zeros(h, b)) }
+        Self { pre: zeros(h, b), act: zeros(h, b), dh: zeros(h, b) }
     }
 }
 
@@ -124,8 +126,8 @@ where
 {
     /// He-normal hidden layer, Glorot-uniform output layer, zero biases.
     pub fn new<R: rand_core::Rng + ?Sized>(d: D, h: H, k: K, rng: &mut R) -> Self {
-        let hidden = Linear::new(h, d, Init::HeNormal, true, rng);
-        let out = Linear::new(k, h, Init::XavierUniform, true, rng);
+        let hidden = Linear::new(h, d, Init::HeNormal, Bias::Yes, rng);
+        let out = Linear::new(k, h, Init::XavierUniform, Bias::Yes, rng);
         Self { hidden, out }
     }
 
@@ -168,18 +170,18 @@ where
     fn backward(
         &self,
         x: &Batch<T, D, B>,
-        cache: &Self::Cache,
+        cache: &mut Self::Cache,
         dy: &Batch<T, K, B>,
         grad: &mut Self,
         dx: Option<&mut Batch<T, D, B>>,
     ) {
         self.out.backward(&cache.act, dy, &mut grad.out);
-        let mut dh = cache.grad.borrow_mut();
-        self.out.backward_input(dy, &mut dh);
+        let dh = &mut cache.dh;
+        self.out.backward_input(dy, dh);
         relu_backward(cache.pre.as_slice(), dh.as_mut_slice());
-        self.hidden.backward(x, &dh, &mut grad.hidden);
+        self.hidden.backward(x, dh, &mut grad.hidden);
         if let Some(dx) = dx {
-            self.hidden.backward_input(&dh, dx);
+            self.hidden.backward_input(dh, dx);
         }
     }
 
@@ -223,9 +225,9 @@ where
 {
     /// He-normal hidden layers, Glorot-uniform output layer, zero biases.
     pub fn new<R: rand_core::Rng + ?Sized>(d: D, h1: H1, h2: H2, k: K, rng: &mut R) -> Self {
-        let hidden1 = Linear::new(h1, d, Init::HeNormal, true, rng);
-        let hidden2 = Linear::new(h2, h1, Init::HeNormal, true, rng);
-        let out = Linear::new(k, h2, Init::XavierUniform, true, rng);
+        let hidden1 = Linear::new(h1, d, Init::HeNormal, Bias::Yes, rng);
+        let hidden2 = Linear::new(h2, h1, Init::HeNormal, Bias::Yes, rng);
+        let out = Linear::new(k, h2, Init::XavierUniform, Bias::Yes, rng);
         Self { hidden1, hidden2, out }
     }
 }
@@ -286,23 +288,21 @@ where
     fn backward(
         &self,
         x: &Batch<T, D, B>,
-        cache: &Self::Cache,
+        cache: &mut Self::Cache,
         dy: &Batch<T, K, B>,
         grad: &mut Self,
         dx: Option<&mut Batch<T, D, B>>,
     ) {
-        let (c1, c2) = (&cache.first, &cache.second);
+        let (c1, c2) = (&mut cache.first, &mut cache.second);
         self.out.backward(&c2.act, dy, &mut grad.out);
-        let mut dh2 = c2.grad.borrow_mut();
-        self.out.backward_input(dy, &mut dh2);
-        relu_backward(c2.pre.as_slice(), dh2.as_mut_slice());
-        self.hidden2.backward(&c1.act, &dh2, &mut grad.hidden2);
-        let mut dh1 = c1.grad.borrow_mut();
-        self.hidden2.backward_input(&dh2, &mut dh1);
-        relu_backward(c1.pre.as_slice(), dh1.as_mut_slice());
-        self.hidden1.backward(x, &dh1, &mut grad.hidden1);
+        self.out.backward_input(dy, &mut c2.dh);
+        relu_backward(c2.pre.as_slice(), c2.dh.as_mut_slice());
+        self.hidden2.backward(&c1.act, &c2.dh, &mut grad.hidden2);
+        self.hidden2.backward_input(&c2.dh, &mut c1.dh);
+        relu_backward(c1.pre.as_slice(), c1.dh.as_mut_slice());
+        self.hidden1.backward(x, &c1.dh, &mut grad.hidden1);
         if let Some(dx) = dx {
-            self.hidden1.backward_input(&dh1, dx);
+            self.hidden1.backward_input(&c1.dh, dx);
         }
     }
 

@@ -11,7 +11,7 @@ pub mod mlp;
 
 pub use ema::Ema;
 pub use head::WithHead;
-pub use linear::{Init, Linear};
+pub use linear::{Bias, Init, Linear};
 pub use mlp::{Mlp, Mlp2};
 
 use crate::Real;
@@ -29,7 +29,10 @@ pub trait Encoder<T: Real, D: Dim, K: Dim, B: Dim>: Sized
 where
     DefaultAllocator: Dims<K, D, B>,
 {
-    /// Activations saved by `forward` for `backward` (hidden layers, pre-activations).
+    /// What a step needs besides the parameters: the activations `forward` saves for
+    /// `backward` (hidden layers, pre-activations) and the scratch `backward` writes (the
+    /// gradients with respect to hidden activations). Made once per batch size by
+    /// [`Encoder::new_cache`]; for `Const` sizes it lives inline, so a step allocates nothing.
     type Cache;
     /// Optimizer state for every parameter block (momentum or Adam moments).
     type OptState;
@@ -47,11 +50,12 @@ where
     fn forward(&self, x: &Batch<T, D, B>, y: &mut Batch<T, K, B>, cache: &mut Self::Cache);
 
     /// Given `dy = ∂L/∂y` for the `x` and `cache` of the last `forward`, **adds** `∂L/∂θ` to
-    /// `grad` and, when `dx` is given, overwrites it with `∂L/∂x`.
+    /// `grad` and, when `dx` is given, overwrites it with `∂L/∂x`. Uses the scratch in `cache`
+    /// (the saved activations are only read).
     fn backward(
         &self,
         x: &Batch<T, D, B>,
-        cache: &Self::Cache,
+        cache: &mut Self::Cache,
         dy: &Batch<T, K, B>,
         grad: &mut Self,
         dx: Option<&mut Batch<T, D, B>>,

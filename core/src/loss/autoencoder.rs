@@ -11,11 +11,12 @@
 //!
 //! (the reference set's closed form, `dW_dec = Rᵀ (x W_encᵀ) / N`, `dW_enc = W_decᵀ Rᵀ x / N`
 //! with rows as samples, checked there against torch autograd). Like the seed there is no bias
-//! by default; with `bias = true` both layers get one (`Z = W_enc X + b_enc 1ᵀ`,
+//! by default; with [`Bias::Yes`] both layers get one (`Z = W_enc X + b_enc 1ᵀ`,
 //! `X̂ = W_dec Z + b_dec 1ᵀ`) and the same backward covers it.
 //!
 //! Weight decay is not part of the loss: the seed adds `λ W` to the batch-averaged gradient
-//! before a plain SGD step, which is [`Optimizer::sgd`]`(lr, 0.0, λ)` in [`ae_step`]. The seed's
+//! before a plain SGD step, which is [`Optimizer::sgd`](crate::optim::Optimizer::sgd)`(lr, 0.0, λ)`
+//! in [`AeTrainer`](crate::train::AeTrainer), the training loop. The seed's
 //! hyper-parameters: `K = 2`, `D = 3`, `B = 64`, `lr = 1e-2`, `λ = 1e-4`, weights from
 //! `N(0, 0.1²)`, 200 epochs over `N = 2000` plane points ([`crate::synth::fill_plane`]).
 //!
@@ -27,33 +28,27 @@
 //!
 //! ```
 //! use nalgebra::{Const, SMatrix};
-//! use selfsup_core::encoder::Init;
-//! use selfsup_core::loss::autoencoder::{AeBuffers, AeTrainer, LinearAutoencoder, ae_step, pca_optimum};
-//! use selfsup_core::optim::Optimizer;
+//! use selfsup_core::encoder::{Bias, Init};
+//! use selfsup_core::loss::autoencoder::{AeBuffers, LinearAutoencoder, pca_optimum};
 //! use selfsup_core::rng::seeded;
 //! use selfsup_core::synth::fill_plane;
 //!
 //! let mut rng = seeded(42);
 //! let mut x = SMatrix::<f64, 3, 64>::zeros();
 //! fill_plane(&mut rng, x.as_mut_slice(), None);
-//! let mut ae = LinearAutoencoder::<f64, Const<2>, Const<3>>::new(
-//!     Const, Const, Init::Normal { std: 0.1 }, false, &mut rng);
-//! let mut trainer = AeTrainer::new(&ae, Optimizer::sgd(1e-2, 0.0, 1e-4)); // the seed's SGD
+//! let ae = LinearAutoencoder::<f64, Const<2>, Const<3>>::new(
+//!     Const, Const, Init::Normal { std: 0.1 }, Bias::No, &mut rng);
 //! let mut buf = AeBuffers::new(Const::<2>, Const::<3>, Const::<64>); // on the stack
-//! let first = ae_step(&mut ae, &mut trainer, &x, &mut buf);
-//! let mut last = first;
-//! for _ in 0..2000 {
-//!     last = ae_step(&mut ae, &mut trainer, &x, &mut buf);
-//! }
-//! let best = pca_optimum(&x, 2).unwrap();
-//! assert!(last < 0.1 * first && last >= best);
+//! let mut grad = ae.zeros_like();
+//! let loss = ae.loss_grad(&x, &mut grad, &mut buf);
+//! assert_eq!(loss, ae.loss(&x, &mut buf));
+//! assert!(loss >= pca_optimum(&x, 2).unwrap());
 //! ```
 
 use crate::Real;
 use crate::dims::{Batch, Dims, Mat, zeros};
-use crate::encoder::{Init, Linear};
+use crate::encoder::{Bias, Init, Linear};
 use crate::kernels::{add_mul_tr, dot};
-use crate::optim::{OptState, Optimizer};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim, DimDiff, DimSub, SymmetricEigen, U1};
 
@@ -111,7 +106,7 @@ where
 {
     /// An autoencoder `d → k → d` with both layers drawn by `init` from `rng`, encoder first
     /// (the seed: `Init::Normal { std: 0.1 }`, no bias).
-    pub fn new<R: rand_core::Rng + ?Sized>(k: K, d: D, init: Init, bias: bool, rng: &mut R) -> Self {
+    pub fn new<R: rand_core::Rng + ?Sized>(k: K, d: D, init: Init, bias: Bias, rng: &mut R) -> Self {
         let enc = Linear::new(k, d, init, bias, rng);
         let dec = Linear::new(d, k, init, bias, rng);
         Self { enc, dec }
@@ -180,66 +175,6 @@ where
     pub fn num_params(&self) -> usize {
         self.enc.num_params() + self.dec.num_params()
     }
-}
-
-/// Everything a training run of the autoencoder keeps between steps: the optimizer, one
-/// optimizer state per parameter and the gradient container. Its size does not depend on the
-/// batch, so batches of different sizes (the seed's partial last batch) share one trainer.
-#[derive(Clone, Debug)]
-pub struct AeTrainer<T: Real, K: Dim, D: Dim>
-where
-    DefaultAllocator: Allocator<K, D> + Allocator<D, K> + Allocator<K> + Allocator<D>,
-{
-    /// The optimizer hyper-parameters (change the learning rate here for a schedule).
-    pub opt: Optimizer<T>,
-    /// The gradient of the last step.
-    pub grad: LinearAutoencoder<T, K, D>,
-    enc_w: OptState<T, K, D>,
-    enc_b: OptState<T, K, U1>,
-    dec_w: OptState<T, D, K>,
-    dec_b: OptState<T, D, U1>,
-}
-
-impl<T: Real, K: Dim, D: Dim> AeTrainer<T, K, D>
-where
-    DefaultAllocator: Allocator<K, D> + Allocator<D, K> + Allocator<K> + Allocator<D>,
-{
-    /// A fresh trainer for `ae` (the seed: `Optimizer::sgd(1e-2, 0.0, 1e-4)`).
-    pub fn new(ae: &LinearAutoencoder<T, K, D>, opt: Optimizer<T>) -> Self {
-        Self {
-            opt,
-            grad: ae.zeros_like(),
-            enc_w: OptState::for_param(&ae.enc.w),
-            enc_b: OptState::for_param(&ae.enc.b),
-            dec_w: OptState::for_param(&ae.dec.w),
-            dec_b: OptState::for_param(&ae.dec.b),
-        }
-    }
-}
-
-/// One training step of the autoencoder on the batch `x` (`D × B`): forward, loss, exact
-/// backward, optimizer update of both layers. Returns the batch loss before the update (what
-/// the seed sums into its epoch loss). Allocates nothing.
-pub fn ae_step<T: Real, K: Dim, D: Dim, B: Dim>(
-    ae: &mut LinearAutoencoder<T, K, D>,
-    trainer: &mut AeTrainer<T, K, D>,
-    x: &Batch<T, D, B>,
-    buf: &mut AeBuffers<T, K, D, B>,
-) -> T
-where
-    DefaultAllocator: Dims<K, D, B>,
-{
-    let loss = ae.loss_grad(x, &mut trainer.grad, buf);
-    let opt = trainer.opt;
-    opt.update(&mut trainer.enc_w, &mut ae.enc.w, &trainer.grad.enc.w);
-    opt.update(&mut trainer.dec_w, &mut ae.dec.w, &trainer.grad.dec.w);
-    if ae.enc.bias {
-        opt.update(&mut trainer.enc_b, &mut ae.enc.b, &trainer.grad.enc.b);
-    }
-    if ae.dec.bias {
-        opt.update(&mut trainer.dec_b, &mut ae.dec.b, &trainer.grad.dec.b);
-    }
-    loss
 }
 
 /// The lowest loss any rank-`k` linear autoencoder without bias can reach on the data set `x`

@@ -13,7 +13,7 @@ pub mod negcos;
 pub mod ntxent;
 pub mod vicreg;
 
-pub use autoencoder::{AeBuffers, AeTrainer, LinearAutoencoder, ae_step, pca_optimum};
+pub use autoencoder::{AeBuffers, LinearAutoencoder, pca_optimum};
 pub use barlow_twins::BarlowTwins;
 pub use infonce::InfoNce;
 pub use infonce_queue::InfoNceQueue;

@@ -22,17 +22,17 @@
 //!
 //! ```
 //! use nalgebra::Const;
-//! use selfsup_core::{augment::Pipeline, encoder::{Init, Linear}, loss::InfoNce, optim::Optimizer};
-//! use selfsup_core::{rng::seeded, synth::fill_ring, train::{Trainer, identity_order}};
+//! use selfsup_core::{augment::Pipeline, encoder::{Bias, Init, Linear}, loss::InfoNce, optim::Optimizer};
+//! use selfsup_core::{rng::seeded, synth::fill_ring, train::{Learner, Trainer, identity_order}};
 //! let mut rng = seeded(1);
 //! let mut data = [0.0f32; 2 * 256];
 //! fill_ring(&mut rng, &mut data, None);
-//! let enc = Linear::<f32, Const<2>, Const<2>>::new(Const, Const, Init::Normal { std: 0.1 }, false, &mut rng);
+//! let enc = Linear::<f32, Const<2>, Const<2>>::new(Const, Const, Init::Normal { std: 0.1 }, Bias::No, &mut rng);
 //! let mut t = Trainer::new(
 //!     enc,
 //!     InfoNce::new(0.2, Const, Const::<32>),
 //!     Optimizer::sgd(5e-2, 0.0, 1e-4),
-//!     Pipeline::seed_ring(),
+//!     Pipeline::reference_ring(),
 //!     (Const::<2>, Const::<2>, Const::<32>),
 //! );
 //! let mut order = [0usize; 256];
@@ -45,13 +45,14 @@
 //! assert!(last < first && last < 32f32.ln()); // learns, and beats chance (log B)
 //! ```
 
-use super::Schedule;
+use super::{Learner, Schedule, Views};
 use crate::Real;
 use crate::augment::Pipeline;
 use crate::dims::{Batch, Dims, zeros};
 use crate::encoder::Encoder;
 use crate::loss::PairLoss;
 use crate::optim::Optimizer;
+use crate::rng::Rng;
 use nalgebra::{DefaultAllocator, Dim};
 
 /// An encoder, a pair loss, an optimizer and an augmentation pipeline, with every buffer a
@@ -72,17 +73,14 @@ where
     pub loss: L,
     /// Optimizer hyper-parameters; its learning rate is the base rate of [`Trainer::schedule`].
     pub optimizer: Optimizer<T>,
-    /// How the two views are made.
-    pub augment: Pipeline,
+    /// The two views and how they are made.
+    pub views: Views<T, D, B>,
     /// Learning-rate schedule (constant by default).
     pub schedule: Schedule,
     opt_state: E::OptState,
     grad: E,
     cache_a: E::Cache,
     cache_b: E::Cache,
-    batch: Batch<T, D, B>,
-    view_a: Batch<T, D, B>,
-    view_b: Batch<T, D, B>,
     z_a: Batch<T, K, B>,
     z_b: Batch<T, K, B>,
     g_a: Batch<T, K, B>,
@@ -117,9 +115,7 @@ where
             grad: encoder.zeros_like(),
             cache_a: encoder.new_cache(b),
             cache_b: encoder.new_cache(b),
-            batch: zeros(d, b),
-            view_a: zeros(d, b),
-            view_b: zeros(d, b),
+            views: Views::new(augment, d, b),
             z_a: zeros(k, b),
             z_b: zeros(k, b),
             g_a: zeros(k, b),
@@ -127,21 +123,9 @@ where
             encoder,
             loss,
             optimizer,
-            augment,
             schedule: Schedule::Constant,
             steps: 0,
         }
-    }
-
-    /// One training step on the batch `x` (`D × B`): two augmented views, loss, backward,
-    /// update. Returns the loss before the update.
-    ///
-    /// # Panics
-    /// If `x` is not `D × B` as given to [`Trainer::new`] (only possible with `Dyn` sizes).
-    pub fn step<R: rand_core::Rng + ?Sized>(&mut self, x: &Batch<T, D, B>, rng: &mut R) -> T {
-        self.augment.apply(x, &mut self.view_a, rng);
-        self.augment.apply(x, &mut self.view_b, rng);
-        self.learn()
     }
 
     /// One training step on two given views (no augmentation). Returns the loss before the
@@ -150,49 +134,13 @@ where
     /// # Panics
     /// If a view is not `D × B` as given to [`Trainer::new`] (only possible with `Dyn` sizes).
     pub fn step_views(&mut self, v1: &Batch<T, D, B>, v2: &Batch<T, D, B>) -> T {
-        self.view_a.copy_from(v1);
-        self.view_b.copy_from(v2);
+        self.views.set(v1, v2);
         self.learn()
-    }
-
-    /// One pass over a dataset: shuffles `order` with `rng` (Fisher–Yates, as the seed programs
-    /// do every epoch), then runs [`Trainer::step`] on the consecutive batches
-    /// `order[0..B], order[B..2B], …` gathered from `data` (column-major, `D` rows per sample,
-    /// `n = data.len() / D` samples). Returns the mean loss of the batches.
-    ///
-    /// `order` is a permutation of `0..n` kept by the caller between epochs (start it with
-    /// [`super::identity_order`]); no allocation happens here. A partial last batch
-    /// (`n mod B` samples) is **dropped**: the batch dimension is fixed (in the type for
-    /// `Const`, in the loss's buffers for `Dyn`), and since `order` is reshuffled each epoch
-    /// every sample still takes part. Returns NaN when `n < B` (no batch at all).
-    ///
-    /// # Panics
-    /// If `order` holds an index `≥ n`.
-    pub fn epoch<R: rand_core::Rng + ?Sized>(&mut self, data: &[T], order: &mut [usize], rng: &mut R) -> T {
-        crate::rng::shuffle(rng, order);
-        let (d, b) = self.batch.shape();
-        let mut total = T::zero();
-        let mut batches = 0usize;
-        if b > 0 {
-            for idx in order.chunks_exact(b) {
-                super::gather(data, d, idx, self.batch.as_mut_slice());
-                self.augment.apply(&self.batch, &mut self.view_a, rng);
-                self.augment.apply(&self.batch, &mut self.view_b, rng);
-                total += self.learn();
-                batches += 1;
-            }
-        }
-        if batches == 0 { T::of_f64(f64::NAN) } else { total / T::of_usize(batches) }
-    }
-
-    /// Number of optimizer updates so far (the schedule's step counter).
-    pub fn steps(&self) -> u64 {
-        self.steps
     }
 
     /// The two views of the last step.
     pub fn views(&self) -> (&Batch<T, D, B>, &Batch<T, D, B>) {
-        (&self.view_a, &self.view_b)
+        self.views.pair()
     }
 
     /// The two views' embeddings (before normalization) of the last step.
@@ -207,31 +155,54 @@ where
 
     /// The learning rate the next step will use.
     pub fn learning_rate(&self) -> T {
-        match self.schedule {
-            Schedule::Constant => self.optimizer.lr(),
-            s => self.optimizer.lr() * s.factor::<T>(self.steps),
-        }
+        self.schedule.optimizer_at(&self.optimizer, self.steps).lr()
     }
 
     /// Forward, loss, backward and update on the views in `view_a`, `view_b`.
     fn learn(&mut self) -> T {
-        self.encoder.forward(&self.view_a, &mut self.z_a, &mut self.cache_a);
-        self.encoder.forward(&self.view_b, &mut self.z_b, &mut self.cache_b);
+        let (view_a, view_b) = self.views.pair();
+        self.encoder.forward(view_a, &mut self.z_a, &mut self.cache_a);
+        self.encoder.forward(view_b, &mut self.z_b, &mut self.cache_b);
         let loss = self.loss.loss_grad(&self.z_a, &self.z_b, &mut self.g_a, &mut self.g_b);
         self.grad.clear();
-        self.encoder.backward(&self.view_a, &self.cache_a, &self.g_a, &mut self.grad, None);
-        self.encoder.backward(&self.view_b, &self.cache_b, &self.g_b, &mut self.grad, None);
-        let opt = self.optimizer.with_lr(self.learning_rate());
+        self.encoder.backward(view_a, &mut self.cache_a, &self.g_a, &mut self.grad, None);
+        self.encoder.backward(view_b, &mut self.cache_b, &self.g_b, &mut self.grad, None);
+        let opt = self.schedule.optimizer_at(&self.optimizer, self.steps);
         self.encoder.apply_update(&opt, &mut self.opt_state, &self.grad);
         self.steps += 1;
         loss
     }
 }
 
+impl<T, D, K, B, E, L> Learner<T, D, B> for Trainer<T, D, K, B, E, L>
+where
+    T: Real,
+    D: Dim,
+    K: Dim,
+    B: Dim,
+    E: Encoder<T, D, K, B>,
+    L: PairLoss<T, K, B>,
+    DefaultAllocator: Dims<K, D, B>,
+{
+    fn batch_shape(&self) -> (D, B) {
+        self.views.shape()
+    }
+
+    /// Two augmented views of `x` (view 1 drawn fully before view 2), loss, backward, update.
+    fn step(&mut self, x: &Batch<T, D, B>, rng: &mut Rng) -> T {
+        self.views.draw(x, rng);
+        self.learn()
+    }
+
+    fn steps(&self) -> u64 {
+        self.steps
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::encoder::{Init, Linear};
+    use crate::encoder::{Bias, Init, Linear};
     use crate::loss::{InfoNce, NtXent};
     use crate::rng::{fill_normal, seeded};
     use crate::train::identity_order;
@@ -242,7 +213,7 @@ mod tests {
     fn trainer<L: PairLoss<f64, Const<3>, Const<8>>>(
         loss: L,
     ) -> Trainer<f64, Const<4>, Const<3>, Const<8>, Lin, L> {
-        let enc = Lin::new(Const, Const, Init::XavierNormal, true, &mut seeded(5));
+        let enc = Lin::new(Const, Const, Init::XavierNormal, Bias::Yes, &mut seeded(5));
         let aug: Pipeline = "noise:0.1,mask:0.1".parse().unwrap();
         Trainer::new(enc, loss, Optimizer::sgd(0.1, 0.9, 1e-4), aug, (Const, Const, Const))
     }
@@ -259,8 +230,8 @@ mod tests {
         for _ in 0..3 {
             let l1 = t1.step(&x, &mut r1);
             let (mut v1, mut v2) = (x, x);
-            t2.augment.apply(&x, &mut v1, &mut r2);
-            t2.augment.apply(&x, &mut v2, &mut r2);
+            t2.views.augment.apply(&x, &mut v1, &mut r2);
+            t2.views.augment.apply(&x, &mut v2, &mut r2);
             let l2 = t2.step_views(&v1, &v2);
             assert_eq!(l1.to_bits(), l2.to_bits());
         }

@@ -18,6 +18,7 @@
 //! ```
 
 use crate::Real;
+use crate::optim::Optimizer;
 
 /// A learning-rate schedule (see the [module docs](self)).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -52,6 +53,15 @@ impl Schedule {
                 let c = (T::pi() * T::of_f64(done as f64) / T::of_f64(span as f64)).cos_();
                 f + (T::one() - f) * T::of_f64(0.5) * (T::one() + c)
             }
+        }
+    }
+
+    /// `opt` with the learning rate of (0-based) step `t`: `opt` itself for
+    /// [`Schedule::Constant`], else its base rate times [`Schedule::factor`].
+    pub fn optimizer_at<T: Real>(&self, opt: &Optimizer<T>, t: u64) -> Optimizer<T> {
+        match self {
+            Schedule::Constant => *opt,
+            s => opt.with_lr(opt.lr() * s.factor::<T>(t)),
         }
     }
 }

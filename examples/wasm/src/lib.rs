@@ -1,4 +1,4 @@
-//! The on-device training demonstration (`selfsup_core::demo`) as a WebAssembly module with no
+//! The on-device training demonstration (`selfsup_transcript`) as a WebAssembly module with no
 //! imports: `run_ring()` / `run_wide()` train and write the same text as the firmware and the
 //! host into a static buffer and return its length in bytes; `output_ptr()` gives its address
 //! in the module's linear memory (`run.mjs` decodes and prints it). No allocator: the trainer
@@ -6,7 +6,9 @@
 #![no_std]
 
 use core::fmt;
-use selfsup_core::demo::{RingStream, StreamConfig, WideStream, run_ring as ring, run_wide as wide};
+use selfsup_transcript::{
+    ring_config, ring_stream, run_ring as ring, run_wide as wide, wide_config, wide_stream,
+};
 
 /// Output capacity: the 64→16 run prints 1024 weights (about 9.3 kB).
 const CAP: usize = 16 * 1024;
@@ -46,7 +48,7 @@ fn finish(result: fmt::Result, out: Output) -> u32 {
 #[unsafe(no_mangle)]
 pub extern "C" fn run_ring() -> u32 {
     let mut out = Output { len: 0 };
-    let mut t = RingStream::new(&StreamConfig::ring());
+    let mut t = ring_stream(&ring_config());
     let r = ring(&mut t, &mut out);
     finish(r, out)
 }
@@ -55,7 +57,7 @@ pub extern "C" fn run_ring() -> u32 {
 #[unsafe(no_mangle)]
 pub extern "C" fn run_wide() -> u32 {
     let mut out = Output { len: 0 };
-    let mut t = WideStream::new(&StreamConfig::wide());
+    let mut t = wide_stream(&wide_config());
     let r = wide(&mut t, &mut out);
     finish(r, out)
 }

@@ -1,13 +1,13 @@
 //! Loads the encoder that `probe --export` wrote as Rust `const` arrays (the committed export
 //! `probe/tests/data/export/encoder.rs`), with no parsing, and embeds a few plane samples
-//! (`selfsup_core::demo::run_exported`, the function the host test calls too); prints the
+//! (`selfsup_transcript::run_exported`, the function the host test calls too); prints the
 //! embedding bits over semihosting.
 #![no_std]
 #![no_main]
 
 use cortex_m_rt::entry;
-use selfsup_core::demo::run_exported;
 use selfsup_cortex_m::{Host, exit};
+use selfsup_transcript::run_exported;
 
 #[allow(dead_code)] // the export also carries FEATURES and STANDARDIZE, unused here
 mod encoder {

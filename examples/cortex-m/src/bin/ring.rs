@@ -1,4 +1,4 @@
-//! Trains the ring InfoNCE encoder from a simulated sensor stream (`selfsup_core::demo`:
+//! Trains the ring InfoNCE encoder from a simulated sensor stream (`selfsup_transcript`:
 //! reservoir, MoCo queue, streaming InfoNCE, f32, `Const` sizes, no allocator), prints the
 //! loss per epoch and the final weight bits over semihosting — the same text the host and
 //! WebAssembly print — then its memory use (lines starting with `#`, not compared) and exits
@@ -9,8 +9,8 @@
 
 use core::fmt::Write;
 use cortex_m_rt::entry;
-use selfsup_core::demo::{RingStream, StreamConfig, run_ring};
 use selfsup_cortex_m::{Host, exit, lowest_touched, peak_since_reset, repaint_below_sp, sp};
+use selfsup_transcript::{RingStream, ring_config, ring_stream, run_ring};
 
 /// Budget for the peak stack of one ring training step (`StreamTrainer::step`, measured below
 /// the caller's frame), in bytes. Measured (footprint table in the README): 1,864 B on the
@@ -28,7 +28,7 @@ const RUN_STACK_BUDGET: usize = 14 * 1024;
 #[entry]
 fn main() -> ! {
     let mut out = Host::stdout();
-    let mut t = RingStream::new(&StreamConfig::ring());
+    let mut t = ring_stream(&ring_config());
     if run_ring(&mut t, &mut out).is_err() {
         exit(false);
     }

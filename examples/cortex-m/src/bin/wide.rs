@@ -1,17 +1,17 @@
-//! The 64→16, `B = 32` configuration (`selfsup_core::demo::run_wide`), for the footprint table:
+//! The 64→16, `B = 32` configuration (`selfsup_transcript::run_wide`), for the footprint table:
 //! trains a few epochs, prints the same lines as the host, then its memory use (`#` lines).
 #![no_std]
 #![no_main]
 
 use core::fmt::Write;
 use cortex_m_rt::entry;
-use selfsup_core::demo::{StreamConfig, WideStream, run_wide};
 use selfsup_cortex_m::{Host, exit, lowest_touched, peak_since_reset, repaint_below_sp, sp};
+use selfsup_transcript::{WideStream, run_wide, wide_config, wide_stream};
 
 #[entry]
 fn main() -> ! {
     let mut out = Host::stdout();
-    let mut t = WideStream::new(&StreamConfig::wide());
+    let mut t = wide_stream(&wide_config());
     if run_wide(&mut t, &mut out).is_err() {
         exit(false);
     }
