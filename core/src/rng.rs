@@ -5,9 +5,10 @@
 //! allocation), seeded with [`seeded`]. Uniforms use the full mantissa grid of the scalar type
 //! (see [`Real::uniform01`]); normals use the Box–Muller transform (Box and Muller, 1958)
 //! `√(−2 ln u₁) · (cos 2πu₂, sin 2πu₂)` with `u₁ ∈ (0, 1]`, exact in distribution up to the
-//! rounding of its functions: `ln` and the sine/cosine of an angle in turns are our own
-//! branch-free ones ([`crate::math`], within 1 ulp), so [`fill_normal`] draws its uniforms
-//! first and then transforms a block of them in a loop the compiler vectorizes.
+//! rounding of its functions: `ln`, `exp` (for the square root, see [`box_muller`]) and the
+//! sine/cosine of an angle in turns are our own branch-free ones ([`crate::math`], within 1
+//! ulp), so [`fill_normal`] draws its uniforms first and then transforms a block of them in a
+//! loop the compiler vectorizes.
 //!
 //! ```
 //! use selfsup_core::rng::{normal, seeded};
@@ -43,11 +44,16 @@ pub fn normal_pair<T: Real, R: rand_core::Rng + ?Sized>(rng: &mut R) -> (T, T) {
 }
 
 /// The Box–Muller transform of two uniforms `u1, u2 ∈ [0, 1)`:
-/// `√(−2 ln(1 − u1)) · (cos 2πu2, sin 2πu2)` (`1 − u1 ∈ (0, 1]`, so the logarithm is finite).
+/// `r · (cos 2πu2, sin 2πu2)` with `r = √t`, `t = −2 ln(1 − u1)` (`1 − u1 ∈ (0, 1]`, so the
+/// logarithm is finite). The square root is taken as `exp(½ ln t)` (within a few ulps of `√t`,
+/// `0` at `t = 0`): our own branch-free functions, so a loop of transforms vectorizes, where
+/// `libm`'s square root is an opaque SSE instruction on x86 that keeps the loop scalar and
+/// stalls the AVX code around it.
 #[inline(always)]
 pub fn box_muller<T: Real>(u1: T, u2: T) -> (T, T) {
     let two = T::one() + T::one();
-    let r = (-two * (T::one() - u1).ln_()).sqrt_();
+    let t = -two * (T::one() - u1).ln_();
+    let r = (t.ln_() / two).exp_();
     let (s, c) = u2.sin_cos_turns();
     (r * c, r * s)
 }
@@ -73,23 +79,10 @@ pub fn for_normal_pairs<T: Real, R: rand_core::Rng + ?Sized>(
             *a = T::uniform01(rng);
             *b = T::uniform01(rng);
         }
-        // The steps of `box_muller`, each as its own loop: `libm`'s square root is an opaque
-        // instruction on x86 that keeps a loop around it scalar, so it gets a loop of its own
-        // and the logarithms and sines/cosines run vectorized.
-        let two = T::one() + T::one();
         let mut za = [T::zero(); BLOCK];
         let mut zb = [T::zero(); BLOCK];
-        let mut r = [T::zero(); BLOCK];
         for i in 0..BLOCK {
-            r[i] = -two * (T::one() - u1[i]).ln_();
-            (zb[i], za[i]) = u2[i].sin_cos_turns();
-        }
-        for x in r.iter_mut() {
-            *x = x.sqrt_();
-        }
-        for i in 0..BLOCK {
-            za[i] *= r[i];
-            zb[i] *= r[i];
+            (za[i], zb[i]) = box_muller(u1[i], u2[i]);
         }
         for (&a, &b) in za.iter().zip(&zb).take(n) {
             put(a, b);
