@@ -194,7 +194,7 @@ fn peers() {
         enc,
         InfoNce::new(0.2, Const, Const::<64>),
         Optimizer::sgd(5e-2, 0.0, 1e-4),
-        Pipeline::seed_ring(),
+        Pipeline::reference_ring(),
         (Const::<2>, Const::<2>, Const::<64>),
     );
     let (b, m) = time(300, 50, || {

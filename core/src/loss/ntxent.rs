@@ -60,14 +60,14 @@ where
     /// `cross[j, i]`: the pair `(a_i, b_j)` — its logit, then its exponential, then its
     /// gradient weight.
     cross: Mat<T, B, B>,
-    /// `same[j, i]`: the pair `(a_j, a_i)` for `j < i`, `(b_j, b_i)` for `j > i`; diagonal 0.
+    /// `same[j, i]`: the pair `(a_j, a_i)` for `j < i`, `(b_j, b_i)` for `j > i`; the diagonal
+    /// keeps the positive logit `a_i · b_i / τ` (the loss's last term).
     same: Mat<T, B, B>,
-    /// Per anchor `a_i` / `b_i`: the shift, the sum of shifted exponentials, the positive logit.
+    /// Per anchor `a_i` / `b_i`: the shift and the sum of shifted exponentials.
     shift_a: Vector<T, B>,
     shift_b: Vector<T, B>,
     sum_a: Vector<T, B>,
     sum_b: Vector<T, B>,
-    pos: Vector<T, B>,
     fixed: bool,
 }
 
@@ -87,7 +87,6 @@ where
             shift_b: zeros(b, U1),
             sum_a: zeros(b, U1),
             sum_b: zeros(b, U1),
-            pos: zeros(b, U1),
             fixed: true,
         }
     }
@@ -120,8 +119,7 @@ where
             for y in yc.iter_mut() {
                 *y *= inv_tau;
             }
-            yc[i] = T::zero();
-            self.pos[i] = xc[i];
+            yc[i] = xc[i];
         }
         self.fixed = fixed_shift_ok(inv_tau);
         if self.fixed {
@@ -131,10 +129,11 @@ where
                 for x in xc.iter_mut() {
                     *x = (*x - inv_tau).exp_();
                 }
+                let pos = yc[i];
                 for y in yc.iter_mut() {
                     *y = (*y - inv_tau).exp_();
                 }
-                yc[i] = T::zero();
+                yc[i] = pos;
                 // Pair (a_i, b_j) counts for anchors a_i and b_j; (a_j, a_i) for a_i and a_j;
                 // (b_j, b_i) for b_i and b_j.
                 let (upper, lower) = yc.split_at(i);
@@ -187,7 +186,7 @@ where
         let mut total = T::zero();
         for (m, s) in [(&*shift_a, &*sum_a), (&*shift_b, &*sum_b)] {
             for i in 0..n {
-                total += m[i] + s[i].ln_() - self.pos[i];
+                total += m[i] + s[i].ln_() - same[i * n + i];
             }
         }
         total / T::of_usize(2 * n)
