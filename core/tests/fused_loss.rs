@@ -70,9 +70,9 @@ fn plain(
 /// Back through `u = z / ‖z‖`: `dz = (du − u (u·du)) / ‖z‖`.
 fn back(u: &DMatrix<f64>, norms: &[f64], du: &DMatrix<f64>) -> DMatrix<f64> {
     let mut dz = du.clone();
-    for j in 0..u.ncols() {
+    for (j, &n) in norms.iter().enumerate() {
         let p = u.column(j).dot(&du.column(j));
-        let c = (du.column(j) - u.column(j) * p) / norms[j];
+        let c = (du.column(j) - u.column(j) * p) / n;
         dz.set_column(j, &c);
     }
     dz
