@@ -8,21 +8,8 @@
 //!
 //! Pieces: `augment` (both views), `encode` (both forwards), `loss_grad`, `backward` (both
 //! branches' weight gradients), and the full `step` (augment + encode + loss + backward +
-//! update). Reference points on these machines: the reference programs' C++ ≈ 75 µs for (a); PyTorch on one
-//! thread ≈ 170 µs for (a), ≈ 1.2 ms for (b).
-//!
-//! Measured (2026-11-26, shared 2-core AMD EPYC VM, best of many runs with `--bench step_min`;
-//! criterion's means here were 2–3× higher under a load average of 6–8):
-//!
-//! | | augment | loss_grad | B² or 4B² `libm::expf` alone | full step |
-//! |---|---|---|---|---|
-//! | (a) ring, Const f32 | 4.2 µs | 26.8 µs | 19.1 µs | 38.4 µs |
-//! | (b) 64→16 B=256, Dyn f32 | 330 µs | 2.75 ms | 1.23 ms | 3.23 ms |
-//!
-//! What limits: the softmax's exponentials. Bit-identity across targets requires libm's scalar
-//! `expf` (≈ 4.7 ns each here); (a) needs B² = 4096 of them (19 µs, half the step), (b) 4B² =
-//! 262 144 (1.23 ms). The rest of (b) is ~15 passes over four 256 KB `B × B` blocks (more than
-//! L2 holds) and the `B²K` products. `-C target-cpu=native` changed nothing measurable.
+//! update). Measurements, the peers (PyTorch, the reference C++ program) and what limits each
+//! figure: `BENCHMARKS.md` (from `--bench step_min` and `benches/peers/peers.py`).
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use nalgebra::{Const, DMatrix, Dyn, SMatrix};

@@ -47,6 +47,10 @@ where
     let a = a.as_slice();
     let b = b.as_slice();
     let m1 = m.max(1);
+    let coef = |k: usize, j: usize| b[j * m1 + k];
+    if register_blocked(out.as_mut_slice(), a, r, m, coef) {
+        return;
+    }
     // Four output columns at a time: each column still accumulates its terms in order
     // `k = 0, 1, …` (identical bits), but the four independent chains keep the pipeline busy
     // when a column is short (a few embedding dimensions).
@@ -90,6 +94,9 @@ where
     let a = a.as_slice();
     let b = b.as_slice();
     let o = out.as_mut_slice();
+    if register_blocked(o, a, r, n, |t: usize, j: usize| b[t * c + j]) {
+        return;
+    }
     if r <= 4 {
         // Short columns (a few embedding dimensions): four output columns at a time, each
         // running through all `t` while it stays in registers. Every entry still adds its terms
@@ -122,6 +129,72 @@ where
         for (oc, &bj) in o.chunks_exact_mut(r).zip(bcol) {
             axpy(oc, bj, acol);
         }
+    }
+}
+
+/// `o[:, j] += Σ_k coef(k, j) · a[:, k]` (`k = 0, 1, …, m − 1` in order) for column-major
+/// `o: R × C` and `a: R × m`, when `r` is one of the column heights with a register-blocked
+/// kernel (2, 4, 8, 16: embedding sizes); returns `false` (and does nothing) otherwise.
+#[inline(always)]
+fn register_blocked<T: Real>(
+    o: &mut [T],
+    a: &[T],
+    r: usize,
+    m: usize,
+    coef: impl Fn(usize, usize) -> T,
+) -> bool {
+    match r {
+        2 => columns_in_registers::<T, 2>(o, a, m, coef),
+        4 => columns_in_registers::<T, 4>(o, a, m, coef),
+        8 => columns_in_registers::<T, 8>(o, a, m, coef),
+        16 => columns_in_registers::<T, 16>(o, a, m, coef),
+        _ => return false,
+    }
+    true
+}
+
+/// [`register_blocked`] for a fixed column height `R`: four output columns (`4R` scalars) stay
+/// in local arrays, which the compiler keeps in vector registers, for the whole sum over `k`.
+/// Each entry starts from its old value and adds its terms in order `k = 0, 1, …`: the bits of
+/// the plain axpy loop.
+#[inline(always)]
+fn columns_in_registers<T: Real, const R: usize>(
+    o: &mut [T],
+    a: &[T],
+    m: usize,
+    coef: impl Fn(usize, usize) -> T,
+) {
+    let mut o4 = o.chunks_exact_mut(4 * R);
+    let mut j = 0;
+    for ob in &mut o4 {
+        let mut acc = [[T::zero(); R]; 4];
+        for (l, col) in acc.iter_mut().enumerate() {
+            col.copy_from_slice(&ob[l * R..(l + 1) * R]);
+        }
+        for (k, ak) in a.chunks_exact(R).enumerate().take(m) {
+            let s = [coef(k, j), coef(k, j + 1), coef(k, j + 2), coef(k, j + 3)];
+            for l in 0..4 {
+                for q in 0..R {
+                    acc[l][q] += s[l] * ak[q];
+                }
+            }
+        }
+        for (l, col) in acc.iter().enumerate() {
+            ob[l * R..(l + 1) * R].copy_from_slice(col);
+        }
+        j += 4;
+    }
+    for oc in o4.into_remainder().chunks_exact_mut(R) {
+        let mut acc = [T::zero(); R];
+        acc.copy_from_slice(oc);
+        for (k, ak) in a.chunks_exact(R).enumerate().take(m) {
+            let s = coef(k, j);
+            for q in 0..R {
+                acc[q] += s * ak[q];
+            }
+        }
+        oc.copy_from_slice(&acc);
+        j += 1;
     }
 }
 
@@ -202,6 +275,62 @@ where
     }
 }
 
+/// `out[j, i] = x_j · y_i` (each dot product summed from zero in index order) for the rows `j`
+/// in `rows(i)` of every column `i`; the other entries of `out` are left alone. `x: M × R`,
+/// `y: M × C` and `out: R × C` are column-major slices with `m = M` rows. For `M ≤ 16` the dot
+/// products run eight at a time from a `k`-major stack tile (eight SIMD lanes, the same sums),
+/// as in [`add_tr_mul`]; only the tiles that meet `rows(i)` are computed, so a triangle costs
+/// half a square.
+pub fn tr_mul_rows<T: Real>(
+    out: &mut [T],
+    x: &[T],
+    y: &[T],
+    m: usize,
+    rows: impl Fn(usize) -> core::ops::Range<usize>,
+) {
+    if m == 0 {
+        return;
+    }
+    let r = x.len() / m;
+    if r == 0 {
+        return;
+    }
+    let o = out;
+    if m <= TR_TILE {
+        let mut j0 = 0;
+        for xb in x.chunks(8 * m) {
+            let w = xb.len() / m;
+            let mut tile = [[T::zero(); 8]; TR_TILE];
+            for (l, c) in xb.chunks_exact(m).enumerate() {
+                for (row, &v) in tile.iter_mut().zip(c) {
+                    row[l] = v;
+                }
+            }
+            for (i, (oc, yc)) in o.chunks_exact_mut(r).zip(y.chunks_exact(m)).enumerate() {
+                let want = rows(i);
+                let (lo, hi) = (want.start.max(j0), want.end.min(j0 + w));
+                if lo >= hi {
+                    continue;
+                }
+                let mut s = [T::zero(); 8];
+                for (row, &yk) in tile.iter().zip(yc) {
+                    for l in 0..8 {
+                        s[l] += row[l] * yk;
+                    }
+                }
+                oc[lo..hi].copy_from_slice(&s[lo - j0..hi - j0]);
+            }
+            j0 += w;
+        }
+        return;
+    }
+    for (i, (oc, yc)) in o.chunks_exact_mut(r).zip(y.chunks_exact(m)).enumerate() {
+        for j in rows(i) {
+            oc[j] = dot(&x[j * m..(j + 1) * m], yc);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,19 +360,27 @@ mod tests {
         tr_mul_order::<5>();
         tr_mul_order::<16>();
         tr_mul_order::<21>();
-        let a = SMatrix::<f32, 5, 19>::from_fn(|i, j| ((i * 7 + j * 3) % 11) as f32 * 0.37 - 1.3);
+        mul_order::<5>();
+        mul_order::<2>();
+        mul_order::<8>();
+        mul_order::<16>();
+    }
+
+    /// `out += a c` adds each entry's terms in order `k = 0, 1, …` onto its old value (the
+    /// register-blocked heights 2, 4, 8, 16 and the general path, remainders included).
+    fn mul_order<const R: usize>() {
+        let a = SMatrix::<f32, R, 19>::from_fn(|i, j| ((i * 7 + j * 3) % 11) as f32 * 0.37 - 1.3);
         let c = SMatrix::<f32, 19, 11>::from_fn(|i, j| ((i + 3 * j) % 7) as f32 * 0.41 - 1.1);
-        // a' c with a' = aᵀ-shaped 5 × 19 times 19 × 11: out_ij = ((init + t_0) + t_1) + …
-        let mut o = SMatrix::<f32, 5, 11>::from_fn(|i, j| (i + j) as f32 * 0.01);
+        let mut o = SMatrix::<f32, R, 11>::from_fn(|i, j| (i + j) as f32 * 0.01);
         let start = o;
         add_mul(&mut o, &a, &c);
-        for i in 0..5 {
+        for i in 0..R {
             for j in 0..11 {
                 let mut s = start[(i, j)];
                 for k in 0..19 {
                     s += c[(k, j)] * a[(i, k)];
                 }
-                assert_eq!(o[(i, j)].to_bits(), s.to_bits());
+                assert_eq!(o[(i, j)].to_bits(), s.to_bits(), "R={R} ({i}, {j})");
             }
         }
     }
@@ -266,6 +403,25 @@ mod tests {
         }
     }
 
+    /// `tr_mul_rows` writes exactly the requested rows, with the bits of a plain dot product.
+    #[test]
+    fn tr_mul_rows_writes_the_requested_dots() {
+        for m in [3usize, 16, 21] {
+            let x: [f32; 21 * 19] = core::array::from_fn(|i| ((i * 7) % 11) as f32 * 0.37 - 1.3);
+            let y: [f32; 21 * 19] = core::array::from_fn(|i| ((i * 5) % 13) as f32 * 0.29 - 1.7);
+            let (x, y) = (&x[..m * 19], &y[..m * 19]);
+            let mut o = [-7.0f32; 19 * 19];
+            tr_mul_rows(&mut o, x, y, m, |i| 0..i);
+            for i in 0..19 {
+                for j in 0..19 {
+                    let want: f32 =
+                        if j < i { dot(&x[j * m..(j + 1) * m], &y[i * m..(i + 1) * m]) } else { -7.0 };
+                    assert_eq!(o[i * 19 + j].to_bits(), want.to_bits(), "m={m} ({j}, {i})");
+                }
+            }
+        }
+    }
+
     /// `out += a bᵀ` adds each entry's terms in order `t = 0, 1, …` onto its old value, for
     /// short (≤ 4) and long columns, remainders included.
     #[test]
@@ -273,6 +429,8 @@ mod tests {
         mul_tr_order::<2>();
         mul_tr_order::<4>();
         mul_tr_order::<7>();
+        mul_tr_order::<8>();
+        mul_tr_order::<16>();
     }
 
     fn mul_tr_order<const R: usize>() {

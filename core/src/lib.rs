@@ -7,7 +7,8 @@
 //! `#![no_std]`, no heap, no `unsafe`. Every function is written once, generic over the scalar
 //! ([`Real`]: `f32`, `f64`) and over nalgebra dimensions: `Const<N>` sizes (no allocation,
 //! the default build, for devices) or `Dyn` sizes (feature `alloc`, for the host). Sums run
-//! in a fixed order ([`kernels`]) and transcendental functions come from `libm`, so a device,
+//! in a fixed order ([`kernels`]) and transcendental functions are our own ([`math`]) or
+//! `libm`'s, so a device,
 //! WebAssembly and the host compute bit-identical results.
 //!
 //! Static types without `Const` noise: [`fixed`] (`SLinear<f32, 16, 64>`, `STrainer<…>`, …).
@@ -28,6 +29,7 @@ pub mod encoder;
 pub mod fixed;
 pub mod kernels;
 pub mod loss;
+pub mod math;
 pub mod normalize;
 pub mod optim;
 mod real;

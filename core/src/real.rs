@@ -1,9 +1,11 @@
 //! The scalar type: `f32` on devices, `f32` or `f64` on the host.
 //!
-//! Every transcendental function the crate uses goes through this trait, and both
-//! implementations call the [`libm`] crate. That pins results to one portable software
-//! implementation, so a microcontroller, WebAssembly and the host compute the same bits
-//! (the platform C library or target intrinsics would not).
+//! Every transcendental function the crate uses goes through this trait, and each is a
+//! portable software implementation: the exponential, the logarithm and the sine/cosine of an
+//! angle in turns are our own ([`crate::math`]: branch-free, so slice loops vectorize), and
+//! sine and cosine of arbitrary angles come from the [`libm`] crate. That pins results to one
+//! implementation, so a microcontroller, WebAssembly and the host compute the same bits (the
+//! platform C library or target intrinsics would not).
 
 use nalgebra::RealField;
 use rand_core::Rng;
@@ -12,20 +14,24 @@ use rand_core::Rng;
 ///
 /// ```
 /// use selfsup_core::Real;
-/// assert_eq!(<f64 as Real>::of_f64(0.5).exp_(), libm::exp(0.5));
+/// assert_eq!(<f64 as Real>::of_f64(0.5).exp_(), selfsup_core::math::exp(0.5));
 /// assert_eq!(2.0_f32.sqrt_(), libm::sqrtf(2.0));
 /// ```
 pub trait Real: RealField + Copy + Default + core::fmt::Debug + 'static {
-    /// `e^self`, by libm.
+    /// `e^self` ([`crate::math::exp`]).
     fn exp_(self) -> Self;
-    /// Natural logarithm, by libm.
+    /// Natural logarithm ([`crate::math::log`]).
     fn ln_(self) -> Self;
+    /// `(sin 2π·self, cos 2π·self)`: the angle in turns ([`crate::math::trig`]).
+    fn sin_cos_turns(self) -> (Self, Self);
     /// Square root, by libm (correctly rounded, as IEEE 754 requires).
     fn sqrt_(self) -> Self;
     /// Sine, by libm.
     fn sin_(self) -> Self;
     /// Cosine, by libm.
     fn cos_(self) -> Self;
+    /// The smallest positive normal number (`f32::MIN_POSITIVE`, `f64::MIN_POSITIVE`).
+    fn min_normal() -> Self;
     /// Nearest value of this type to `x`.
     fn of_f64(x: f64) -> Self;
     /// Nearest value of this type to `n`.
@@ -40,13 +46,17 @@ pub trait Real: RealField + Copy + Default + core::fmt::Debug + 'static {
 }
 
 impl Real for f32 {
-    #[inline]
+    #[inline(always)]
     fn exp_(self) -> Self {
-        libm::expf(self)
+        crate::math::expf(self)
     }
-    #[inline]
+    #[inline(always)]
     fn ln_(self) -> Self {
-        libm::logf(self)
+        crate::math::lnf(self)
+    }
+    #[inline(always)]
+    fn sin_cos_turns(self) -> (Self, Self) {
+        crate::math::sin_cos_turns(self)
     }
     #[inline]
     fn sqrt_(self) -> Self {
@@ -59,6 +69,10 @@ impl Real for f32 {
     #[inline]
     fn cos_(self) -> Self {
         libm::cosf(self)
+    }
+    #[inline]
+    fn min_normal() -> Self {
+        f32::MIN_POSITIVE
     }
     #[inline]
     fn of_f64(x: f64) -> Self {
@@ -83,13 +97,17 @@ impl Real for f32 {
 }
 
 impl Real for f64 {
-    #[inline]
+    #[inline(always)]
     fn exp_(self) -> Self {
-        libm::exp(self)
+        crate::math::exp(self)
     }
-    #[inline]
+    #[inline(always)]
     fn ln_(self) -> Self {
-        libm::log(self)
+        crate::math::ln(self)
+    }
+    #[inline(always)]
+    fn sin_cos_turns(self) -> (Self, Self) {
+        crate::math::sin_cos_turns(self)
     }
     #[inline]
     fn sqrt_(self) -> Self {
@@ -102,6 +120,10 @@ impl Real for f64 {
     #[inline]
     fn cos_(self) -> Self {
         libm::cos(self)
+    }
+    #[inline]
+    fn min_normal() -> Self {
+        f64::MIN_POSITIVE
     }
     #[inline]
     fn of_f64(x: f64) -> Self {

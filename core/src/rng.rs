@@ -1,9 +1,14 @@
-//! Random draws from any `rand_core` generator, computed with libm so every target agrees.
+//! Random draws from any `rand_core` generator, computed with portable arithmetic so every
+//! target agrees.
 //!
 //! The default generator is [`Rng`] = `Xoshiro256PlusPlus` (fast, 256-bit state, no
 //! allocation), seeded with [`seeded`]. Uniforms use the full mantissa grid of the scalar type
-//! (see [`Real::uniform01`]); normals use the Box–Muller transform
-//! `√(−2 ln u₁) · (cos 2πu₂, sin 2πu₂)` with `u₁ ∈ (0, 1]`.
+//! (see [`Real::uniform01`]); normals use the Box–Muller transform (Box and Muller, 1958)
+//! `√(−2 ln u₁) · (cos 2πu₂, sin 2πu₂)` with `u₁ ∈ (0, 1]`, exact in distribution up to the
+//! rounding of its functions: `ln`, `exp` (for the square root, see [`box_muller`]) and the
+//! sine/cosine of an angle in turns are our own branch-free ones ([`crate::math`], within 1
+//! ulp), so [`fill_normal`] draws its uniforms first and then transforms a block of them in a
+//! loop the compiler vectorizes.
 //!
 //! ```
 //! use selfsup_core::rng::{normal, seeded};
@@ -33,11 +38,57 @@ pub fn uniform<T: Real, R: rand_core::Rng + ?Sized>(rng: &mut R, lo: T, hi: T) -
 /// A pair of independent standard normal draws (one Box–Muller transform).
 #[inline]
 pub fn normal_pair<T: Real, R: rand_core::Rng + ?Sized>(rng: &mut R) -> (T, T) {
-    let u1 = T::one() - T::uniform01(rng); // (0, 1]: ln is finite
+    let u1 = T::uniform01(rng);
     let u2 = T::uniform01(rng);
-    let r = (-(T::one() + T::one()) * u1.ln_()).sqrt_();
-    let a = T::two_pi() * u2;
-    (r * a.cos_(), r * a.sin_())
+    box_muller(u1, u2)
+}
+
+/// The Box–Muller transform of two uniforms `u1, u2 ∈ [0, 1)`:
+/// `r · (cos 2πu2, sin 2πu2)` with `r = √t`, `t = −2 ln(1 − u1)` (`1 − u1 ∈ (0, 1]`, so the
+/// logarithm is finite). The square root is taken as `exp(½ ln t)` (within a few ulps of `√t`,
+/// `0` at `t = 0`): our own branch-free functions, so a loop of transforms vectorizes, where
+/// `libm`'s square root is an opaque SSE instruction on x86 that keeps the loop scalar and
+/// stalls the AVX code around it.
+#[inline(always)]
+pub fn box_muller<T: Real>(u1: T, u2: T) -> (T, T) {
+    let two = T::one() + T::one();
+    let t = -two * (T::one() - u1).ln_();
+    let r = (t.ln_() / two).exp_();
+    let (s, c) = u2.sin_cos_turns();
+    (r * c, r * s)
+}
+
+/// Pairs of uniforms drawn ahead of a block of Box–Muller transforms: one 8-lane vector of
+/// `f32`, and 64 bytes of stack.
+const BLOCK: usize = 8;
+
+/// Calls `put(a, b)` for `pairs` consecutive Box–Muller pairs, with the
+/// same draws and bits as as many calls of [`normal_pair`]: the uniforms of a block are drawn
+/// first (the generator is sequential), then transformed in a loop without calls or branches.
+#[inline]
+pub fn for_normal_pairs<T: Real, R: rand_core::Rng + ?Sized>(
+    rng: &mut R,
+    pairs: usize,
+    mut put: impl FnMut(T, T),
+) {
+    let mut done = 0;
+    while done < pairs {
+        let n = (pairs - done).min(BLOCK);
+        let mut u1 = [T::zero(); BLOCK];
+        let mut u2 = [T::zero(); BLOCK];
+        for (a, b) in u1.iter_mut().zip(u2.iter_mut()).take(n) {
+            *a = T::uniform01(rng);
+            *b = T::uniform01(rng);
+        }
+        // In place: the uniforms' arrays take the normals (a small stack on a Cortex-M0).
+        for i in 0..BLOCK {
+            (u1[i], u2[i]) = box_muller(u1[i], u2[i]);
+        }
+        for (&a, &b) in u1.iter().zip(&u2).take(n) {
+            put(a, b);
+        }
+        done += n;
+    }
 }
 
 /// One standard normal draw (the second value of the pair is discarded).
@@ -46,14 +97,17 @@ pub fn normal<T: Real, R: rand_core::Rng + ?Sized>(rng: &mut R) -> T {
     normal_pair(rng).0
 }
 
-/// Fills `out` with `N(mean, std²)` draws, two per Box–Muller transform.
+/// Fills `out` with `N(mean, std²)` draws, two per Box–Muller transform (blocks of them
+/// vectorized, see [`for_normal_pairs`]).
 pub fn fill_normal<T: Real, R: rand_core::Rng + ?Sized>(rng: &mut R, out: &mut [T], mean: T, std: T) {
     let mut chunks = out.chunks_exact_mut(2);
-    for c in &mut chunks {
-        let (a, b) = normal_pair::<T, R>(rng);
-        c[0] = mean + std * a;
-        c[1] = mean + std * b;
-    }
+    let pairs = chunks.len();
+    for_normal_pairs(rng, pairs, |a: T, b: T| {
+        if let Some(c) = chunks.next() {
+            c[0] = mean + std * a;
+            c[1] = mean + std * b;
+        }
+    });
     if let [last] = chunks.into_remainder() {
         *last = mean + std * normal::<T, R>(rng);
     }

@@ -1,6 +1,7 @@
-//! The streaming InfoNCE forms against the dense ones (bit-identical in two-pass mode, within
-//! 1e-6 relative in f32 in online mode), the MoCo-queue variant against its formula, and all
-//! gradients against central finite differences in f64.
+//! The streaming InfoNCE forms against the dense ones (one-directional two-pass: bit-identical;
+//! online, and NT-Xent's two-pass against the fused dense NT-Xent: within 1e-5 relative in f32),
+//! the MoCo-queue variant against its formula, and all gradients against central finite
+//! differences in f64.
 
 use nalgebra::{Const, DMatrix, Dyn, OMatrix};
 use selfsup_core::Real;
@@ -55,9 +56,9 @@ fn rel<T: Real>(x: &DMatrix<T>, y: &DMatrix<T>) -> f64 {
 const SHAPES: [(usize, usize); 7] = [(2, 64), (1, 2), (2, 2), (3, 5), (8, 8), (16, 32), (5, 17)];
 
 #[test]
-fn two_pass_is_bit_identical_to_dense() {
+fn one_directional_two_pass_is_bit_identical_to_dense() {
     for (s, &(k, b)) in SHAPES.iter().enumerate() {
-        for tau in [0.2, 0.5, 0.07] {
+        for tau in [0.2, 0.5, 0.07, 0.01] {
             let seed = 10 + s as u64;
             let (za, zb) = views::<f32>(k, b, seed);
             let dense = run(&mut InfoNce::new(tau, Dyn(k), Dyn(b)).unwrap(), &za, &zb);
@@ -67,14 +68,6 @@ fn two_pass_is_bit_identical_to_dense() {
                 &zb,
             );
             assert_bit_identical(&format!("InfoNCE f32 K={k} B={b} tau={tau}"), &streaming, &dense);
-            let dense = run(&mut NtXent::new(tau, Dyn(k), Dyn(b)).unwrap(), &za, &zb);
-            let streaming = run(
-                &mut StreamingNtXent::new(tau, Dyn(k), Dyn(b)).unwrap().with_mode(LseMode::TwoPass),
-                &za,
-                &zb,
-            );
-            assert_bit_identical(&format!("NT-Xent f32 K={k} B={b} tau={tau}"), &streaming, &dense);
-
             let (za, zb) = views::<f64>(k, b, seed);
             let dense = run(&mut InfoNce::new(tau, Dyn(k), Dyn(b)).unwrap(), &za, &zb);
             let streaming = run(
@@ -83,20 +76,13 @@ fn two_pass_is_bit_identical_to_dense() {
                 &zb,
             );
             assert_bit_identical(&format!("InfoNCE f64 K={k} B={b}"), &streaming, &dense);
-            let dense = run(&mut NtXent::new(tau, Dyn(k), Dyn(b)).unwrap(), &za, &zb);
-            let streaming = run(
-                &mut StreamingNtXent::new(tau, Dyn(k), Dyn(b)).unwrap().with_mode(LseMode::TwoPass),
-                &za,
-                &zb,
-            );
-            assert_bit_identical(&format!("NT-Xent f64 K={k} B={b}"), &streaming, &dense);
         }
     }
 }
 
 #[test]
-fn online_agrees_with_dense_within_1e6_in_f32() {
-    let mut worst = [0.0f64; 2];
+fn streaming_agrees_with_dense_within_1e5_in_f32() {
+    let mut worst = [0.0f64; 3];
     for (s, &(k, b)) in SHAPES.iter().enumerate() {
         for tau in [0.2, 0.5, 0.07] {
             let (za, zb) = views::<f32>(k, b, 20 + s as u64);
@@ -109,19 +95,30 @@ fn online_agrees_with_dense_within_1e6_in_f32() {
                     run(&mut NtXent::new(tau, Dyn(k), Dyn(b)).unwrap(), &za, &zb),
                     run(&mut StreamingNtXent::new(tau, Dyn(k), Dyn(b)).unwrap(), &za, &zb),
                 ),
+                (
+                    run(&mut NtXent::new(tau, Dyn(k), Dyn(b)).unwrap(), &za, &zb),
+                    run(
+                        &mut StreamingNtXent::new(tau, Dyn(k), Dyn(b)).unwrap().with_mode(LseMode::TwoPass),
+                        &za,
+                        &zb,
+                    ),
+                ),
             ];
             for (form, (dense, online)) in pairs.iter().enumerate() {
                 let e_loss = ((online.loss - dense.loss) / dense.loss).abs() as f64;
                 let e = e_loss.max(rel(&online.ga, &dense.ga)).max(rel(&online.gb, &dense.gb));
                 worst[form] = worst[form].max(e);
-                assert!(e < 1e-6, "form {form} K={k} B={b} tau={tau}: rel err {e:e}");
+                assert!(e < 1e-5, "form {form} K={k} B={b} tau={tau}: rel err {e:e}");
             }
         }
     }
-    eprintln!("worst online-vs-dense relative error (f32): InfoNCE {:e}, NT-Xent {:e}", worst[0], worst[1]);
-    // Not identical in general: the rescales round (otherwise this test would prove nothing
+    eprintln!(
+        "worst streaming-vs-dense relative error (f32): InfoNCE online {:e}, NT-Xent online {:e}, two-pass {:e}",
+        worst[0], worst[1], worst[2]
+    );
+    // Not identical in general: the orders differ (otherwise this test would prove nothing
     // about its tolerance).
-    assert!(worst[0] > 0.0 && worst[1] > 0.0, "{worst:?}");
+    assert!(worst.iter().all(|&w| w > 0.0), "{worst:?}");
 }
 
 #[test]

@@ -7,8 +7,8 @@
 //! raw accelerometer data; on standardized data the probe's default is σ = 0.1). The reference program's
 //! ring program adds `N(0, 0.05²)` to both coordinates after its rotation.
 //!
-//! Normals come from [`Normals`] (Box–Muller on libm, both values of every pair used), drawn
-//! in storage order: sample by sample, feature by feature.
+//! Normals come from Box–Muller transforms ([`crate::rng`], both values of every pair used),
+//! drawn in storage order: sample by sample, feature by feature.
 //!
 //! ```
 //! use selfsup_core::{augment::noise::add_noise, rng::seeded};
@@ -20,7 +20,7 @@
 //! ```
 
 use crate::Real;
-use crate::rng::normal_pair;
+use crate::rng::{for_normal_pairs, normal_pair};
 
 /// A stream of standard normal draws that keeps the second value of each Box–Muller pair,
 /// so no draw is wasted when an operation needs an odd number of them.
@@ -65,11 +65,13 @@ pub fn add_noise<T: Real, R: rand_core::Rng + ?Sized>(x: &mut [T], std: T, rng: 
         return;
     }
     let mut pairs = x.chunks_exact_mut(2);
-    for c in &mut pairs {
-        let (a, b) = normal_pair::<T, R>(rng);
-        c[0] += std * a;
-        c[1] += std * b;
-    }
+    let n = pairs.len();
+    for_normal_pairs(rng, n, |a: T, b: T| {
+        if let Some(c) = pairs.next() {
+            c[0] += std * a;
+            c[1] += std * b;
+        }
+    });
     if let [last] = pairs.into_remainder() {
         *last += std * normal_pair::<T, R>(rng).0;
     }

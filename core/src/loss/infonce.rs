@@ -8,7 +8,11 @@
 //! — a row-wise cross-entropy with the positives on the diagonal, averaged over the `B` rows;
 //! `z_b`–`z_b` pairs are never compared. This is
 //! `F.cross_entropy(normalize(z_a) @ normalize(z_b).T / τ, arange(B))` in PyTorch.
-//! The log-sum-exp is shifted by each row's maximum.
+//! The log-sum-exp is shifted by the largest possible logit `1/τ` (exact and overflow-free for
+//! unit vectors), or by each row's maximum when `τ` is so small that `e^(−2/τ)` would
+//! underflow ([`fixed_shift_ok`](super::fixed_shift_ok)); row sums run in the fixed
+//! eight-lane order of [`lane_sum`](super::lane_sum), and the exponentials of a row form one
+//! branch-free loop the compiler vectorizes ([`crate::math`]).
 //!
 //! Gradient: with `P = softmax_rows(S)` and `G = (P − I) / (B τ)`,
 //! `∂L/∂a = G b`, `∂L/∂b = Gᵀ a`, then back through the normalization
@@ -28,7 +32,7 @@
 //! assert!(l > 0.0 && l < 3f64.ln()); // better than chance: views agree
 //! ```
 
-use super::{LossError, PairLoss, checks, exp_shifted, max_of};
+use super::{LossError, PairLoss, checks, fixed_shift_ok, lane_sum, max_of};
 use crate::dims::{Batch, EmbedDims, Mat, zeros};
 use crate::kernels::{add_mul, add_mul_tr, add_tr_mul};
 use crate::normalize::{NORM_EPS, NormalizedPair};
@@ -77,14 +81,18 @@ where
         self.s.as_mut_slice().fill(T::zero());
         add_tr_mul(&mut self.s, &self.v.b, &self.v.a); // s[j, i] = b_j · a_i
         let inv_tau = T::one() / self.tau;
+        let fixed = fixed_shift_ok(inv_tau);
         let mut total = T::zero();
         for (i, row) in self.s.as_mut_slice().chunks_exact_mut(n.max(1)).enumerate() {
             for x in row.iter_mut() {
                 *x *= inv_tau;
             }
-            let m = max_of(row, None);
+            let m = if fixed { inv_tau } else { max_of(row, None) };
             let pos = row[i];
-            let sum = exp_shifted(row, m, None);
+            for x in row.iter_mut() {
+                *x = (*x - m).exp_();
+            }
+            let sum = lane_sum(row);
             total += m + sum.ln_() - pos;
             let inv = T::one() / sum;
             for x in row.iter_mut() {

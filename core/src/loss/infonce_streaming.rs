@@ -23,13 +23,14 @@
 //! a 16 KiB (InfoNCE) or 64 KiB (NT-Xent) logit matrix: it is what lets `B = 64` train in the
 //! 16 KiB of RAM of a Cortex-M0.
 //!
-//! **Agreement with the dense forms.** [`LseMode::TwoPass`] reproduces the dense losses and
-//! gradients **bit for bit** (same maxima, every sum taken in the same index order, the same
-//! operations on each logit). [`LseMode::Online`] rounds differently where an anchor's running
-//! maximum moves (each rescale `σ·exp(m − x)` rounds once), so it agrees to a few ulps
-//! (tested: within `1e-6` relative in `f32`); it is bit-identical to the dense one-directional
-//! form when every anchor's first logit is its largest (no rescale happens). Either mode gives
-//! the same bits on every target, since both run the same generic code.
+//! **Agreement with the dense forms.** [`LseMode::TwoPass`] reproduces the dense
+//! one-directional loss and gradients **bit for bit** (the same shift, every sum taken in the
+//! same eight-lane order, the same operations on each logit). The dense NT-Xent is fused over
+//! its symmetric similarity matrix (each exponential computed once, with its own summation
+//! order), so both streaming modes agree with it to a few ulps, as [`LseMode::Online`] does
+//! with both dense forms (each rescale `σ·exp(m − x)` rounds once); tested: within `1e-6`
+//! relative in `f32`. Either mode gives the same bits on every target, since both run the same
+//! generic code.
 //!
 //! Cost: memory is traded for arithmetic. The online mode computes each logit twice (two
 //! `K`-long dot products and two `exp` per pair), the two-pass mode three times (but only two
@@ -56,7 +57,7 @@
 // Pair sweeps index two anchors' state by `i` and `j` at once; index loops say it plainly.
 #![allow(clippy::needless_range_loop)]
 
-use super::{LossError, PairLoss, checks};
+use super::{LaneSum, LossError, PairLoss, checks, fixed_shift_ok};
 use crate::dims::{Batch, EmbedDims, Vector, zeros};
 use crate::kernels::dot;
 use crate::normalize::{NORM_EPS, NormalizedPair};
@@ -136,15 +137,21 @@ pub(crate) fn onedir_forward<T: Real>(
                 }
             }
             LseMode::TwoPass => {
-                for j in 0..n + n_extra {
-                    let x = logit(j);
-                    if x > mi {
-                        mi = x;
+                if fixed_shift_ok(inv_tau) {
+                    mi = inv_tau;
+                } else {
+                    for j in 0..n + n_extra {
+                        let x = logit(j);
+                        if x > mi {
+                            mi = x;
+                        }
                     }
                 }
+                let mut sum = LaneSum::new();
                 for j in 0..n + n_extra {
-                    si += (logit(j) - mi).exp_();
+                    sum.push((logit(j) - mi).exp_());
                 }
+                si = sum.sum();
             }
         }
         m[i] = mi;

@@ -10,8 +10,20 @@
 //!
 //! Gradient: with `P` the row softmax over `c ≠ r` and `G = (P − E_pos) / (2B τ)`,
 //! `∂L/∂u = (G + Gᵀ) u` (as rows), then back through the normalization.
-//! The four `B × B` blocks (`a·b`, `a·a`, `b·a`, `b·b`) are kept separately so the batch size
-//! stays a single dimension type.
+//!
+//! **Fused evaluation.** The `2B × 2B` similarity matrix is symmetric, and for unit vectors
+//! every logit is at most `1/τ`, so with the fixed shift `m = 1/τ` (exact, overflow-free; see
+//! [`fixed_shift_ok`](super::fixed_shift_ok)) each pair's exponential `e_rc = exp(s_rc − m)`
+//! serves both of its anchors: it is computed once, added to both row sums `S_r` and `S_c`, and
+//! the pair's gradient weight is `(G + Gᵀ)_rc = (e_rc (1/S_r + 1/S_c) − 2·[c = pos(r)]) / (2Bτ)`.
+//! Two `B × B` buffers hold the pairs: the cross block `a_i · b_j` (all of it), and the two
+//! same-view triangles packed into one (`a_j · a_i` above the diagonal, `b_j · b_i` below);
+//! for the gradient products, the cross buffer takes each triangle mirrored in turn.
+//! Similarities are dot products eight at a time ([`tr_mul_rows`]), exponentials run over
+//! contiguous columns (vectorized, [`crate::math`]), row sums in the fixed eight-lane order of
+//! [`lane_sum`](super::lane_sum). When `τ` is so small that `e^(−2/τ)` would underflow, each
+//! anchor is shifted by its own maximum instead, and each pair then needs one exponential per
+//! anchor.
 //!
 //! Default temperature: `τ = 0.5`, lightly's default (and SimCLR's for small batches).
 //!
@@ -26,13 +38,13 @@
 //! assert!((l - ((2f64).exp() + 2.0).ln() + 2.0).abs() < 1e-15);
 //! ```
 
-use super::{LossError, PairLoss, checks, exp_shifted, scale_max};
+use super::{LossError, PairLoss, checks, fixed_shift_ok, lane_sum};
 use crate::Real;
-use crate::dims::{Batch, EmbedDims, Mat, zeros};
-use crate::kernels::{add_mul, add_tr_mul};
+use crate::dims::{Batch, EmbedDims, Mat, Vector, zeros};
+use crate::kernels::{add_mul, add_mul_tr, tr_mul_rows};
 use crate::lit;
 use crate::normalize::{NORM_EPS, NormalizedPair};
-use nalgebra::{DefaultAllocator, Dim};
+use nalgebra::{DefaultAllocator, Dim, U1};
 
 /// Symmetric NT-Xent with temperature `tau` and its working buffers.
 #[derive(Clone, Debug)]
@@ -45,11 +57,18 @@ where
     /// Norm guard of the L2 normalization ([`NORM_EPS`] by default).
     pub eps: T,
     v: NormalizedPair<T, K, B>,
-    // Column i holds anchor i's logits (then gradients) against the b's / the a's.
-    ab: Mat<T, B, B>,
-    aa: Mat<T, B, B>,
-    ba: Mat<T, B, B>,
-    bb: Mat<T, B, B>,
+    /// `cross[j, i]`: the pair `(a_i, b_j)` — its logit, then its exponential, then its
+    /// gradient weight.
+    cross: Mat<T, B, B>,
+    /// `same[j, i]`: the pair `(a_j, a_i)` for `j < i`, `(b_j, b_i)` for `j > i`; the diagonal
+    /// keeps the positive logit `a_i · b_i / τ` (the loss's last term).
+    same: Mat<T, B, B>,
+    /// Per anchor `a_i` / `b_i`: the shift and the sum of shifted exponentials.
+    shift_a: Vector<T, B>,
+    shift_b: Vector<T, B>,
+    sum_a: Vector<T, B>,
+    sum_b: Vector<T, B>,
+    fixed: bool,
 }
 
 impl<T: Real, K: Dim, B: Dim> NtXent<T, K, B>
@@ -67,10 +86,13 @@ where
             tau: lit(checks::temperature("NT-Xent", tau)?),
             eps: lit(NORM_EPS),
             v: NormalizedPair::new(k, b),
-            ab: zeros(b, b),
-            aa: zeros(b, b),
-            ba: zeros(b, b),
-            bb: zeros(b, b),
+            cross: zeros(b, b),
+            same: zeros(b, b),
+            shift_a: zeros(b, U1),
+            shift_b: zeros(b, U1),
+            sum_a: zeros(b, U1),
+            sum_b: zeros(b, U1),
+            fixed: true,
         })
     }
 
@@ -82,39 +104,94 @@ where
 
     fn forward(&mut self, z_a: &Batch<T, K, B>, z_b: &Batch<T, K, B>) -> T {
         self.v.forward(z_a, z_b, self.eps);
-        let n = self.ab.nrows();
-        for (m, (x, y)) in [
-            (&mut self.ab, (&self.v.b, &self.v.a)),
-            (&mut self.aa, (&self.v.a, &self.v.a)),
-            (&mut self.bb, (&self.v.b, &self.v.b)),
-        ] {
-            m.as_mut_slice().fill(T::zero());
-            add_tr_mul(m, x, y); // m[j, i] = x_j · y_i
-        }
-        // ba[j, i] = a_j · b_i = ab[i, j]: a dot product's terms are the same products in the
-        // same order either way, so the transpose has exactly the bits a product would give.
-        self.ab.transpose_to(&mut self.ba);
+        let (k, n) = self.v.a.shape();
+        let (a, b) = (self.v.a.as_slice(), self.v.b.as_slice());
         let inv_tau = T::one() / self.tau;
+        let cross = self.cross.as_mut_slice();
+        let same = self.same.as_mut_slice();
+        tr_mul_rows(cross, b, a, k, |_| 0..n); // cross[j, i] = b_j · a_i
+        tr_mul_rows(same, a, a, k, |i| 0..i);
+        tr_mul_rows(same, b, b, k, |i| i + 1..n);
+        let (sum_a, sum_b) = (self.sum_a.as_mut_slice(), self.sum_b.as_mut_slice());
+        let (shift_a, shift_b) = (self.shift_a.as_mut_slice(), self.shift_b.as_mut_slice());
+        sum_a.fill(T::zero());
+        sum_b.fill(T::zero());
+        let n1 = n.max(1);
+        for (i, (xc, yc)) in cross.chunks_exact_mut(n1).zip(same.chunks_exact_mut(n1)).enumerate() {
+            for x in xc.iter_mut() {
+                *x *= inv_tau;
+            }
+            for y in yc.iter_mut() {
+                *y *= inv_tau;
+            }
+            yc[i] = xc[i];
+        }
+        self.fixed = fixed_shift_ok(inv_tau);
+        if self.fixed {
+            shift_a.fill(inv_tau);
+            shift_b.fill(inv_tau);
+            for (i, (xc, yc)) in cross.chunks_exact_mut(n1).zip(same.chunks_exact_mut(n1)).enumerate() {
+                for x in xc.iter_mut() {
+                    *x = (*x - inv_tau).exp_();
+                }
+                let pos = yc[i];
+                for y in yc.iter_mut() {
+                    *y = (*y - inv_tau).exp_();
+                }
+                yc[i] = pos;
+                // Pair (a_i, b_j) counts for anchors a_i and b_j; (a_j, a_i) for a_i and a_j;
+                // (b_j, b_i) for b_i and b_j.
+                let (upper, lower) = yc.split_at(i);
+                let lower = &lower[1..];
+                sum_a[i] += lane_sum(xc);
+                sum_a[i] += lane_sum(upper);
+                for (s, &e) in sum_b.iter_mut().zip(xc.iter()) {
+                    *s += e;
+                }
+                for (s, &e) in sum_a.iter_mut().zip(upper) {
+                    *s += e;
+                }
+                sum_b[i] += lane_sum(lower);
+                for (s, &e) in sum_b[i + 1..].iter_mut().zip(lower) {
+                    *s += e;
+                }
+            }
+        } else {
+            // Each anchor's own maximum, then each pair's exponential once per anchor.
+            let low = T::min_value().unwrap_or(-T::max_value().unwrap_or(T::one()));
+            shift_a.fill(low);
+            shift_b.fill(low);
+            for i in 0..n {
+                for j in 0..n {
+                    let x = cross[i * n + j];
+                    shift_a[i] = if x > shift_a[i] { x } else { shift_a[i] };
+                    shift_b[j] = if x > shift_b[j] { x } else { shift_b[j] };
+                    let y = same[i * n + j];
+                    let (m, o) = if j < i { (&mut *shift_a, j) } else { (&mut *shift_b, j) };
+                    if j != i {
+                        m[i] = if y > m[i] { y } else { m[i] };
+                        m[o] = if y > m[o] { y } else { m[o] };
+                    }
+                }
+            }
+            for i in 0..n {
+                for j in 0..n {
+                    let x = cross[i * n + j];
+                    sum_a[i] += (x - shift_a[i]).exp_();
+                    sum_b[j] += (x - shift_b[j]).exp_();
+                    if j != i {
+                        let y = same[i * n + j];
+                        let (m, s) = if j < i { (&*shift_a, &mut *sum_a) } else { (&*shift_b, &mut *sum_b) };
+                        s[i] += (y - m[i]).exp_();
+                        s[j] += (y - m[j]).exp_();
+                    }
+                }
+            }
+        }
         let mut total = T::zero();
-        // Anchors a_i use (ab, aa), anchors b_i use (ba, bb); the positive sits in the cross
-        // block at row i, the self-similarity in the same-view block at row i.
-        for (cross, same) in [(&mut self.ab, &mut self.aa), (&mut self.ba, &mut self.bb)] {
-            let cols = cross
-                .as_mut_slice()
-                .chunks_exact_mut(n.max(1))
-                .zip(same.as_mut_slice().chunks_exact_mut(n.max(1)));
-            for (i, (c, s)) in cols.enumerate() {
-                let m = scale_max(c, inv_tau, None).max(scale_max(s, inv_tau, Some(i)));
-                let pos = c[i];
-                let sum = exp_shifted(c, m, None) + exp_shifted(s, m, Some(i));
-                total += m + sum.ln_() - pos;
-                let inv = T::one() / sum;
-                for x in c.iter_mut() {
-                    *x *= inv;
-                }
-                for x in s.iter_mut() {
-                    *x *= inv;
-                }
+        for (m, s) in [(&*shift_a, &*sum_a), (&*shift_b, &*sum_b)] {
+            for i in 0..n {
+                total += m[i] + s[i].ln_() - same[i * n + i];
             }
         }
         total / T::of_usize(2 * n)
@@ -133,32 +210,58 @@ where
         grad_b: &mut Batch<T, K, B>,
     ) -> T {
         let loss = self.forward(z_a, z_b);
-        let n = self.ab.nrows();
+        let n = self.v.a.ncols();
+        let n1 = n.max(1);
         let scale = T::one() / (T::of_usize(2 * n) * self.tau);
-        for m in [&mut self.ab, &mut self.ba] {
-            for i in 0..n {
-                m[(i, i)] -= T::one();
-            }
+        let two = T::one() + T::one();
+        for s in self.sum_a.iter_mut().chain(self.sum_b.iter_mut()) {
+            *s = T::one() / *s;
         }
-        for m in [&mut self.ab, &mut self.aa, &mut self.ba, &mut self.bb] {
-            for x in m.as_mut_slice().iter_mut() {
-                *x *= scale;
+        let (ia, ib) = (self.sum_a.as_slice(), self.sum_b.as_slice());
+        let (ma, mb) = (self.shift_a.as_slice(), self.shift_b.as_slice());
+        let cross = self.cross.as_mut_slice();
+        let same = self.same.as_mut_slice();
+        // Gradient weights (G + Gᵀ) of every pair, in place of its exponential (or logit).
+        for (i, (xc, yc)) in cross.chunks_exact_mut(n1).zip(same.chunks_exact_mut(n1)).enumerate() {
+            let (upper, rest) = yc.split_at_mut(i);
+            let lower = &mut rest[1..];
+            if self.fixed {
+                for (x, &ibj) in xc.iter_mut().zip(ib) {
+                    *x = *x * (ia[i] + ibj) * scale;
+                }
+                for (y, &iaj) in upper.iter_mut().zip(ia) {
+                    *y = *y * (ia[i] + iaj) * scale;
+                }
+                for (y, &ibj) in lower.iter_mut().zip(&ib[i + 1..]) {
+                    *y = *y * (ib[i] + ibj) * scale;
+                }
+            } else {
+                let w =
+                    |x: T, m1: T, i1: T, m2: T, i2: T| ((x - m1).exp_() * i1 + (x - m2).exp_() * i2) * scale;
+                for (j, x) in xc.iter_mut().enumerate() {
+                    *x = w(*x, ma[i], ia[i], mb[j], ib[j]);
+                }
+                for (j, y) in upper.iter_mut().enumerate() {
+                    *y = w(*y, ma[i], ia[i], ma[j], ia[j]);
+                }
+                for (j, y) in lower.iter_mut().enumerate() {
+                    let j = j + i + 1;
+                    *y = w(*y, mb[i], ib[i], mb[j], ib[j]);
+                }
             }
+            xc[i] -= two * scale;
         }
-        // Same-view blocks act in both directions: G_aa + G_aaᵀ (likewise bb). Cross blocks:
-        // H[j, i] = G_ab[j, i] + G_ba[i, j] couples b_j with a_i.
-        symmetrize(self.aa.as_mut_slice(), n);
-        symmetrize(self.bb.as_mut_slice(), n);
-        add_transposed(self.ab.as_mut_slice(), self.ba.as_slice(), n);
-        // grad_a[:, i] = Σ_j H[j, i] b_j + Σ_j Aaa[j, i] a_j
+        // grad_a[:, i] = Σ_j W[j, i] b_j ;  grad_b[:, j] = Σ_i W[j, i] a_i. Then the cross
+        // buffer is free: it takes each same-view triangle mirrored into a full symmetric
+        // matrix V (zero diagonal), and grad += v V.
         grad_a.as_mut_slice().fill(T::zero());
-        add_mul(grad_a, &self.v.b, &self.ab);
-        add_mul(grad_a, &self.v.a, &self.aa);
-        // grad_b[:, j] = Σ_i H[j, i] a_i + Σ_i Abb[i, j] b_i   (H used transposed)
-        self.ab.transpose_to(&mut self.ba);
+        add_mul(grad_a, &self.v.b, &self.cross);
         grad_b.as_mut_slice().fill(T::zero());
-        add_mul(grad_b, &self.v.a, &self.ba);
-        add_mul(grad_b, &self.v.b, &self.bb);
+        add_mul_tr(grad_b, &self.v.a, &self.cross);
+        mirror(self.cross.as_mut_slice(), self.same.as_slice(), n, true);
+        add_mul(grad_a, &self.v.a, &self.cross);
+        mirror(self.cross.as_mut_slice(), self.same.as_slice(), n, false);
+        add_mul(grad_b, &self.v.b, &self.cross);
         self.v.backward(grad_a, grad_b, self.eps);
         loss
     }
@@ -168,35 +271,25 @@ where
     }
 }
 
-/// Tile edge for the transposing loops: two 16 × 16 tiles stay in L1 while rows and columns are
-/// swapped, so a `B × B` block larger than the cache is read once instead of once per row.
+/// Tile edge of [`mirror`]: two 16 × 16 tiles stay in L1 while rows and columns swap.
 const TILE: usize = 16;
 
-/// In place on a column-major `n × n` matrix `m`: for every `j < i`,
-/// `m[j, i] = m[i, j] = m[j, i] + m[i, j]` (the diagonal is left alone). Tiled; each entry is
-/// computed exactly as by the plain double loop.
-fn symmetrize<T: Real>(m: &mut [T], n: usize) {
-    for ib in (0..n).step_by(TILE) {
-        for jb in (0..=ib).step_by(TILE) {
-            for i in ib..(ib + TILE).min(n) {
-                for j in jb..(jb + TILE).min(i) {
-                    let (x, y) = (i * n + j, j * n + i);
-                    let s = m[x] + m[y];
-                    m[x] = s;
-                    m[y] = s;
-                }
-            }
-        }
-    }
-}
-
-/// `out[j, i] += m[i, j]` for all `i, j` of column-major `n × n` matrices (`out += mᵀ`), tiled.
-fn add_transposed<T: Real>(out: &mut [T], m: &[T], n: usize) {
+/// `out` (column-major `n × n`) ← the symmetric matrix whose off-diagonal entries are the upper
+/// triangle of `tri` (`upper`) or its lower triangle; diagonal zero. Tiled.
+fn mirror<T: Real>(out: &mut [T], tri: &[T], n: usize, upper: bool) {
     for ib in (0..n).step_by(TILE) {
         for jb in (0..n).step_by(TILE) {
             for i in ib..(ib + TILE).min(n) {
                 for j in jb..(jb + TILE).min(n) {
-                    out[i * n + j] += m[j * n + i];
+                    // Entry (j, i): from (j, i) when it lies in the wanted triangle, else (i, j).
+                    let from_here = if upper { j < i } else { j > i };
+                    out[i * n + j] = if i == j {
+                        T::zero()
+                    } else if from_here {
+                        tri[i * n + j]
+                    } else {
+                        tri[j * n + i]
+                    };
                 }
             }
         }

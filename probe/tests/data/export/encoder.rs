@@ -14,9 +14,9 @@ pub const D: usize = 3;
 /// The weight `W` (`K × D`), column-major as nalgebra stores it: element `(i, j)` is `W[j * 2 + i]`.
 #[allow(clippy::approx_constant)]
 pub const W: [f32; K * D] = [
-    0.04759322, 0.08936564,
-    -0.42802596, 0.21065634,
-    -0.7545775, 0.16516864,
+    0.047593225, 0.08936564,
+    -0.42802593, 0.21065639,
+    -0.7545775, 0.16516863,
 ];
 /// Whether the encoder has a bias `B`.
 pub const HAS_BIAS: bool = true;
