@@ -72,8 +72,7 @@ fn arg() -> impl Strategy<Value = Vec<String>> {
         3 => (prop::sample::select(SIZES.to_vec()), 1u32..4).prop_map(|(o, v)| vec![o.to_string(), v.to_string()]),
         1 => (prop::sample::select(SIZES.to_vec()), value()).prop_map(|(o, v)| vec![o.to_string(), v]),
         3 => (prop::sample::select(OPTIONS.to_vec()), value()).prop_map(|(o, v)| vec![o.to_string(), v]),
-        // `--hidden 0` panics today (below); positive widths only until that is fixed.
-        1 => (1u32..4).prop_map(|v| vec!["--hidden".to_string(), v.to_string()]),
+        1 => (0u32..4).prop_map(|v| vec!["--hidden".to_string(), v.to_string()]),
         1 => prop::sample::select(OPTIONS.to_vec()).prop_map(|o| vec![o.to_string()]),
         1 => any::<String>().prop_map(|s| vec![s]),
     ]
@@ -155,17 +154,35 @@ fn some_generated_runs_succeed() {
     assert!(n >= 5, "only {n} generated runs exited 0");
 }
 
-/// Found by this file's property test: an MLP encoder with no hidden unit panics inside
-/// nalgebra (exit 101) instead of a range check (issue 10, item 4). The fix belongs in `cli.rs`
-/// / `lib.rs`: reject `--hidden 0` with one `--hidden` error line, then drop the filter on
-/// `--hidden` values above and this `#[ignore]`.
+/// Found by this file's property test: an MLP encoder with no hidden unit panicked inside
+/// nalgebra (exit 101); it is a usage error with one `--hidden` line.
 #[test]
-#[ignore = "issue 10 item 4: --encoder mlp --hidden 0 panics; range-check --hidden in cli.rs/lib.rs"]
 fn hidden_zero_is_rejected() {
     let (csv, dir) = fixtures();
     let mut argv = vec!["probe".to_string(), csv.display().to_string()];
     argv.extend(["--encoder", "mlp", "--hidden", "0", "--epochs", "1", "--out"].map(String::from));
     argv.push(dir.join("hidden0").display().to_string());
-    let result = std::panic::catch_unwind(|| probe::run_cli(argv, &mut Vec::new(), &mut Vec::new()));
-    assert_eq!(result.ok(), Some(2));
+    let mut err = Vec::new();
+    let result = std::panic::catch_unwind(move || {
+        let code = probe::run_cli(argv, &mut Vec::new(), &mut err);
+        (code, String::from_utf8_lossy(&err).into_owned())
+    });
+    let (code, err) = result.expect("no panic");
+    assert_eq!(code, 2);
+    assert!(err.contains("--hidden 0") && err.lines().count() == 1, "{err}");
+}
+
+/// A temperature so small that the softmax is a hard maximum (the encoder would stay where it
+/// started, silently) or so large that every pair weighs the same is a usage error.
+#[test]
+fn saturating_temperatures_are_rejected() {
+    let (csv, dir) = fixtures();
+    for tau in ["1e-30", "1e-4", "5000"] {
+        let mut argv = vec!["probe".to_string(), csv.display().to_string(), "--tau".into(), tau.into()];
+        argv.extend(["--epochs", "1", "--out"].map(String::from));
+        argv.push(dir.join("tau").display().to_string());
+        let mut err = Vec::new();
+        assert_eq!(probe::run_cli(argv, &mut Vec::new(), &mut err), 2, "--tau {tau}");
+        assert!(String::from_utf8_lossy(&err).contains("saturates"), "--tau {tau}");
+    }
 }

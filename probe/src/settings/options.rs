@@ -90,14 +90,14 @@ pub struct RunArgs {
     /// Encoder architecture (the representation that is evaluated).
     #[arg(long, value_enum, default_value_t = EncoderKind::Linear)]
     pub encoder: EncoderKind,
-    /// Hidden units of the MLP encoder (--encoder mlp).
+    /// Hidden units of the MLP encoder (--encoder mlp), at least 1.
     #[arg(long, value_name = "H", default_value_t = 128)]
     pub hidden: usize,
     /// Projection head, used by the loss only [default: none with a linear encoder, mlp
     /// (K → 64 → K) with an MLP encoder].
     #[arg(long, value_enum)]
     pub head: Option<HeadKind>,
-    /// Temperature τ of InfoNCE / NT-Xent.
+    /// Temperature τ of InfoNCE / NT-Xent, in [0.001, 1000] (outside it the softmax saturates).
     #[arg(long, default_value_t = 0.5)]
     pub tau: f64,
     /// Optimizer.

@@ -13,6 +13,11 @@ use crate::weights;
 use crate::weights::Precision;
 use std::path::{Path, PathBuf};
 
+/// Temperatures accepted by `--tau`. Below 10⁻³ the logits `cos/τ` exceed 1000 and the softmax is
+/// a hard maximum whose gradient vanishes for every other pair (the encoder stays where it
+/// started); above 10³ every pair weighs the same. SimCLR (Chen et al. 2020) uses 0.05–1.
+pub const TAU_RANGE: (f64, f64) = (1e-3, 1e3);
+
 /// Resolves the options of a run against the data: every "auto" default is chosen here (and
 /// recorded in [`Settings::chosen`] with the reason), every value is checked.
 pub fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Settings> {
@@ -136,6 +141,21 @@ pub fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Settings> 
         return Err(ProbeError::usage(
             format!("--tau {} must be a positive number", args.tau),
             "pass e.g. --tau 0.5",
+        ));
+    }
+    if !(TAU_RANGE.0..=TAU_RANGE.1).contains(&args.tau) {
+        return Err(ProbeError::usage(
+            format!(
+                "--tau {} is outside [{}, {}]: the softmax saturates and the encoder hardly moves",
+                args.tau, TAU_RANGE.0, TAU_RANGE.1
+            ),
+            "pass a temperature between 0.05 and 1 (SimCLR's range), e.g. --tau 0.5",
+        ));
+    }
+    if args.encoder == EncoderKind::Mlp && args.hidden == 0 {
+        return Err(ProbeError::usage(
+            "--hidden 0: an MLP needs at least one hidden unit",
+            "pass e.g. --hidden 128",
         ));
     }
     if !(args.weight_decay.is_finite() && args.weight_decay >= 0.0) {
