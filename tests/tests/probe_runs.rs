@@ -85,6 +85,18 @@ fn basic_motions_is_recognised_as_six_channels() {
     );
 }
 
+/// The case: an autoencoder at `--lr 1000` explodes within its first epoch (loss
+/// ~1e10 from then on), which a comparison with the first epoch alone never sees.
+#[test]
+fn an_autoencoder_exploding_in_its_first_epoch_is_divergence() {
+    let d = scratch("diverge-first-epoch");
+    let (code, _, err) =
+        run(&[&data("digits.csv"), "--method", "ae", "--lr", "1000", "--out", d.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.starts_with("error: training diverged at epoch 1: "), "{err}");
+    assert_eq!(err.lines().count(), 1);
+}
+
 #[test]
 fn divergence_stops_with_advice() {
     let d = scratch("diverge");

@@ -4,9 +4,11 @@
 //! partial last batch is dropped —, one step per batch: two augmented views, forward, loss,
 //! exact gradient, one optimizer update), then the divergence check and the collapse guard.
 //!
-//! - **Divergence**: a non-finite epoch loss, or one whose magnitude exceeds 1000× the first
-//!   epoch's (at least 1e-3, so that losses near zero or negative ones — BYOL, SimSiam — are
-//!   judged by scale), stops training with one error line saying what to change.
+//! - **Divergence**: a non-finite epoch loss, or one whose magnitude exceeds 1000× a reference
+//!   scale, stops training with one error line saying what to change. The scale is the first
+//!   epoch's loss (at least 1e-3, so that losses near zero or negative ones — BYOL, SimSiam —
+//!   are judged by scale) and, for the autoencoder, also the loss of reconstructing every row
+//!   as zero, `½ mean ‖x‖²`: an autoencoder that explodes within its first epoch is caught too.
 //! - **Collapse guard** ([`super::collapse`]): after every epoch the representation `f(x)` and,
 //!   with a head, the projection `g(f(x))` of the first [`MONITOR_ROWS`] training rows.
 //!
@@ -17,7 +19,7 @@ use super::collapse::CollapseLog;
 use super::trained::Trained;
 use crate::error::{ProbeError, Result};
 use crate::eval::diagnostics::effective_rank;
-use crate::settings::{Precision, Settings};
+use crate::settings::{Method, Precision, Settings};
 use selfsup_core::Real;
 use selfsup_core::rng::seeded;
 
@@ -64,9 +66,14 @@ fn train_in<T: Real>(
     let mut collapse = CollapseLog::new(s.dim, effective_rank(monitor, d));
     let mut order: Vec<usize> = (0..n).collect();
     let mut losses = Vec::with_capacity(s.epochs);
+    let zero_map = (s.method == Method::Ae).then(|| 0.5 * x.iter().map(|v| v * v).sum::<f64>() / n as f64);
     for epoch in 0..s.epochs {
         let loss = learner.learner().epoch(&data, &mut order, &mut rng).to_f64();
-        check_divergence(loss, losses.first().copied(), epoch, s)?;
+        let scale = match (losses.first().map(|f: &f64| f.abs().max(1e-3)), zero_map) {
+            (Some(f), Some(z)) => Some(f.min(z.max(1e-3))),
+            (f, z) => f.or(z.map(|z| z.max(1e-3))),
+        };
+        check_divergence(loss, scale, epoch, s)?;
         losses.push(loss);
         let z = learner.encoder().apply(monitor, d);
         let p = learner.head().map(|h| h.apply(&z, s.dim));
@@ -79,13 +86,18 @@ fn train_in<T: Real>(
 }
 
 /// The divergence check (see the module docs).
-fn check_divergence(loss: f64, first: Option<f64>, epoch: usize, s: &Settings) -> Result<()> {
-    let exploded = first.is_some_and(|f| loss.abs() > 1000.0 * f.abs().max(1e-3));
+/// `Err` when `loss` is not finite or exceeds 1000× the reference `scale` (see the module docs).
+fn check_divergence(loss: f64, scale: Option<f64>, epoch: usize, s: &Settings) -> Result<()> {
+    let exploded = scale.is_some_and(|f| loss.abs() > 1000.0 * f);
     if loss.is_finite() && !exploded {
         return Ok(());
     }
     let what = if loss.is_finite() {
-        format!("training diverged at epoch {}: loss {loss:.3e} grew over 1000× the first epoch's", epoch + 1)
+        format!(
+            "training diverged at epoch {}: loss {loss:.3e} is over 1000× its scale {:.3e} (the first epoch's loss, or for the autoencoder the loss of reconstructing zeros)",
+            epoch + 1,
+            scale.unwrap_or(f64::NAN)
+        )
     } else {
         format!("training diverged at epoch {}: the loss became {loss}", epoch + 1)
     };
