@@ -128,3 +128,14 @@ fn gen_writes_the_committed_datasets() {
         assert_eq!(out, committed, "data/{file} is not what `probe gen {kind}` writes");
     }
 }
+
+/// `probe compare` refuses the run options it would ignore (issue 10, item 5).
+#[test]
+fn compare_refuses_options_it_would_ignore() {
+    for (opt, val, want) in [("--method", "byol", "--methods"), ("--export", "/tmp/never", "does not export")]
+    {
+        let (code, _, err) = run(&["compare", &data("iris.csv"), opt, val, "--epochs", "1"]);
+        assert_eq!(code, 2, "{opt}: {err}");
+        assert!(err.contains(want) && err.lines().count() == 1, "{opt}: {err}");
+    }
+}

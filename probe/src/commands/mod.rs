@@ -9,7 +9,7 @@ pub mod pipeline;
 pub mod run;
 
 use crate::cli::{Cli, Command};
-use clap::Parser;
+use crate::error::ProbeError;
 use std::ffi::OsString;
 use std::io::Write;
 
@@ -21,7 +21,10 @@ where
     I: IntoIterator<Item = A>,
     A: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed =
+        Cli::command().try_get_matches_from(args).and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
+    let (cli, matches) = match parsed {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -37,6 +40,10 @@ where
             };
         }
     };
+    if let Err(e) = reject_ignored_options(&matches) {
+        let _ = writeln!(err, "{e}");
+        return 2;
+    }
     let result = match cli.command {
         Some(Command::Gen(g)) => generate::run(&g, out),
         Some(Command::Compare(c)) => compare::run(&c, out, err),
@@ -70,4 +77,25 @@ fn clap_one_line(e: &clap::Error) -> String {
     }
     s.push_str("; fix: correct the option (`probe --help` lists every option, its values and its default)");
     s
+}
+
+/// `probe compare` takes the run options it uses; `--method` (it runs every method of
+/// `--methods`) and `--export` (it keeps no single encoder) would be ignored, so they are
+/// refused instead.
+fn reject_ignored_options(m: &clap::ArgMatches) -> crate::error::Result<()> {
+    let Some(("compare", sub)) = m.subcommand() else { return Ok(()) };
+    let given = |id: &str| sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+    if given("method") {
+        return Err(ProbeError::usage(
+            "probe compare runs several methods: --method is for a single run",
+            "choose the methods with --methods, e.g. --methods ntxent,byol",
+        ));
+    }
+    if given("export") {
+        return Err(ProbeError::usage(
+            "probe compare does not export an encoder",
+            "export one method's encoder with `probe DATA.csv --method M --export DIR`",
+        ));
+    }
+    Ok(())
 }
