@@ -7,8 +7,8 @@ use crate::eval::pca::Pca;
 use plotters::prelude::*;
 use std::path::Path;
 
-/// Class colours (Tableau 10), cycled.
-const PALETTE: [RGBColor; 10] = [
+/// Class and line colours (Tableau 10), cycled; the ROC plot uses them too.
+pub(super) const PALETTE: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),

@@ -1,21 +1,8 @@
 //! The ROC-curve plot of `probe anomaly` (SVG): one curve per detector.
 
+use super::plot::PALETTE;
 use plotters::prelude::*;
 use std::path::Path;
-
-/// Line colours, cycled (Tableau 10).
-const PALETTE: [RGBColor; 10] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
-];
 
 /// ROC curves `(name, [(fpr, tpr)])` with the chance diagonal.
 pub fn roc_curves(path: &Path, title: &str, curves: &[(String, Vec<(f64, f64)>)]) -> Result<(), String> {
