@@ -1,0 +1,126 @@
+//! The kernels against nalgebra and against the plain index-ordered loops, bit for bit.
+
+use super::*;
+use crate::dims::Mat;
+use nalgebra::{Const, SMatrix};
+
+#[test]
+fn products_match_nalgebra() {
+    let a = SMatrix::<f64, 3, 4>::from_fn(|i, j| (i as f64 + 1.0) * 0.5 - j as f64);
+    let b = SMatrix::<f64, 4, 5>::from_fn(|i, j| (i * j) as f64 * 0.25 - 1.0);
+    let c = SMatrix::<f64, 5, 4>::from_fn(|i, j| i as f64 - 0.5 * j as f64);
+    let d = SMatrix::<f64, 3, 5>::from_fn(|i, j| (i + 2 * j) as f64 * 0.1);
+    let mut o = Mat::<f64, Const<3>, Const<5>>::zeros();
+    add_mul(&mut o, &a, &b);
+    assert!((o - a * b).abs().max() < 1e-12);
+    let mut o = Mat::<f64, Const<3>, Const<5>>::zeros();
+    add_mul_tr(&mut o, &a, &c);
+    assert!((o - a * c.transpose()).abs().max() < 1e-12);
+    let mut o = Mat::<f64, Const<4>, Const<5>>::zeros();
+    add_tr_mul(&mut o, &a, &d);
+    assert!((o - a.transpose() * d).abs().max() < 1e-12);
+}
+
+/// The blocked loops (row strips × 4 columns in `add_mul`, 8 dots in `add_tr_mul`) must give
+/// the bits of the plain index-ordered sums, remainders included.
+#[test]
+fn blocked_kernels_keep_the_summation_order() {
+    tr_mul_order::<5>();
+    tr_mul_order::<16>();
+    tr_mul_order::<21>();
+    tr_mul_order::<64>();
+    mul_order::<5>();
+    mul_order::<2>();
+    mul_order::<8>();
+    mul_order::<16>();
+    mul_order::<1>();
+    mul_order::<3>();
+    mul_order::<37>();
+    mul_order::<64>();
+}
+
+/// `out += a c` adds each entry's terms in order `k = 0, 1, …` onto its old value (strips of
+/// 16, 8, 4, 2 and 1 rows, and the column remainder).
+fn mul_order<const R: usize>() {
+    let a = SMatrix::<f32, R, 19>::from_fn(|i, j| ((i * 7 + j * 3) % 11) as f32 * 0.37 - 1.3);
+    let c = SMatrix::<f32, 19, 11>::from_fn(|i, j| ((i + 3 * j) % 7) as f32 * 0.41 - 1.1);
+    let mut o = SMatrix::<f32, R, 11>::from_fn(|i, j| (i + j) as f32 * 0.01);
+    let start = o;
+    add_mul(&mut o, &a, &c);
+    for i in 0..R {
+        for j in 0..11 {
+            let mut s = start[(i, j)];
+            for k in 0..19 {
+                s += c[(k, j)] * a[(i, k)];
+            }
+            assert_eq!(o[(i, j)].to_bits(), s.to_bits(), "R={R} ({i}, {j})");
+        }
+    }
+}
+
+/// `out = init + aᵀ b` with `out_ij = init_ij + (Σ_m a_mi b_mj summed from zero in order)`.
+fn tr_mul_order<const M: usize>() {
+    let a = SMatrix::<f32, M, 19>::from_fn(|i, j| ((i * 7 + j * 3) % 11) as f32 * 0.37 - 1.3);
+    let b = SMatrix::<f32, M, 11>::from_fn(|i, j| ((i * 5 + j * 2) % 13) as f32 * 0.29 - 1.7);
+    let init = SMatrix::<f32, 19, 11>::from_fn(|i, j| (i as f32 - j as f32) * 0.013);
+    let mut o = init;
+    add_tr_mul(&mut o, &a, &b);
+    for i in 0..19 {
+        for j in 0..11 {
+            let mut s = 0.0f32;
+            for m in 0..M {
+                s += a[(m, i)] * b[(m, j)];
+            }
+            assert_eq!(o[(i, j)].to_bits(), (init[(i, j)] + s).to_bits(), "M={M} ({i}, {j})");
+        }
+    }
+}
+
+/// `tr_mul_rows` writes exactly the requested rows, with the bits of a plain dot product.
+#[test]
+fn tr_mul_rows_writes_the_requested_dots() {
+    for m in [3usize, 16, 21] {
+        let x: [f32; 21 * 19] = core::array::from_fn(|i| ((i * 7) % 11) as f32 * 0.37 - 1.3);
+        let y: [f32; 21 * 19] = core::array::from_fn(|i| ((i * 5) % 13) as f32 * 0.29 - 1.7);
+        let (x, y) = (&x[..m * 19], &y[..m * 19]);
+        let mut o = [-7.0f32; 19 * 19];
+        tr_mul_rows(&mut o, x, y, m, |i| 0..i);
+        for i in 0..19 {
+            for j in 0..19 {
+                let want: f32 =
+                    if j < i { dot(&x[j * m..(j + 1) * m], &y[i * m..(i + 1) * m]) } else { -7.0 };
+                assert_eq!(o[i * 19 + j].to_bits(), want.to_bits(), "m={m} ({j}, {i})");
+            }
+        }
+    }
+}
+
+/// `out += a bᵀ` adds each entry's terms in order `t = 0, 1, …` onto its old value, for
+/// every strip height and remainder.
+#[test]
+fn mul_tr_keeps_the_summation_order() {
+    mul_tr_order::<2>();
+    mul_tr_order::<4>();
+    mul_tr_order::<7>();
+    mul_tr_order::<8>();
+    mul_tr_order::<16>();
+    mul_tr_order::<29>();
+    mul_tr_order::<128>();
+}
+
+fn mul_tr_order<const R: usize>() {
+    let a = SMatrix::<f32, R, 13>::from_fn(|i, j| ((i * 7 + j * 3) % 11) as f32 * 0.37 - 1.3);
+    let b = SMatrix::<f32, 10, 13>::from_fn(|i, j| ((i * 5 + j * 2) % 13) as f32 * 0.29 - 1.7);
+    let init = SMatrix::<f32, R, 10>::from_fn(|i, j| (i as f32 - j as f32) * 0.013);
+    let mut o = init;
+    add_mul_tr(&mut o, &a, &b);
+    for i in 0..R {
+        for j in 0..10 {
+            let mut s = init[(i, j)];
+            for t in 0..13 {
+                s += b[(j, t)] * a[(i, t)];
+            }
+            assert_eq!(o[(i, j)].to_bits(), s.to_bits(), "R={R} ({i}, {j})");
+        }
+    }
+}
