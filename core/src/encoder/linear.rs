@@ -110,8 +110,8 @@ where
 
     /// Sets every parameter to zero.
     pub fn clear(&mut self) {
-        self.w.fill(T::zero());
-        self.b.fill(T::zero());
+        self.w.as_mut_slice().fill(T::zero());
+        self.b.as_mut_slice().fill(T::zero());
     }
 
     /// `y = W x (+ b)`, overwriting `y`.
@@ -120,11 +120,12 @@ where
         DefaultAllocator: Allocator<D, B> + Allocator<K, B>,
     {
         if self.bias {
-            for mut c in y.column_iter_mut() {
-                c.copy_from(&self.b);
+            let b = self.b.as_slice();
+            for c in y.as_mut_slice().chunks_exact_mut(b.len().max(1)) {
+                c.copy_from_slice(b);
             }
         } else {
-            y.fill(T::zero());
+            y.as_mut_slice().fill(T::zero());
         }
         add_mul(y, &self.w, x);
     }
@@ -136,8 +137,11 @@ where
     {
         add_mul_tr(&mut grad.w, dy, x);
         if self.bias {
-            for c in dy.column_iter() {
-                grad.b += c;
+            let gb = grad.b.as_mut_slice();
+            for c in dy.as_slice().chunks_exact(gb.len().max(1)) {
+                for (g, &v) in gb.iter_mut().zip(c) {
+                    *g += v;
+                }
             }
         }
     }
@@ -147,7 +151,7 @@ where
     where
         DefaultAllocator: Allocator<D, B> + Allocator<K, B>,
     {
-        dx.fill(T::zero());
+        dx.as_mut_slice().fill(T::zero());
         add_tr_mul(dx, &self.w, dy);
     }
 

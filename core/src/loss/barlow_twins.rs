@@ -164,7 +164,7 @@ where
     fn forward(&mut self, z_a: &Batch<T, K, B>, z_b: &Batch<T, K, B>) -> T {
         batch_norm(z_a, &mut self.na, &mut self.sa, self.eps);
         batch_norm(z_b, &mut self.nb, &mut self.sb, self.eps);
-        self.c.fill(T::zero());
+        self.c.as_mut_slice().fill(T::zero());
         add_mul_tr(&mut self.c, &self.na, &self.nb);
         let inv_b = T::one() / T::of_usize(z_a.ncols());
         self.c.iter_mut().for_each(|x| *x *= inv_b);
@@ -209,9 +209,9 @@ where
                 self.c[(i, j)] = g * inv_b;
             }
         }
-        grad_a.fill(T::zero());
+        grad_a.as_mut_slice().fill(T::zero());
         add_mul(grad_a, &self.c, &self.nb);
-        grad_b.fill(T::zero());
+        grad_b.as_mut_slice().fill(T::zero());
         add_tr_mul(grad_b, &self.c, &self.na);
         batch_norm_backward(&self.na, &self.sa, grad_a);
         batch_norm_backward(&self.nb, &self.sb, grad_b);

@@ -106,7 +106,7 @@ where
         }
     }
     v *= inv_k;
-    cov.fill(T::zero());
+    cov.as_mut_slice().fill(T::zero());
     add_mul_tr(cov, centered, centered);
     cov.iter_mut().for_each(|x| *x *= inv_b1);
     let mut c = T::zero();
