@@ -235,16 +235,34 @@ impl Embedder {
     }
 
     /// Embeds row-major `x` (`n × d`) into row-major `n × dim`.
+    ///
+    /// Output `o` of a row is `b_o + Σ_i w_oi x_i`, the sum starting from −0 (as
+    /// `Iterator::sum`) and adding its terms in order `i = 0, 1, …`; then the ReLU if the layer
+    /// has one. The outputs of a row are computed side by side from an input-major copy of `W`
+    /// (an axpy per input, which vectorizes across outputs), each with its own sum in that order.
     pub fn apply(&self, x: &[f64], d: usize) -> Vec<f64> {
         let mut cur = x.to_vec();
         let mut width = d;
         for l in &self.layers {
             debug_assert_eq!(l.inputs, width);
-            let mut next = Vec::with_capacity(cur.len() / width.max(1) * l.outputs);
-            for row in cur.chunks_exact(width.max(1)) {
-                for (wr, &b) in l.w.chunks_exact(l.inputs.max(1)).zip(&l.b) {
-                    let v = b + wr.iter().zip(row).map(|(a, x)| a * x).sum::<f64>();
-                    next.push(if l.relu { v.max(0.0) } else { v });
+            let (k, n) = (l.outputs.max(1), cur.len() / width.max(1));
+            let mut wt = vec![0.0; l.inputs * l.outputs];
+            for (o, wr) in l.w.chunks_exact(l.inputs.max(1)).enumerate() {
+                for (i, &v) in wr.iter().enumerate() {
+                    wt[i * l.outputs + o] = v;
+                }
+            }
+            let mut next = vec![0.0; n * l.outputs];
+            for (row, out) in cur.chunks_exact(width.max(1)).zip(next.chunks_exact_mut(k)) {
+                out.fill(-0.0);
+                for (&xi, wi) in row.iter().zip(wt.chunks_exact(k)) {
+                    for (s, &w) in out.iter_mut().zip(wi) {
+                        *s += w * xi;
+                    }
+                }
+                for (s, &b) in out.iter_mut().zip(&l.b) {
+                    let v = b + *s;
+                    *s = if l.relu { v.max(0.0) } else { v };
                 }
             }
             cur = next;
@@ -279,5 +297,37 @@ mod tests {
             }
         }
         assert_eq!(Layer::<f64>::Identity(3).embedder().apply(&x, 3), x);
+    }
+
+    /// `apply` gives the bits of the plain per-output sum `b + Σ w x` (`Iterator::sum`), signed
+    /// zeros included.
+    #[test]
+    fn embedder_keeps_the_bits_of_the_plain_sum() {
+        let mut rng = seeded(5);
+        let (d, n) = (7, 9);
+        let mut x: Vec<f64> = (0..n * d).map(|i| ((i * 13 % 17) as f64 - 8.0) * 0.37).collect();
+        x[..d].fill(0.0);
+        x[d..2 * d].fill(-0.0);
+        let mut e = Layer::<f64>::mlp(d, 6, 5, &mut rng).embedder();
+        e.layers[1].b[0] = -0.0;
+        e.layers[1].b[1] = 0.3;
+        let mut want = x.clone();
+        let mut width = d;
+        for l in &e.layers {
+            let mut next = Vec::new();
+            for row in want.chunks_exact(width) {
+                for (wr, &b) in l.w.chunks_exact(l.inputs).zip(&l.b) {
+                    let v = b + wr.iter().zip(row).map(|(a, x)| a * x).sum::<f64>();
+                    next.push(if l.relu { v.max(0.0) } else { v });
+                }
+            }
+            want = next;
+            width = l.outputs;
+        }
+        let got = e.apply(&x, d);
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(g.to_bits(), w.to_bits());
+        }
     }
 }
