@@ -144,9 +144,9 @@ impl EvalBars {
         }
         pb.set_prefix(format!("evaluate {name} seed {seed}"));
         let show = |step: Step, done: usize, total: usize| {
-            pb.set_message(step.name());
             pb.set_length(total as u64);
             pb.set_position(done as u64);
+            pb.set_message(step.name());
         };
         let scores = score_with(data, rep, aug, seed, Some(&show));
         pb.finish_and_clear();
