@@ -14,7 +14,7 @@
 //! The random baseline is the untrained encoder of the chosen architecture; every method
 //! starts from that same encoder for a given seed (the networks are drawn in the same order).
 
-use super::pipeline::{baselines, encoders, load, train_many};
+use super::pipeline::{EvalBars, baselines, encoders, load, train_many};
 use crate::cli::CompareArgs;
 use crate::error::{ProbeError, Result};
 use crate::network::{Embedder, EncoderKind};
@@ -100,7 +100,8 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         }
     }
 
-    let mut entries: Vec<Entry> = baselines(&data, &s).into_iter().map(baseline).collect();
+    let bars = EvalBars::new(show);
+    let mut entries: Vec<Entry> = baselines(&data, &s, &bars).into_iter().map(baseline).collect();
     let t1 = Instant::now();
     let per_method: Vec<Settings> = methods.iter().map(|&m| s.with_method(m)).collect();
     let all_runs = train_many(&data, &per_method, false, &mut |i, seed, w| {
@@ -112,11 +113,11 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             // Every method starts from the same encoder for a seed (f is drawn first).
             let initial: Vec<(u64, &Embedder)> =
                 s.seeds.iter().copied().zip(runs.iter().map(|r| &r.initial)).collect();
-            entries.push(baseline(encoders("random", &data, sm, &initial)));
+            entries.push(baseline(encoders("random", &data, sm, &initial, &bars)));
         }
         let trained: Vec<(u64, &Embedder)> =
             s.seeds.iter().copied().zip(runs.iter().map(|r| &r.trained)).collect();
-        let scores = encoders(m.name(), &data, sm, &trained);
+        let scores = encoders(m.name(), &data, sm, &trained, &bars);
         let collapsed = runs.iter().any(|r| r.collapse.flagged);
         if show {
             let _ = writeln!(

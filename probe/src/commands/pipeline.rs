@@ -6,7 +6,7 @@
 use crate::dataset::{self, Dataset, LoadOptions};
 use crate::error::{ProbeError, Result};
 use crate::eval::pca::Pca;
-use crate::eval::{Representation, parallel, score};
+use crate::eval::{Representation, Step, parallel, score_with};
 use crate::network::Embedder;
 use crate::output::build::representation_report;
 use crate::output::report::RepresentationReport;
@@ -105,28 +105,133 @@ fn progress_bar(on: bool, s: &Settings, seed: u64) -> indicatif::ProgressBar {
     b
 }
 
+/// The progress bars of the evaluation on standard error, one per representation and seed
+/// (several at once when seeds are scored in parallel); hidden unless asked for and standard
+/// error is a terminal.
+pub struct EvalBars {
+    bars: indicatif::MultiProgress,
+}
+
+impl EvalBars {
+    /// Bars when `on` and standard error is a terminal, hidden ones otherwise.
+    pub fn new(on: bool) -> Self {
+        let target = if on && std::io::stderr().is_terminal() {
+            indicatif::ProgressDrawTarget::stderr()
+        } else {
+            indicatif::ProgressDrawTarget::hidden()
+        };
+        Self { bars: indicatif::MultiProgress::with_draw_target(target) }
+    }
+
+    /// Whether nothing is drawn.
+    pub fn is_hidden(&self) -> bool {
+        self.bars.is_hidden()
+    }
+
+    /// Scores `rep` as [`crate::eval::score`] does, with a bar `evaluate NAME seed S` showing
+    /// the step and its progress.
+    fn score(
+        &self,
+        name: &str,
+        data: &Dataset,
+        rep: &Representation<'_>,
+        aug: &crate::augment::Pipeline,
+        seed: u64,
+    ) -> crate::eval::Scores {
+        let pb = self.bars.add(indicatif::ProgressBar::new(1));
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {msg} {pos}/{len}") {
+            pb.set_style(style.progress_chars("=> "));
+        }
+        pb.set_prefix(format!("evaluate {name} seed {seed}"));
+        let show = |step: Step, done: usize, total: usize| {
+            pb.set_length(total as u64);
+            pb.set_position(done as u64);
+            pb.set_message(step.name());
+        };
+        let scores = score_with(data, rep, aug, seed, Some(&show));
+        pb.finish_and_clear();
+        self.bars.remove(&pb);
+        scores
+    }
+}
+
 /// The baselines that do not depend on training: raw standardized features and PCA to
-/// `min(K, d)` fitted on train (their diagnostics' views drawn with the first seed).
-pub fn baselines(data: &Dataset, s: &Settings) -> Vec<RepresentationReport> {
+/// `min(K, d)` fitted on train (their diagnostics' views drawn with the first seed), with
+/// progress on `bars`.
+pub fn baselines(data: &Dataset, s: &Settings, bars: &EvalBars) -> Vec<RepresentationReport> {
     let d = data.dim();
     let pca = Pca::fit(&data.train.x, d, s.dim.min(d));
     let one = |name: &str, rep: &Representation<'_>| {
-        representation_report(name, rep.dim(d), vec![(s.seeds[0], score(data, rep, &s.aug, s.seeds[0]))])
+        let seed = s.seeds[0];
+        representation_report(name, rep.dim(d), vec![(seed, bars.score(name, data, rep, &s.aug, seed))])
     };
     vec![one("raw", &Representation::Raw), one("pca", &Representation::Pca(&pca))]
 }
 
-/// The report of the encoders `(seed, encoder)` under `name`, each scored with its seed.
+/// The report of the encoders `(seed, encoder)` under `name`, each scored with its seed, with
+/// progress on `bars`.
 pub fn encoders(
     name: &str,
     data: &Dataset,
     s: &Settings,
     encoders: &[(u64, &Embedder)],
+    bars: &EvalBars,
 ) -> RepresentationReport {
     let input = data.encoder_input.as_ref();
     let scores = parallel::map(encoders.len(), s.threads, |i| {
         let (seed, e) = encoders[i];
-        (seed, score(data, &Representation::Encoder { e, input }, &s.aug, seed))
+        (seed, bars.score(name, data, &Representation::Encoder { e, input }, &s.aug, seed))
     });
     representation_report(name, s.dim, scores)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::{Scores, score};
+
+    fn same(a: &Scores, b: &Scores) -> bool {
+        a.probe == b.probe && a.knn == b.knn && a.diagnostics == b.diagnostics
+    }
+
+    /// Evaluation reports every step's progress up to its end, and the scores with progress
+    /// are the scores without it; without a terminal the bars are hidden.
+    #[test]
+    fn evaluation_reports_its_progress_and_the_scores_do_not_change() {
+        let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/iris.csv"));
+        let opts = LoadOptions {
+            label: Some("label".into()),
+            test_frac: 0.3,
+            seed: 0,
+            channels: None,
+            columns: dataset::Columns::default(),
+        };
+        let data = dataset::load(path, &opts).unwrap();
+        let aug = crate::augment::parse("noise:0.1", data.dim(), &data.kind).unwrap();
+        let seen = std::sync::Mutex::new(Vec::<(Step, usize, usize)>::new());
+        let record = |step: Step, done: usize, total: usize| seen.lock().unwrap().push((step, done, total));
+        let with = score_with(&data, &Representation::Raw, &aug, 3, Some(&record));
+        assert!(same(&with, &score(&data, &Representation::Raw, &aug, 3)));
+        let seen = seen.into_inner().unwrap();
+        for step in [Step::Embed, Step::LinearProbe, Step::Knn, Step::Diagnostics] {
+            let calls: Vec<_> = seen.iter().filter(|c| c.0 == step).collect();
+            assert!(!calls.is_empty(), "{step:?}: {seen:?}");
+            assert!(calls.iter().all(|c| c.1 <= c.2), "{step:?}: {calls:?}");
+        }
+        // kNN ends with every query done (45 test rows).
+        assert!(seen.contains(&(Step::Knn, 45, 45)), "{seen:?}");
+        assert!(seen.contains(&(Step::Diagnostics, 1, 1)));
+        // The steps come in order.
+        let order: Vec<Step> = seen.iter().map(|c| c.0).fold(Vec::new(), |mut v, s| {
+            if v.last() != Some(&s) {
+                v.push(s);
+            }
+            v
+        });
+        assert_eq!(order, [Step::Embed, Step::LinearProbe, Step::Knn, Step::Diagnostics]);
+        let bars = EvalBars::new(false);
+        assert!(bars.is_hidden());
+        let rep = bars.score("raw", &data, &Representation::Raw, &aug, 3);
+        assert!(same(&rep, &with));
+    }
 }

@@ -1,7 +1,7 @@
 //! `probe FILE`: load → resolve settings → pretrain one run per seed → evaluate the four
 //! representations → write the report (and `--export` the encoder).
 
-use super::pipeline::{baselines, encoders, load, train_runs};
+use super::pipeline::{EvalBars, baselines, encoders, load, train_runs};
 use crate::error::Result;
 use crate::network::Embedder;
 use crate::output::build::build_report;
@@ -71,14 +71,15 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
     let t2 = Instant::now();
     let mut evaluation = Vec::new();
     if data.labelled() {
-        evaluation.extend(baselines(&data, &s));
+        let bars = EvalBars::new(show);
+        evaluation.extend(baselines(&data, &s, &bars));
         let initial: Vec<(u64, &Embedder)> =
             s.seeds.iter().copied().zip(runs.iter().map(|r| &r.initial)).collect();
         let trained: Vec<(u64, &Embedder)> =
             s.seeds.iter().copied().zip(runs.iter().map(|r| &r.trained)).collect();
         let name = if s.init.is_some() { "init" } else { "random" };
-        evaluation.push(encoders(name, &data, &s, &initial));
-        evaluation.push(encoders("pretrained", &data, &s, &trained));
+        evaluation.push(encoders(name, &data, &s, &initial, &bars));
+        evaluation.push(encoders("pretrained", &data, &s, &trained, &bars));
     }
     timings.evaluate = t2.elapsed();
 
@@ -98,10 +99,11 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
         if report.evaluation.is_empty() {
             let _ = writeln!(out, "no labels: pretrained only, embeddings exported");
         } else {
-            if let Some(v) = &report.verdict {
-                let _ = writeln!(out, "verdict: {}\n", v.summary);
-            }
             let _ = write!(out, "{}", report.table());
+            let _ = writeln!(out, "{}", report.legend());
+            if let Some(n) = report.sampling_note() {
+                let _ = writeln!(out, "{n}");
+            }
         }
         let _ = writeln!(
             out,
@@ -112,6 +114,9 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
             s.out_dir.display(),
             if report.evaluation.is_empty() { "" } else { ", embedding.svg" }
         );
+        if let Some(v) = report.verdict_line() {
+            let _ = writeln!(out, "\n{v}");
+        }
     }
     Ok(())
 }

@@ -62,6 +62,8 @@ pub struct Dataset {
     /// One-line warnings and notes about the input (outliers, columns left out, likely row
     /// ids), each starting with `warning:` or `note:`, to print before the run.
     pub notes: Vec<String>,
+    /// The outlier cells of [`Dataset::notes`], one record each, for the reports.
+    pub warnings: Vec<standardize::CellWarning>,
     /// For time series: the per-feature affine map `x_e = a_j x_j + b_j` from the standardized
     /// features to the encoders' input, each channel standardized as a whole (train mean and
     /// std over all its steps), so that a time shift moves values of one scale. `None` for
@@ -145,7 +147,31 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
 
     let x = &table.x;
     let mut st = standardize::Standardizer::fit(x, d, &train_rows);
+    let train_outliers = st.outliers.len();
     st.find_outliers(x, d, &test_rows);
+    let warnings = st
+        .outliers
+        .iter()
+        .enumerate()
+        .map(|(k, o)| {
+            let c = table.feature_cols[o.feature];
+            standardize::CellWarning {
+                kind: "outlier".into(),
+                line: table.lines[o.row],
+                column: c + 1,
+                column_name: table.headers[c].clone(),
+                split: if k < train_outliers { "train" } else { "test" }.into(),
+                value: o.value,
+                robust_stds: o.robust_stds,
+                clipped_to: o.clipped_to,
+                action: format!(
+                    "clipped to {:.4e} (the training median ± {:.0e} robust standard deviations) before standardizing",
+                    o.clipped_to,
+                    standardize::OUTLIER_ROBUST_STDS
+                ),
+            }
+        })
+        .collect();
     let feature_names: Vec<String> = table.feature_cols.iter().map(|&c| table.headers[c].clone()).collect();
     let zero_variance = st.constant.iter().map(|&j| feature_names[j].clone()).collect();
     let mut notes = table.notes.clone();
@@ -189,6 +215,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
         train,
         test,
         notes,
+        warnings,
         split_source,
         kind,
         mean,

@@ -47,6 +47,34 @@ pub struct Outlier {
     pub feature: usize,
     /// Its distance from the train median in robust standard deviations.
     pub robust_stds: f64,
+    /// The cell's value.
+    pub value: f64,
+    /// The value standardized in its place (the median ± 10⁶ robust standard deviations).
+    pub clipped_to: f64,
+}
+
+/// An outlier cell as the reports record it (`warnings[]` in `report.json`, the warnings of
+/// `report.md`): where it is, what it holds and what was done with it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct CellWarning {
+    /// `outlier`.
+    pub kind: String,
+    /// 1-based line of the file.
+    pub line: u64,
+    /// 1-based column of the file.
+    pub column: usize,
+    /// The column's header.
+    pub column_name: String,
+    /// `train` or `test`: the split of the cell's row.
+    pub split: String,
+    /// The cell's value.
+    pub value: f64,
+    /// Its distance from the column's train median in robust standard deviations.
+    pub robust_stds: f64,
+    /// The value used in its place.
+    pub clipped_to: f64,
+    /// What was done, in words.
+    pub action: String,
 }
 
 /// Per-feature standardization fitted on training rows, at any magnitude.
@@ -144,7 +172,15 @@ impl Standardizer {
                 let r = self.robust_half[j];
                 let dist = (x[i * d + j] / 2.0 - self.median[j] / 2.0).abs();
                 if r > 0.0 && dist > OUTLIER_ROBUST_STDS * r && !self.constant.contains(&j) {
-                    self.outliers.push(Outlier { row: i, feature: j, robust_stds: dist / r });
+                    let value = x[i * d + j];
+                    let clipped_to = self.clip(j, value);
+                    self.outliers.push(Outlier {
+                        row: i,
+                        feature: j,
+                        robust_stds: dist / r,
+                        value,
+                        clipped_to,
+                    });
                 }
             }
         }
@@ -286,6 +322,10 @@ mod magnitude_tests {
         let st = Standardizer::fit(&x, 1, &rows);
         assert_eq!(st.outliers.len(), 1);
         assert_eq!((st.outliers[0].row, st.outliers[0].feature), (7, 0));
+        assert_eq!(st.outliers[0].value, 1e200);
+        // Median 10 (of 0..19 without 7, with 1e200), clipped to 10⁶ robust stds above it.
+        let o = &st.outliers[0];
+        assert!(o.clipped_to > 1e6 && o.clipped_to < 1e8 && o.clipped_to == st.clip(0, 1e200), "{o:?}");
         assert!(st.constant.is_empty());
         assert!(st.transform(&x, &rows).iter().all(|z| z.is_finite() && z.abs() < 1e3));
         // 1e5 robust stds is not an outlier.

@@ -29,8 +29,8 @@ pub mod similarity;
 use crate::augment::{Pipeline, two_views};
 use crate::dataset::{Affine, Dataset};
 use diagnostics::{Diagnostics, diagnose};
-use knn::KnnScores;
-use linear_probe::{LogisticRegression, ProbeScores};
+use knn::{KnnOptions, KnnScores};
+use linear_probe::{LogisticRegression, ProbeOptions, ProbeScores};
 use pca::Pca;
 use std::borrow::Cow;
 
@@ -96,21 +96,75 @@ pub struct Scores {
 /// Scores a representation on the dataset's split; the diagnostics' views are drawn from
 /// `aug` seeded with `seed`.
 pub fn score(data: &Dataset, rep: &Representation<'_>, aug: &Pipeline, seed: u64) -> Scores {
+    score_with(data, rep, aug, seed, None)
+}
+
+/// The parts of [`score_with`], in order, as its progress reports them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Embedding the training and test rows.
+    Embed,
+    /// Fitting and scoring the linear probe (counted in L-BFGS iterations of the limit).
+    LinearProbe,
+    /// kNN retrieval (counted in queries).
+    Knn,
+    /// The diagnostics.
+    Diagnostics,
+}
+
+impl Step {
+    /// The words of a progress bar.
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Embed => "embedding",
+            Step::LinearProbe => "linear probe, L-BFGS iteration",
+            Step::Knn => "kNN, queries",
+            Step::Diagnostics => "diagnostics",
+        }
+    }
+}
+
+/// A progress report `(step, done, total)`, called from any thread.
+pub type Progress<'a> = &'a (dyn Fn(Step, usize, usize) + Sync);
+
+/// [`score`], reporting its progress to `progress` (the linear probe's and kNN's own
+/// callbacks; `(step, 0, 1)` and `(step, 1, 1)` around the embedding and the diagnostics). The
+/// scores do not depend on it.
+pub fn score_with(
+    data: &Dataset,
+    rep: &Representation<'_>,
+    aug: &Pipeline,
+    seed: u64,
+    progress: Option<Progress<'_>>,
+) -> Scores {
+    let tell = |step: Step, done: usize, total: usize| {
+        if let Some(p) = progress {
+            p(step, done, total);
+        }
+    };
     let d = data.dim();
     let k = rep.dim(d);
     let c = data.num_classes();
+    tell(Step::Embed, 0, 1);
     let tr = rep.apply(&data.train.x, d);
     let te_in = rep.input(&data.test.x);
     let te = rep.embed_input(&te_in, d);
+    tell(Step::Embed, 1, 1);
+    let lp = |i: usize, n: usize| tell(Step::LinearProbe, i, n);
+    let popts = ProbeOptions { progress: Some(&lp), ..Default::default() };
     let probe = if matches!(rep, Representation::Encoder { .. }) {
         let (str_, ste) = standardize(&tr, &te, k);
-        LogisticRegression::evaluate(&str_, &data.train.y, &ste, &data.test.y, k, c)
+        LogisticRegression::evaluate_with(&str_, &data.train.y, &ste, &data.test.y, k, c, &popts)
     } else {
-        LogisticRegression::evaluate(&tr, &data.train.y, &te, &data.test.y, k, c)
+        LogisticRegression::evaluate_with(&tr, &data.train.y, &te, &data.test.y, k, c, &popts)
     };
-    let knn = knn::evaluate(&tr, &data.train.y, &te, &data.test.y, k, c);
+    let kp = |i: usize, n: usize| tell(Step::Knn, i, n);
+    let kopts = KnnOptions { progress: Some(&kp), ..Default::default() };
+    let knn = knn::evaluate_with(&tr, &data.train.y, &te, &data.test.y, k, c, &kopts);
+    tell(Step::Diagnostics, 0, 1);
     let (va, vb) = two_views(aug, &te_in, d, seed ^ 0x5eed_d1a6);
     let diagnostics = diagnose(&te, &rep.embed_input(&va, d), &rep.embed_input(&vb, d), k);
+    tell(Step::Diagnostics, 1, 1);
     Scores { probe, knn, diagnostics }
 }
 

@@ -47,7 +47,22 @@ pub fn representation_report(name: &str, dim: usize, runs: Vec<(u64, Scores)>) -
         .collect();
     let ms: Vec<Metrics> = run_reports.iter().map(|r| r.metrics.clone()).collect();
     let (mean, std) = Metrics::mean_std(&ms);
-    RepresentationReport { name: name.into(), dim, runs: run_reports, mean, std }
+    // Every run of a representation scores the same test rows with the same sample sizes.
+    let (test_rows, knn_queries, map_queries, uniformity_rows) =
+        runs.first().map_or((0, 0, 0, 0), |(_, sc)| {
+            (sc.knn.test_rows, sc.knn.queries, sc.knn.map_queries, sc.diagnostics.uniformity_rows)
+        });
+    RepresentationReport {
+        name: name.into(),
+        dim,
+        runs: run_reports,
+        mean,
+        std,
+        test_rows,
+        knn_queries,
+        map_queries,
+        uniformity_rows,
+    }
 }
 
 fn class_counts(y: &[usize], c: usize) -> Vec<usize> {
@@ -111,7 +126,9 @@ pub fn build_report(
             train_class_counts: class_counts(&data.train.y, c),
             test_class_counts: class_counts(&data.test.y, c),
             zero_variance_columns: data.zero_variance.clone(),
+            notes: data.notes.clone(),
         },
+        warnings: data.warnings.clone(),
         config: config(data, s),
         training: s
             .seeds

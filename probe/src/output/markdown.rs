@@ -2,8 +2,12 @@
 //! configuration, chosen defaults, results, training, timings).
 
 use super::report::{Report, Timings, name_of};
+use super::verdict::Outcome;
 use crate::settings::{INIT_NAME, Precision};
 use std::fmt::Write as _;
+
+/// Outlier cells listed in `report.md`; `report.json` has them all.
+const WARNINGS_SHOWN: usize = 20;
 
 impl Report {
     /// The results table (plain text, aligned), one row per representation.
@@ -26,6 +30,103 @@ impl Report {
             let _ = writeln!(out, "{}", cells.join("  ").trim_end());
         }
         out
+    }
+
+    /// One line under the table saying what each column means.
+    pub fn legend(&self) -> String {
+        "columns: K embedding size; LR acc, LR F1: linear-probe test accuracy and macro-F1 (%); \
+         kNN k=1, k=20: cosine nearest-neighbour accuracy (%), w: similarity-weighted vote; \
+         R@5: queries with a same-class row among their 5 nearest (%); mAP: mean average precision (%); \
+         align: distance between two augmented views (lower is better); unif: uniformity on the sphere \
+         (lower is more spread); std: per-dimension std / healthy 1/√K; eff.rank: effective rank (at most K)"
+            .to_string()
+    }
+
+    /// One note when some metric averages a seeded sample of the test rows rather than all of
+    /// them (kNN queries, mAP queries, uniformity rows); `None` when every row counts.
+    pub fn sampling_note(&self) -> Option<String> {
+        let r = self.evaluation.iter().find(|r| r.sampled())?;
+        let n = r.test_rows;
+        let mut parts = Vec::new();
+        if r.knn_queries < n {
+            parts.push(format!("kNN accuracies and recalls over {} of the {n} test rows", r.knn_queries));
+        }
+        if r.map_queries < n {
+            parts.push(format!("mAP over {} queries", r.map_queries));
+        }
+        if r.uniformity_rows < n {
+            parts.push(format!("uniformity over the pairs of {} rows", r.uniformity_rows));
+        }
+        Some(format!(
+            "note: sampled metrics, on seeded samples (the same rows for every representation): {} (knn_queries, map_queries and uniformity_rows in report.json)",
+            parts.join(", ")
+        ))
+    }
+
+    /// The verdict as the terminal's last line: the report's summary, or, for a linear `d → K`
+    /// encoder with `K ≥ d` (which can at best match raw features), that reason first and then
+    /// what the run shows instead: the effective rank of the learned map and how it compares
+    /// with its random start. `None` without a verdict (`--no-label`).
+    pub fn verdict_line(&self) -> Option<String> {
+        let v = self.verdict.as_ref()?;
+        let find = |name: &str| self.evaluation.iter().find(|r| r.name == name);
+        let (Some(_), Some(pre)) = (&v.note, find("pretrained")) else {
+            return Some(format!("verdict: {}", v.summary));
+        };
+        let margins: Vec<String> = v
+            .margins
+            .iter()
+            .map(|m| {
+                let name = if m.metric == "knn_k20_weighted" { "weighted kNN-20" } else { "linear probe" };
+                let best = if m.best_baseline == "pca" { m.pca } else { m.raw };
+                let spread = if v.seeds > 1 { format!(" ± {:.2}", m.pretrained_std) } else { String::new() };
+                format!(
+                    "{name} {:.2}{spread} vs {} {best:.2} ({:+.2})",
+                    m.pretrained, m.best_baseline, m.margin
+                )
+            })
+            .collect();
+        let (d, k) = (self.input.features, pre.dim);
+        let standing = match v.outcome {
+            Outcome::OnPar => "on par with the baselines, as it must be",
+            Outcome::DoesNotHelp => "below the baselines",
+            Outcome::Mixed => "above the baselines on one measure",
+            Outcome::Helps => "above the baselines",
+        };
+        let rank = pre.mean.effective_rank;
+        let full = k.min(d) as f64;
+        let map = if rank >= 0.9 * full {
+            format!("a non-degenerate map (effective rank {rank:.2} of {k})")
+        } else {
+            format!("a degenerate map (effective rank {rank:.2} of {k}: its embedding uses fewer directions)")
+        };
+        let start = find("random").or_else(|| find("init")).map_or(String::new(), |r| {
+            let (p, q) = (&pre.mean, &r.mean);
+            let lr = p.linear_probe_accuracy - q.linear_probe_accuracy;
+            let knn = p.knn_k20_weighted - q.knn_k20_weighted;
+            let how = if lr >= 0.0 && knn >= 0.0 && lr + knn > 0.0 {
+                "that improves on"
+            } else if lr == 0.0 && knn == 0.0 {
+                "that matches"
+            } else if lr <= 0.0 && knn <= 0.0 {
+                "that falls below"
+            } else {
+                "that is mixed against"
+            };
+            format!(
+                " {how} its {} start (linear probe {:.2} vs {:.2}, weighted kNN-20 {:.2} vs {:.2})",
+                r.name,
+                p.linear_probe_accuracy,
+                q.linear_probe_accuracy,
+                p.knn_k20_weighted,
+                q.knn_k20_weighted
+            )
+        });
+        Some(format!(
+            "verdict: {standing}: a linear {d} → {k} encoder can at best match raw features (an injective linear map keeps what a linear probe separates): {}. What this run shows instead: {} pretraining learned {map}{start}.",
+            margins.join(", "),
+            self.config.settings.method.name()
+        ))
     }
 
     fn table_rows(&self) -> Vec<Vec<String>> {
@@ -118,6 +219,23 @@ impl Report {
                 i.zero_variance_columns.join(", ")
             );
         }
+        for n in &i.notes {
+            let _ = writeln!(s, "- {n}");
+        }
+        if !self.warnings.is_empty() {
+            let _ = writeln!(s, "\n## Warnings\n");
+            for w in self.warnings.iter().take(WARNINGS_SHOWN) {
+                let _ = writeln!(
+                    s,
+                    "- line {}, column {} (`{}`, {}): {:e} is {:.1e} robust standard deviations from the training median: {}",
+                    w.line, w.column, w.column_name, w.split, w.value, w.robust_stds, w.action
+                );
+            }
+            if self.warnings.len() > WARNINGS_SHOWN {
+                let _ =
+                    writeln!(s, "- and {} more (all in `report.json`)", self.warnings.len() - WARNINGS_SHOWN);
+            }
+        }
         let _ = writeln!(s, "\n## Configuration\n");
         let st = &c.settings;
         let init = match &st.init {
@@ -168,6 +286,9 @@ impl Report {
                  the pretraining seed.\n",
                 c.probe_c, c.knn_temperature
             );
+            if let Some(n) = self.sampling_note() {
+                let _ = writeln!(s, "{}\n", n.trim_start_matches("note: "));
+            }
         }
         let _ = writeln!(s, "## Training\n");
         for t in &self.training {

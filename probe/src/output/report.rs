@@ -8,6 +8,7 @@
 //! standard deviation (n − 1; 0 for one run).
 
 use super::verdict::Verdict;
+use crate::dataset::standardize::CellWarning;
 use crate::settings::Settings;
 use crate::train::collapse::CollapseLog;
 use serde::Serialize;
@@ -27,6 +28,8 @@ pub struct Report {
     pub verdict: Option<Verdict>,
     /// The data.
     pub input: Input,
+    /// The input's outlier cells: where, what value, what was done (empty when none).
+    pub warnings: Vec<CellWarning>,
     /// The full configuration.
     pub config: Config,
     /// One entry per pretraining run.
@@ -79,6 +82,9 @@ pub struct Input {
     pub test_class_counts: Vec<usize>,
     /// Zero-variance training columns (centred, not scaled).
     pub zero_variance_columns: Vec<String>,
+    /// The notes and warnings about the input printed before the run (columns left out,
+    /// likely row ids, outliers), one line each.
+    pub notes: Vec<String>,
 }
 
 /// The configuration actually used: the run's [`Settings`] as they are, and the evaluation's.
@@ -142,6 +148,23 @@ pub struct RepresentationReport {
     pub mean: Metrics,
     /// Sample standard deviation over runs.
     pub std: Metrics,
+    /// Test rows evaluated.
+    pub test_rows: usize,
+    /// Test rows behind the kNN accuracies and recalls (`< test_rows`: a seeded sample).
+    pub knn_queries: usize,
+    /// Queries behind `map` (`< test_rows`: a seeded sample).
+    pub map_queries: usize,
+    /// Test rows whose pairs give `uniformity` (`< test_rows`: a seeded sample).
+    pub uniformity_rows: usize,
+}
+
+impl RepresentationReport {
+    /// Whether any of its metrics averages a sample of the test rows rather than all of them.
+    pub fn sampled(&self) -> bool {
+        self.knn_queries < self.test_rows
+            || self.map_queries < self.test_rows
+            || self.uniformity_rows < self.test_rows
+    }
 }
 
 /// One run of one representation.

@@ -4,11 +4,19 @@
 //! partial last batch is dropped —, one step per batch: two augmented views, forward, loss,
 //! exact gradient, one optimizer update), then the divergence check and the collapse guard.
 //!
+//! - **The input first**: before any step, the encoders' input must be finite with squares
+//!   that are finite in the training precision; otherwise training stops with an error that
+//!   blames the input (the value and its row and feature), not the learning rate.
 //! - **Divergence**: a non-finite epoch loss, or one whose magnitude exceeds 1000× a reference
 //!   scale, stops training with one error line saying what to change. The scale is the first
 //!   epoch's loss (at least 1e-3, so that losses near zero or negative ones — BYOL, SimSiam —
 //!   are judged by scale) and, for the autoencoder, also the loss of reconstructing every row
 //!   as zero, `½ mean ‖x‖²`: an autoencoder that explodes within its first epoch is caught too.
+//!   The message tells the two causes apart by the input's largest magnitude: beyond
+//!   [`INPUT_EXTREME`] (standardized features are within `±√n` of their mean, and ordinary ones
+//!   within a few units) a few extreme cells are the likely cause; below it, the step size,
+//!   and the advice names what is in use (a lower `--lr`; Adam only when SGD runs; a larger
+//!   `--tau` only for the methods that have one).
 //! - **Collapse guard** ([`super::collapse`]): after every epoch the representation `f(x)` and,
 //!   with a head, the projection `g(f(x))` of the first [`MONITOR_ROWS`] training rows.
 //!
@@ -19,12 +27,30 @@ use super::collapse::CollapseLog;
 use super::trained::Trained;
 use crate::error::{ProbeError, Result};
 use crate::eval::diagnostics::effective_rank;
-use crate::settings::{Method, Precision, Settings};
+use crate::settings::{Method, OptimizerKind, Precision, Settings};
 use selfsup_core::Real;
 use selfsup_core::rng::seeded;
 
 /// Monitor rows of the collapse guard (the first ones of the training split).
 pub const MONITOR_ROWS: usize = 256;
+
+/// Largest magnitude of the encoders' input below which a divergence is blamed on the step
+/// size rather than on the input (standardized features have mean 0 and std 1 on train).
+pub const INPUT_EXTREME: f64 = 1e3;
+
+/// The largest magnitude of the encoders' input: `(|x|, row, feature)`; NaN wins.
+fn input_peak(x: &[f64], d: usize) -> (f64, usize, usize) {
+    let mut peak = (0.0, 0, 0);
+    for (k, v) in x.iter().enumerate() {
+        if v.is_nan() || v.abs() > peak.0 {
+            peak = (v.abs(), k / d.max(1), k % d.max(1));
+            if v.is_nan() {
+                break;
+            }
+        }
+    }
+    peak
+}
 
 /// Trains one run with `seed` on row-major `x` (`n × d`, the encoders' input) in the
 /// precision of `s`. `progress(epoch, loss)` is called after each epoch; `warn` receives the
@@ -58,6 +84,20 @@ fn train_in<T: Real>(
             "use a batch of at least 2 rows and at most the number of training rows",
         ));
     }
+    let peak = input_peak(x, d);
+    let square = T::of_f64(peak.0) * T::of_f64(peak.0);
+    if !square.to_f64().is_finite() {
+        return Err(ProbeError::training(
+            format!(
+                "the encoders' input holds {:e} (training row {}, feature {}), whose square is not finite in {}: the input, not the learning rate, is the problem",
+                peak.0,
+                peak.1 + 1,
+                peak.2 + 1,
+                if T::of_f64(1e300).to_f64().is_finite() { "f64" } else { "f32" }
+            ),
+            "standardize the features first (probe does when it loads a CSV), or check that value, remove its row or --drop its column",
+        ));
+    }
     let data: Vec<T> = x.iter().map(|&v| T::of_f64(v)).collect();
     let mut rng = seeded(seed);
     let mut learner: AnyLearner<T> = build(d, n, s, &mut rng)?;
@@ -73,7 +113,7 @@ fn train_in<T: Real>(
             (Some(f), Some(z)) => Some(f.min(z.max(1e-3))),
             (f, z) => f.or(z.map(|z| z.max(1e-3))),
         };
-        check_divergence(loss, scale, epoch, s)?;
+        check_divergence(loss, scale, epoch, s, peak)?;
         losses.push(loss);
         let z = learner.encoder().apply(monitor, d);
         let p = learner.head().map(|h| h.apply(&z, s.dim));
@@ -85,9 +125,16 @@ fn train_in<T: Real>(
     Ok(Trained { initial, trained: learner.encoder(), losses, collapse, net: learner.weights() })
 }
 
-/// The divergence check (see the module docs).
-/// `Err` when `loss` is not finite or exceeds 1000× the reference `scale` (see the module docs).
-fn check_divergence(loss: f64, scale: Option<f64>, epoch: usize, s: &Settings) -> Result<()> {
+/// The divergence check (see the module docs): `Err` when `loss` is not finite or exceeds
+/// 1000× the reference `scale`, worded by the input's `peak` `(|x|, row, feature)` and by the
+/// optimizer and method of `s`.
+fn check_divergence(
+    loss: f64,
+    scale: Option<f64>,
+    epoch: usize,
+    s: &Settings,
+    peak: (f64, usize, usize),
+) -> Result<()> {
     let exploded = scale.is_some_and(|f| loss.abs() > 1000.0 * f);
     if loss.is_finite() && !exploded {
         return Ok(());
@@ -101,13 +148,28 @@ fn check_divergence(loss: f64, scale: Option<f64>, epoch: usize, s: &Settings) -
     } else {
         format!("training diverged at epoch {}: the loss became {loss}", epoch + 1)
     };
+    if peak.0 > INPUT_EXTREME {
+        return Err(ProbeError::training(
+            format!(
+                "{what}; the encoders' input reaches {:.3e} (training row {}, feature {}), so a few extreme cells, not the learning rate, are the likely cause",
+                peak.0,
+                peak.1 + 1,
+                peak.2 + 1
+            ),
+            "check the extreme cells (probe's outlier warnings name them), remove those rows or --drop the column",
+        ));
+    }
+    let mut fix = format!("lower the learning rate (now --lr {}), e.g. --lr {}", s.lr, s.lr / 10.0);
+    fix.push_str(match s.optimizer {
+        OptimizerKind::Sgd => ", or switch from --optimizer sgd to --optimizer adam",
+        OptimizerKind::Adam => " (--optimizer adam is in use)",
+    });
+    if matches!(s.method, Method::Infonce | Method::Ntxent) {
+        fix.push_str(&format!("; a larger --tau (now {}) also calms training", s.tau));
+    }
     Err(ProbeError::training(
-        what,
-        format!(
-            "lower the learning rate (now --lr {}), e.g. --lr {}, or switch to --optimizer adam; with --method infonce/ntxent a larger --tau also calms training",
-            s.lr,
-            s.lr / 10.0
-        ),
+        format!("{what}; the input is not the cause (its largest magnitude is {:.3})", peak.0),
+        fix,
     ))
 }
 
@@ -116,7 +178,7 @@ mod tests {
     use super::*;
     use crate::dataset::DataKind;
     use crate::network::{EncoderKind, HeadKind};
-    use crate::settings::{Method, ModelOptions, OptimizerKind};
+    use crate::settings::ModelOptions;
 
     fn settings(method: Method, encoder: EncoderKind, head: HeadKind) -> Settings {
         Settings {
@@ -205,9 +267,36 @@ mod tests {
         s.optimizer = OptimizerKind::Sgd;
         s.lr = 10.0;
         s.epochs = 50;
-        let e = quiet(&x, &s).unwrap_err();
-        assert!(e.to_string().contains("diverged"), "{e}");
-        assert!(e.to_string().contains("--lr 10"), "{e}");
+        let e = quiet(&x, &s).unwrap_err().to_string();
+        assert!(e.contains("diverged"), "{e}");
+        assert!(e.contains("lower the learning rate (now --lr 10), e.g. --lr 1"), "{e}");
+        assert!(e.contains("switch from --optimizer sgd to --optimizer adam"), "{e}");
+        assert!(e.contains("the input is not the cause"), "{e}");
+    }
+
+    /// With Adam in use, the advice does not offer Adam; a divergence on an input with extreme
+    /// values blames the input; an input whose squares overflow is refused before training.
+    #[test]
+    fn divergence_is_told_apart_from_the_input() {
+        let s = Settings {
+            optimizer: OptimizerKind::Adam,
+            ..settings(Method::Byol, EncoderKind::Linear, HeadKind::None)
+        };
+        let e = check_divergence(f64::NAN, Some(1.0), 3, &s, (2.5, 0, 0)).unwrap_err().to_string();
+        assert!(e.contains("(--optimizer adam is in use)"), "{e}");
+        assert!(!e.contains("switch") && !e.contains("--tau"), "{e}");
+        let e = check_divergence(f64::NAN, Some(1.0), 3, &s, (1e150, 4, 2)).unwrap_err().to_string();
+        assert!(e.contains("reaches 1.000e150 (training row 5, feature 3)"), "{e}");
+        assert!(!e.contains("learning rate (now"), "{e}");
+        let mut x = data();
+        x[7] = 1e200;
+        let e = quiet(&x, &s).unwrap_err().to_string();
+        assert!(e.contains("the input, not the learning rate"), "{e}");
+        assert!(e.contains("training row 2, feature 2"), "{e}");
+        x[7] = 1e30;
+        let f32s = Settings { precision: Precision::F32, ..s.clone() };
+        let e = quiet(&x, &f32s).unwrap_err().to_string();
+        assert!(e.contains("not finite in f32"), "{e}");
     }
 
     /// SimSiam with its predictor and stop-gradient removed collapses, and the guard flags it
