@@ -125,6 +125,7 @@ pub fn build_report(
             })
             .collect(),
         evaluation,
+        search: None,
     }
 }
 
