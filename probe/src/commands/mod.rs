@@ -24,7 +24,7 @@ where
     use clap::{CommandFactory, FromArgMatches};
     let parsed =
         Cli::command().try_get_matches_from(args).and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
-    let (cli, matches) = match parsed {
+    let (mut cli, matches) = match parsed {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -44,6 +44,7 @@ where
         let _ = writeln!(err, "{e}");
         return 2;
     }
+    cli.run.explicit = given_options(&matches);
     let result = match cli.command {
         Some(Command::Gen(g)) => generate::run(&g, out),
         Some(Command::Compare(c)) => compare::run(&c, out, err),
@@ -77,6 +78,14 @@ fn clap_one_line(e: &clap::Error) -> String {
     }
     s.push_str("; fix: correct the option (`probe --help` lists every option, its values and its default)");
     s
+}
+
+/// The ids of the options given on the command line (not defaulted), e.g. `tau`, `encoder`.
+fn given_options(m: &clap::ArgMatches) -> Vec<String> {
+    m.ids()
+        .filter(|id| m.value_source(id.as_str()) == Some(clap::parser::ValueSource::CommandLine))
+        .map(|id| id.as_str().to_string())
+        .collect()
 }
 
 /// `probe compare` takes the run options it uses; `--method` (it runs every method of

@@ -8,7 +8,7 @@ use crate::output::build::build_report;
 use crate::output::files::write_outputs;
 use crate::output::report::Timings;
 use crate::settings::options::RunArgs;
-use crate::settings::resolve;
+use crate::settings::{choice, resolve};
 use crate::weights;
 use std::io::Write;
 use std::time::Instant;
@@ -24,6 +24,18 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
     let footprint = data.footprint(args.dim, hidden, args.batch, args.repeats);
     crate::dataset::memory::check_memory(&footprint, crate::dataset::memory::available_bytes())?;
     let s = resolve(args, &data, &path)?;
+    let t_search = Instant::now();
+    let found = crate::search::select::search(args, &data, &path, s.threads)?;
+    let s = match &found {
+        Some((winner, record)) => {
+            let mut s = resolve(winner, &data, &path)?;
+            let c = &record.candidates[record.chosen];
+            s.chosen.push(choice("search", &c.options, &record.why));
+            s
+        }
+        None => s,
+    };
+    let search_time = t_search.elapsed();
     let mut timings = Timings { load: t0.elapsed(), ..Default::default() };
     let d = data.dim();
     let show = !args.quiet;
@@ -49,6 +61,9 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
                 data.zero_variance.len(),
                 data.zero_variance.join(", ")
             );
+        }
+        if let Some((_, record)) = &found {
+            let _ = write!(out, "{}", crate::output::search::terminal(record));
         }
         for c in &s.chosen {
             let _ = writeln!(out, "chose {} {}: {}", c.option, c.value, c.reason);
@@ -83,7 +98,14 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
     }
     timings.evaluate = t2.elapsed();
 
-    let report = build_report(&path, &data, &s, &runs, evaluation);
+    let found_search = found.is_some();
+    let mut report = build_report(&path, &data, &s, &runs, evaluation);
+    if let Some((_, record)) = found {
+        if let Some(v) = &mut report.verdict {
+            crate::output::search::annotate(v, &record);
+        }
+        report.search = Some(record);
+    }
     write_outputs(&s.out_dir, &report, &data, &runs, &timings)?;
     if let Some(dir) = &args.export {
         let c = weights::Checkpoint::of_run(runs[0].net.clone(), &data);
@@ -107,8 +129,9 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
         }
         let _ = writeln!(
             out,
-            "\nload {:.2} s, pretrain {:.2} s, evaluate {:.2} s; wrote {}/{{report.json, report.md, loss.svg{}, embeddings.csv}}",
+            "\nload {:.2} s, {}pretrain {:.2} s, evaluate {:.2} s; wrote {}/{{report.json, report.md, loss.svg{}, embeddings.csv}}",
             timings.load.as_secs_f64(),
+            if found_search { format!("search {:.2} s, ", search_time.as_secs_f64()) } else { String::new() },
             timings.pretrain.as_secs_f64(),
             timings.evaluate.as_secs_f64(),
             s.out_dir.display(),

@@ -142,6 +142,7 @@ pub fn build_report(
             })
             .collect(),
         evaluation,
+        search: None,
     }
 }
 

@@ -269,6 +269,9 @@ impl Report {
             }
             let _ = writeln!(s);
         }
+        if let Some(search) = &self.search {
+            s.push_str(&super::search::markdown(search));
+        }
         if !self.evaluation.is_empty() {
             let _ = writeln!(s, "## Results (test set, %)\n");
             let rows = self.table_rows();

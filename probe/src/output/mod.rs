@@ -9,4 +9,5 @@ pub mod markdown;
 pub mod plot;
 pub mod report;
 pub mod roc;
+pub mod search;
 pub mod verdict;

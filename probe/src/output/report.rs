@@ -36,6 +36,10 @@ pub struct Report {
     pub training: Vec<TrainingRun>,
     /// One entry per representation (raw, pca, random, pretrained); empty with `--no-label`.
     pub evaluation: Vec<RepresentationReport>,
+    /// The automatic search that chose the configuration (absent with `--no-search`, or when
+    /// nothing was left to search).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search: Option<crate::search::result::Search>,
 }
 
 /// Crate versions.

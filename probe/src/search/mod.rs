@@ -4,4 +4,8 @@
 //! final test evaluation never sees. The evidence behind today's defaults, measured this way,
 //! is in `DECISIONS.md` ("Defaults").
 
+pub mod halving;
+pub mod result;
+pub mod select;
+pub mod space;
 pub mod validation;

@@ -21,8 +21,9 @@
 //! }
 //! ```
 
-use crate::dataset::Dataset;
 use crate::dataset::read::SPLIT_COLUMN;
+use crate::dataset::standardize::{Standardizer, channel_standardizer};
+use crate::dataset::{DataKind, Dataset, Split};
 use crate::error::{Loc, ProbeError, Result};
 use selfsup_core::rng::{seeded, shuffle};
 use std::path::Path;
@@ -63,6 +64,31 @@ pub fn folds(y: &[usize], classes: usize, k: usize, seed: u64) -> Vec<usize> {
         }
     }
     fold
+}
+
+/// The validation round `fold` of `data` as a dataset of its own: its training rows are the
+/// training rows outside fold `fold` (`fold_of` as from [`folds`]), its test rows those of
+/// fold `fold`. Both are standardized again with the statistics of the round's training rows
+/// (and, for series, the per-channel map of the encoders' input refitted on them), so that
+/// nothing of the held-out rows, not even their mean, reaches the round's training. The
+/// file's test rows are not part of it.
+pub fn fold_data(data: &Dataset, fold_of: &[usize], fold: usize) -> Dataset {
+    let d = data.dim();
+    let x = &data.train.x;
+    let (tr, va): (Vec<usize>, Vec<usize>) = (0..fold_of.len()).partition(|&i| fold_of[i] != fold);
+    let st = Standardizer::fit(x, d, &tr);
+    let take = |rows: &[usize]| Split {
+        x: st.transform(x, rows),
+        y: if data.train.y.is_empty() { Vec::new() } else { rows.iter().map(|&i| data.train.y[i]).collect() },
+        rows: rows.iter().map(|&i| data.train.rows[i]).collect(),
+    };
+    let encoder_input = match data.kind {
+        DataKind::Series { channels, length, .. } => {
+            Some(channel_standardizer(x, d, &tr, (channels, length), &st.mean, &st.scale))
+        }
+        _ => None,
+    };
+    Dataset { train: take(&tr), test: take(&va), encoder_input, notes: Vec::new(), ..data.clone() }
 }
 
 /// Writes the training rows of `data` (read from `path`) to `out` with a `split` column:

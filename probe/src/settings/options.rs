@@ -38,7 +38,7 @@ pub enum OptimizerKind {
 }
 
 /// Options of the pretrain-and-evaluate run.
-#[derive(Args, Debug)]
+#[derive(Args, Clone, Debug)]
 pub struct RunArgs {
     /// CSV file to pretrain on and evaluate.
     #[arg(value_name = "CSV")]
@@ -147,6 +147,15 @@ pub struct RunArgs {
     /// report's `init` row scores them as loaded [default: random initialisation].
     #[arg(long, value_name = "FILE")]
     pub init: Option<PathBuf>,
+    /// Skip the automatic search (`probe FILE` only): one run with the defaults as resolved
+    /// from the data, as before the search existed [default: off: encoder, augmentation,
+    /// temperature and embedding size are chosen on validation folds of the training rows].
+    #[arg(long)]
+    pub no_search: bool,
+    /// The ids of the options given on the command line (clap's value sources, filled in by
+    /// [`crate::commands::run_cli`]): the search keeps these fixed.
+    #[arg(skip)]
+    pub explicit: Vec<String>,
     /// No progress bar and no table on the terminal (errors are still printed) [default: off;
     /// the progress bar is also off when standard error is not a terminal].
     #[arg(long, short)]

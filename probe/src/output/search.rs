@@ -1,0 +1,118 @@
+//! The search in words: the report's "Search" section (`report.md`), the short block printed on
+//! the terminal, and the validation sentence the verdict gains. The numbers are those of
+//! `search` in `report.json` ([`crate::search::result::Search`]); the seconds are wall time on
+//! this machine and appear here only.
+
+use super::verdict::Verdict;
+use crate::search::result::{RungScore, Search, ValidationComparison};
+use std::fmt::Write;
+
+fn cell(r: &RungScore) -> String {
+    match (r.score, r.linear_probe, r.knn) {
+        (None, _, _) => format!("failed ({} ep)", r.epochs),
+        (Some(_), Some(lr), Some(knn)) => format!("{lr:.1} / {knn:.1} ({} ep, {:.1} s)", r.epochs, r.seconds),
+        (Some(_), _, _) => format!("RankMe {:.2} ({} ep, {:.1} s)", r.rankme, r.epochs, r.seconds),
+    }
+}
+
+fn rows(s: &Search) -> Vec<Vec<String>> {
+    let depth = s.candidates.iter().map(|c| c.rungs.len()).max().unwrap_or(0);
+    s.candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut r = vec![format!("{}{}", if i == s.chosen { "**→** " } else { "" }, c.options)];
+            r.extend((0..depth).map(|k| c.rungs.get(k).map_or(String::new(), cell)));
+            r
+        })
+        .collect()
+}
+
+fn rounds(s: &Search) -> String {
+    if s.rounds > 1 {
+        format!("{}-fold cross-validation over the training rows", s.folds)
+    } else {
+        format!("one held-out fold (1/{}) of the training rows", s.folds)
+    }
+}
+
+/// The "Search" section of `report.md`.
+pub fn markdown(s: &Search) -> String {
+    let mut m = String::new();
+    let _ = writeln!(m, "## Search (validation folds of the training rows; the test rows were not read)\n");
+    let _ = writeln!(m, "- validation: {} (seed {})", rounds(s), s.seed);
+    let _ = writeln!(m, "- criterion: {}", s.criterion.describe());
+    let _ = writeln!(
+        m,
+        "- schedule: {}; {:.1} full trainings per round in all",
+        s.schedule,
+        s.full_trainings / s.rounds.max(1) as f64
+    );
+    if !s.fixed.is_empty() {
+        let _ = writeln!(m, "- fixed by the command line, not searched: {}", s.fixed.join(", "));
+    }
+    let labels = if s.labels_used { "validation LR / kNN-20w %" } else { "validation RankMe" };
+    let depth = s.candidates.iter().map(|c| c.rungs.len()).max().unwrap_or(0);
+    let _ = writeln!(
+        m,
+        "\n| candidate | {} |",
+        (1..=depth).map(|k| format!("rung {k}: {labels}")).collect::<Vec<_>>().join(" | ")
+    );
+    let _ = writeln!(m, "|---|{}", "---|".repeat(depth));
+    for r in rows(s) {
+        let _ = writeln!(m, "| {} |", r.join(" | "));
+    }
+    let _ = writeln!(m, "\nChosen: `{}`: {}.\n", s.candidates[s.chosen].options, s.why);
+    if let Some(v) = &s.validation {
+        let _ = writeln!(m, "{}\n", validation_sentence(v));
+    }
+    let _ = writeln!(m, "Repeat the final run without searching:\n\n```sh\n{}\n```\n", s.command);
+    m
+}
+
+/// The short block printed on the terminal before the final training.
+pub fn terminal(s: &Search) -> String {
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "search: {} candidates, {}, {}; {}",
+        s.candidates.len(),
+        rounds(s),
+        if s.labels_used { "score = mean(val LR, val kNN-20w)" } else { "score = RankMe (no labels used)" },
+        s.schedule
+    );
+    let r = rows(s);
+    let width = r.iter().map(|r| r[0].chars().count()).max().unwrap_or(0);
+    for row in r {
+        let _ = writeln!(t, "  {:width$}  {}", row[0].replace("**→** ", "→ "), row[1..].join("  |  "));
+    }
+    let _ = writeln!(t, "chose {}: {}", s.candidates[s.chosen].options, s.why);
+    let _ = writeln!(t, "reproduce: {}", s.command);
+    t
+}
+
+/// One sentence: the chosen configuration against raw features and PCA on validation.
+pub fn validation_sentence(v: &ValidationComparison) -> String {
+    format!(
+        "On validation (folds of the training rows) the chosen encoder scores {:.1} / {:.1} (linear probe / weighted kNN-20) against raw features {:.1} / {:.1} and PCA {:.1} / {:.1} ({:+.1} / {:+.1} points against the better of the two).",
+        v.pretrained.linear_probe,
+        v.pretrained.knn,
+        v.raw.linear_probe,
+        v.raw.knn,
+        v.pca.linear_probe,
+        v.pca.knn,
+        v.pretrained.linear_probe - v.raw.linear_probe.max(v.pca.linear_probe),
+        v.pretrained.knn - v.raw.knn.max(v.pca.knn)
+    )
+}
+
+/// Adds the validation comparison to the verdict's one line.
+pub fn annotate(verdict: &mut Verdict, s: &Search) {
+    if let Some(v) = &s.validation {
+        if !verdict.summary.ends_with('.') {
+            verdict.summary.push('.');
+        }
+        verdict.summary.push(' ');
+        verdict.summary.push_str(&validation_sentence(v));
+    }
+}
