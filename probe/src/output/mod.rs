@@ -9,4 +9,6 @@ pub mod markdown;
 pub mod plot;
 pub mod report;
 pub mod roc;
+pub mod sweep;
+pub mod sweep_plot;
 pub mod verdict;
