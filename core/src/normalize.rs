@@ -88,9 +88,25 @@ pub fn l2_normalize_backward<T: Real, K: Dim, B: Dim>(
     }
 }
 
-/// The two views of a pair loss, L2-normalized, with their norms kept for the backward pass:
-/// the bookkeeping every loss on normalized embeddings shares (InfoNCE, NT-Xent and their
-/// streaming and queue forms).
+/// Whether a contrastive loss compares its embeddings on the unit sphere or as they are.
+///
+/// [`L2`](Normalization::L2) (the default, and every paper's: SimCLR, MoCo, CPC) takes cosine
+/// similarities `u·v / (‖u‖‖v‖)`, so every logit lies in `[−1/τ, 1/τ]`.
+/// [`None`](Normalization::None) takes raw dot products `u·v`: the embedding's scale then
+/// multiplies every logit (the seed's pitfall "scale can dominate similarity"), and the
+/// log-sum-exp must shift each row by its own maximum, since no bound on the logits exists.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Normalization {
+    /// `z = u / max(‖u‖, ε)` ([`l2_normalize`]).
+    #[default]
+    L2,
+    /// `z = u` (identity; its backward pass is the identity too).
+    None,
+}
+
+/// The two views of a pair loss, L2-normalized (or, with [`Normalization::None`], copied as
+/// they are), with their norms kept for the backward pass: the bookkeeping every contrastive
+/// loss shares (InfoNCE, NT-Xent and their streaming and queue forms).
 ///
 /// ```
 /// use nalgebra::{Const, Matrix2};
@@ -108,6 +124,8 @@ where
     pub a: Batch<T, K, B>,
     /// View b, normalized (`K × B`).
     pub b: Batch<T, K, B>,
+    /// L2 (the default) or none.
+    pub mode: Normalization,
     norms_a: Vector<T, B>,
     norms_b: Vector<T, B>,
 }
@@ -121,21 +139,37 @@ where
         Self {
             a: crate::dims::zeros(k, b),
             b: crate::dims::zeros(k, b),
+            mode: Normalization::L2,
             norms_a: crate::dims::zeros(b, nalgebra::U1),
             norms_b: crate::dims::zeros(b, nalgebra::U1),
         }
     }
 
-    /// Normalizes both views ([`l2_normalize`]).
+    /// Normalizes both views ([`l2_normalize`]), or copies them ([`Normalization::None`]).
     pub fn forward(&mut self, z_a: &Batch<T, K, B>, z_b: &Batch<T, K, B>, eps: T) {
-        l2_normalize(z_a, &mut self.a, &mut self.norms_a, eps);
-        l2_normalize(z_b, &mut self.b, &mut self.norms_b, eps);
+        match self.mode {
+            Normalization::L2 => {
+                l2_normalize(z_a, &mut self.a, &mut self.norms_a, eps);
+                l2_normalize(z_b, &mut self.b, &mut self.norms_b, eps);
+            }
+            Normalization::None => {
+                self.a.copy_from(z_a);
+                self.b.copy_from(z_b);
+            }
+        }
+    }
+
+    /// Whether the views are unit vectors (so every dot product lies in `[−1, 1]`).
+    pub fn unit(&self) -> bool {
+        self.mode == Normalization::L2
     }
 
     /// Turns gradients w.r.t. the normalized views into gradients w.r.t. the unnormalized ones
-    /// ([`l2_normalize_backward`]), in place.
+    /// ([`l2_normalize_backward`]), in place; nothing to do without normalization.
     pub fn backward(&self, grad_a: &mut Batch<T, K, B>, grad_b: &mut Batch<T, K, B>, eps: T) {
-        l2_normalize_backward(&self.a, &self.norms_a, grad_a, eps);
-        l2_normalize_backward(&self.b, &self.norms_b, grad_b, eps);
+        if self.mode == Normalization::L2 {
+            l2_normalize_backward(&self.a, &self.norms_a, grad_a, eps);
+            l2_normalize_backward(&self.b, &self.norms_b, grad_b, eps);
+        }
     }
 }

@@ -37,6 +37,29 @@ pub enum Command {
     /// rows only, score every test row (the other classes are the anomalies), next to kNN, PCA,
     /// Isolation Forest and random-encoder baselines (under reports/<csv stem>/anomaly/).
     Anomaly(Box<AnomalyArgs>),
+    /// Vary one option at a time around the defaults (or every combination, --grid): temperature,
+    /// batch size, embedding size, augmentation strength, normalization, memory queue, head,
+    /// epochs, method; each point run like `probe FILE` with several seeds and scored (under
+    /// reports/<csv stem>/sweep/).
+    Sweep(Box<SweepArgs>),
+}
+
+/// Options of `probe sweep`: the factors to vary, plus those of the main run (the base).
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// A factor and its values, `NAME=V1,V2,…`, repeatable. Factors: tau, batch, dim, aug (a
+    /// strength that scales every augmentation: 0 none, 1 the base pipeline, 2 twice as
+    /// strong), normalize (l2, none), queue (memory-queue sizes, with --method infonce), head
+    /// (none, linear, mlp), epochs, method.
+    #[arg(long, value_name = "NAME=V1,V2,…", required = true)]
+    pub vary: Vec<String>,
+    /// Run every combination of the values instead of one factor at a time.
+    #[arg(long)]
+    pub grid: bool,
+    /// Everything else as for the main run: the base every point changes one option of
+    /// (`--repeats` defaults to 3 here).
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// Synthetic datasets.

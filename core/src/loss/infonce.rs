@@ -20,6 +20,11 @@
 //!
 //! Mutual information: `I(view_a; view_b) ≥ log B − L` ([`InfoNce::mi_lower_bound`]).
 //!
+//! **Without normalization** ([`InfoNce::with_normalization`]`(`[`Normalization::None`]`)`),
+//! `a_i = z_a,i` and `b_j = z_b,j` as they are: the same formula and gradient, with no
+//! normalization backward. The logits are then unbounded, so every row is shifted by its own
+//! maximum (the fixed `1/τ` would overflow or lose every term to underflow).
+//!
 //! Default temperature: `τ = 0.2`, as in the reference program; chance level is `log B`.
 //!
 //! ```
@@ -35,7 +40,7 @@
 use super::{LossError, PairLoss, checks, fixed_shift_ok, lane_sum, max_of};
 use crate::dims::{Batch, EmbedDims, Mat, zeros};
 use crate::kernels::{add_mul, add_mul_tr, add_tr_mul};
-use crate::normalize::{NORM_EPS, NormalizedPair};
+use crate::normalize::{NORM_EPS, Normalization, NormalizedPair};
 use crate::{Real, lit};
 use nalgebra::{DefaultAllocator, Dim};
 
@@ -69,6 +74,18 @@ where
         Ok(Self { tau, eps: lit(NORM_EPS), v: NormalizedPair::new(k, b), s: zeros(b, b) })
     }
 
+    /// The same loss on L2-normalized embeddings (the default) or on the embeddings as they
+    /// are ([`Normalization::None`]; see the module docs).
+    pub fn with_normalization(mut self, mode: Normalization) -> Self {
+        self.v.mode = mode;
+        self
+    }
+
+    /// Whether the embeddings are L2-normalized.
+    pub fn normalization(&self) -> Normalization {
+        self.v.mode
+    }
+
     /// `log B − L`: the InfoNCE lower bound on the mutual information between the views.
     pub fn mi_lower_bound(loss: T, batch: usize) -> T {
         T::of_usize(batch).ln_() - loss
@@ -81,7 +98,7 @@ where
         self.s.as_mut_slice().fill(T::zero());
         add_tr_mul(&mut self.s, &self.v.b, &self.v.a); // s[j, i] = b_j · a_i
         let inv_tau = T::one() / self.tau;
-        let fixed = fixed_shift_ok(inv_tau);
+        let fixed = self.v.unit() && fixed_shift_ok(inv_tau);
         let mut total = T::zero();
         for (i, row) in self.s.as_mut_slice().chunks_exact_mut(n.max(1)).enumerate() {
             for x in row.iter_mut() {

@@ -19,6 +19,9 @@
 //! produced `z_b` (the same encoder in the device example, i.e. a memory of recent
 //! embeddings). With an empty queue the loss equals [`StreamingInfoNce`](super::StreamingInfoNce) bit for bit.
 //!
+//! With [`Normalization::None`] the embeddings (and the stored keys) are taken as they are,
+//! and the gradient skips the normalization backward.
+//!
 //! Chance level: `log(B + q)`. Default temperature: `τ = 0.2` (MoCo v2, and the reference program).
 //!
 //! ```
@@ -33,10 +36,11 @@
 //! assert!(second > first);
 //! ```
 
-use super::infonce_streaming::{LseMode, onedir_backward, onedir_forward};
+use super::infonce_sweeps::{onedir_backward, onedir_forward};
+use super::lse::LseMode;
 use super::{LossError, PairLoss, checks};
 use crate::dims::{Batch, EmbedDims, Vector, zeros};
-use crate::normalize::{NORM_EPS, NormalizedPair};
+use crate::normalize::{NORM_EPS, Normalization, NormalizedPair};
 use crate::stream::EmbeddingQueue;
 use crate::{Real, lit};
 use nalgebra::{DefaultAllocator, Dim, U1, allocator::Allocator};
@@ -82,6 +86,13 @@ where
         })
     }
 
+    /// The same loss on L2-normalized embeddings (the default) or on the embeddings as they
+    /// are ([`Normalization::None`]).
+    pub fn with_normalization(mut self, mode: Normalization) -> Self {
+        self.v.mode = mode;
+        self
+    }
+
     /// The same loss with another [`LseMode`].
     pub fn with_mode(mut self, mode: LseMode) -> Self {
         self.mode = mode;
@@ -114,6 +125,7 @@ where
             k,
             T::one() / self.tau,
             self.mode,
+            self.v.unit(),
             self.m.as_mut_slice(),
             self.s.as_mut_slice(),
         );

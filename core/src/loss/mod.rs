@@ -11,8 +11,11 @@ pub mod cross_entropy;
 pub mod infonce;
 pub mod infonce_queue;
 pub mod infonce_streaming;
+mod infonce_sweeps;
+pub mod lse;
 pub mod negcos;
 pub mod ntxent;
+pub mod ntxent_streaming;
 pub mod vicreg;
 
 pub use autoencoder::{AeBuffers, LinearAutoencoder, pca_optimum};
@@ -21,9 +24,11 @@ pub use checks::LossError;
 pub use cross_entropy::LabelError;
 pub use infonce::InfoNce;
 pub use infonce_queue::InfoNceQueue;
-pub use infonce_streaming::{LseMode, StreamingInfoNce, StreamingNtXent};
+pub use infonce_streaming::StreamingInfoNce;
+pub use lse::LseMode;
 pub use negcos::{NegCos, SymNegCos, Symmetric};
 pub use ntxent::NtXent;
+pub use ntxent_streaming::StreamingNtXent;
 pub use vicreg::VicReg;
 
 use crate::Real;

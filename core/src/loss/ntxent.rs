@@ -25,6 +25,10 @@
 //! anchor is shifted by its own maximum instead, and each pair then needs one exponential per
 //! anchor.
 //!
+//! **Without normalization** ([`NtXent::with_normalization`]`(`[`Normalization::None`]`)`),
+//! `u` holds the embeddings as they are: the same formula and gradient, with no normalization
+//! backward, and since the logits are unbounded every anchor is shifted by its own maximum.
+//!
 //! Default temperature: `τ = 0.5`, lightly's default (and SimCLR's for small batches).
 //!
 //! ```
@@ -43,7 +47,7 @@ use crate::Real;
 use crate::dims::{Batch, EmbedDims, Mat, Vector, zeros};
 use crate::kernels::{add_mul, add_mul_tr, tr_mul_rows};
 use crate::lit;
-use crate::normalize::{NORM_EPS, NormalizedPair};
+use crate::normalize::{NORM_EPS, Normalization, NormalizedPair};
 use nalgebra::{DefaultAllocator, Dim, U1};
 
 /// Symmetric NT-Xent with temperature `tau` and its working buffers.
@@ -96,6 +100,18 @@ where
         })
     }
 
+    /// The same loss on L2-normalized embeddings (the default) or on the embeddings as they
+    /// are ([`Normalization::None`]; see the module docs).
+    pub fn with_normalization(mut self, mode: Normalization) -> Self {
+        self.v.mode = mode;
+        self
+    }
+
+    /// Whether the embeddings are L2-normalized.
+    pub fn normalization(&self) -> Normalization {
+        self.v.mode
+    }
+
     /// `log(2B − 1) − L`: the InfoNCE bound on the mutual information, with `2B − 1`
     /// candidates per anchor.
     pub fn mi_lower_bound(loss: T, batch: usize) -> T {
@@ -126,7 +142,7 @@ where
             }
             yc[i] = xc[i];
         }
-        self.fixed = fixed_shift_ok(inv_tau);
+        self.fixed = self.v.unit() && fixed_shift_ok(inv_tau);
         if self.fixed {
             shift_a.fill(inv_tau);
             shift_b.fill(inv_tau);

@@ -1,5 +1,5 @@
 //! The commands: `probe FILE` ([`run`]), `probe compare` ([`compare`]), `probe anomaly`
-//! ([`anomaly`]) and `probe gen` ([`generate`]), each a thin layer over the same pipeline (load → resolve settings → train →
+//! ([`anomaly`]), `probe sweep` ([`sweep`]) and `probe gen` ([`generate`]), each a thin layer over the same pipeline (load → resolve settings → train →
 //! evaluate → write), and [`run_cli`], which parses the command line and dispatches.
 
 pub mod anomaly;
@@ -7,6 +7,7 @@ pub mod compare;
 pub mod generate;
 pub mod pipeline;
 pub mod run;
+pub mod sweep;
 
 use crate::cli::{Cli, Command};
 use crate::error::ProbeError;
@@ -49,6 +50,10 @@ where
         Some(Command::Gen(g)) => generate::run(&g, out),
         Some(Command::Compare(c)) => compare::run(&c, out, err),
         Some(Command::Anomaly(a)) => anomaly::run(&a, out),
+        Some(Command::Sweep(s)) => {
+            let repeats = matches.subcommand_matches("sweep").and_then(|m| m.value_source("repeats"));
+            sweep::run(&s, repeats == Some(clap::parser::ValueSource::CommandLine), out, err)
+        }
         None => run::run(&cli.run, out),
     };
     match result {

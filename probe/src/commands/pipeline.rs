@@ -51,6 +51,18 @@ pub fn train_many(
     bar: bool,
     warn: &mut dyn FnMut(usize, u64, &str),
 ) -> Result<Vec<Vec<Trained>>> {
+    train_each(data, settings, bar, warn).into_iter().map(|runs| runs.into_iter().collect()).collect()
+}
+
+/// [`train_many`], keeping each run's own result: a run that diverges (or cannot start) is an
+/// error in its place, and the others still count (`probe sweep`, where a setting that
+/// diverges is a finding, not a failure).
+pub fn train_each(
+    data: &Dataset,
+    settings: &[Settings],
+    bar: bool,
+    warn: &mut dyn FnMut(usize, u64, &str),
+) -> Vec<Vec<Result<Trained>>> {
     let x = data.encoder_train();
     let d = data.dim();
     let jobs: Vec<(usize, u64)> =
@@ -84,11 +96,11 @@ pub fn train_many(
         }
         results
     };
-    let mut out: Vec<Vec<Trained>> = settings.iter().map(|_| Vec::new()).collect();
+    let mut out: Vec<Vec<Result<Trained>>> = settings.iter().map(|_| Vec::new()).collect();
     for (&(i, _), (r, _)) in jobs.iter().zip(results) {
-        out[i].push(r?);
+        out[i].push(r);
     }
-    Ok(out)
+    out
 }
 
 fn progress_bar(on: bool, s: &Settings, seed: u64) -> indicatif::ProgressBar {

@@ -10,4 +10,6 @@ pub mod plot;
 pub mod report;
 pub mod roc;
 pub mod search;
+pub mod sweep;
+pub mod sweep_plot;
 pub mod verdict;

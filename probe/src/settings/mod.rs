@@ -8,6 +8,6 @@ pub mod resolved;
 
 pub use crate::weights::Precision;
 pub use model::ModelOptions;
-pub use options::{Method, OptimizerKind};
+pub use options::{Method, NormalizeKind, OptimizerKind};
 pub use resolve::{resolve, resolve_model};
 pub use resolved::{Choice, INIT_NAME, Settings, choice};

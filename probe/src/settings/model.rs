@@ -1,5 +1,6 @@
 //! The architecture and the method-specific settings of a run.
 
+use super::options::NormalizeKind;
 use crate::network::{EncoderKind, HeadKind};
 use nalgebra::Dyn;
 use selfsup_core::loss::BarlowTwins;
@@ -37,6 +38,10 @@ pub struct ModelOptions {
     pub stop_gradient: bool,
     /// SimSiam / BYOL: keep the predictor (false only to demonstrate collapse).
     pub predictor: bool,
+    /// InfoNCE / NT-Xent: L2 normalization of the embeddings, or none.
+    pub normalize: NormalizeKind,
+    /// InfoNCE: size of the memory queue of past embeddings (0: none).
+    pub queue: usize,
 }
 
 impl ModelOptions {
@@ -52,6 +57,8 @@ impl ModelOptions {
             tau_base: selfsup_core::train::byol::TAU_BASE,
             stop_gradient: true,
             predictor: true,
+            normalize: NormalizeKind::L2,
+            queue: 0,
         }
     }
 }

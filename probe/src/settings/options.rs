@@ -27,6 +27,16 @@ pub enum Method {
     Vicreg,
 }
 
+/// Whether InfoNCE / NT-Xent compare embeddings on the unit sphere (`--normalize`).
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NormalizeKind {
+    /// Cosine similarities (every paper's choice).
+    L2,
+    /// Raw dot products: the embedding's scale enters every logit.
+    None,
+}
+
 /// Optimizer.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -100,6 +110,14 @@ pub struct RunArgs {
     /// Temperature τ of InfoNCE / NT-Xent, in [0.001, 1000] (outside it the softmax saturates).
     #[arg(long, default_value_t = 0.5)]
     pub tau: f64,
+    /// Normalization of InfoNCE / NT-Xent: `l2` (cosine similarities) or `none` (raw dot
+    /// products; the seed's pitfall "scale can dominate similarity").
+    #[arg(long, value_enum, default_value_t = NormalizeKind::L2)]
+    pub normalize: NormalizeKind,
+    /// Memory queue of Q past embeddings used as extra negatives (MoCo; core's
+    /// `InfoNceQueue`), with --method infonce only [default: 0, no queue].
+    #[arg(long, value_name = "Q", default_value_t = 0)]
+    pub queue: usize,
     /// Optimizer.
     #[arg(long, value_enum, default_value_t = OptimizerKind::Adam)]
     pub optimizer: OptimizerKind,

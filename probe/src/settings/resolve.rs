@@ -3,7 +3,7 @@
 //! checked with a clear error, and every default chosen is recorded with its reason.
 
 use super::model::ModelOptions;
-use super::options::{Method, OptimizerKind, RunArgs};
+use super::options::{Method, NormalizeKind, OptimizerKind, RunArgs};
 use super::resolved::{Choice, Settings, choice};
 use crate::augment::{self, default_spec};
 use crate::dataset::{DataKind, Dataset};
@@ -210,6 +210,7 @@ pub fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Settings> 
             "drop --encoder mlp / --head, or use another --method",
         ));
     }
+    check_contrastive_options(args)?;
     let mut s = Settings {
         method: args.method,
         dim,
@@ -232,6 +233,28 @@ pub fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Settings> 
     };
     adjust_defaults(args, data, &mut s)?;
     Ok(s)
+}
+
+/// `--normalize none` and `--queue` change InfoNCE / NT-Xent (the queue: InfoNCE only); with
+/// another method they would be ignored, so they are refused.
+fn check_contrastive_options(args: &RunArgs) -> Result<()> {
+    if args.normalize == NormalizeKind::None && !matches!(args.method, Method::Infonce | Method::Ntxent) {
+        return Err(ProbeError::usage(
+            format!("--normalize none changes InfoNCE / NT-Xent, not --method {}", args.method.name()),
+            "drop --normalize, or pass --method ntxent or infonce",
+        ));
+    }
+    if args.queue > 0 && args.method != Method::Infonce {
+        return Err(ProbeError::usage(
+            format!(
+                "--queue {} is a memory of negatives for InfoNCE, not --method {}",
+                args.queue,
+                args.method.name()
+            ),
+            "pass --method infonce with --queue, or drop --queue",
+        ));
+    }
+    Ok(())
 }
 
 /// Defaults for an MLP encoder, replacing the linear encoder's where the user gave no value
@@ -298,5 +321,8 @@ pub fn resolve_model(args: &RunArgs, k: usize) -> (ModelOptions, Vec<Choice>) {
         chosen.push(choice("--head", name, why));
         h
     });
-    (ModelOptions::defaults_for(k, args.encoder, args.hidden, head), chosen)
+    let mut m = ModelOptions::defaults_for(k, args.encoder, args.hidden, head);
+    m.normalize = args.normalize;
+    m.queue = args.queue;
+    (m, chosen)
 }

@@ -11,13 +11,14 @@
 
 use crate::error::Result;
 use crate::network::{Embedder, EncoderKind, HeadKind, Layer, Net};
-use crate::settings::{Method, OptimizerKind, Settings};
+use crate::settings::{Method, NormalizeKind, OptimizerKind, Settings};
 use crate::weights::{NetWeights, Precision};
 use nalgebra::Dyn;
 use selfsup_core::Real;
 use selfsup_core::dims::Mat;
 use selfsup_core::encoder::{Bias, Init, WithHead};
-use selfsup_core::loss::{BarlowTwins, InfoNce, LinearAutoencoder, NtXent, PairLoss, VicReg};
+use selfsup_core::loss::{BarlowTwins, InfoNce, InfoNceQueue, LinearAutoencoder, NtXent, PairLoss, VicReg};
+use selfsup_core::normalize::Normalization;
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::Rng;
 use selfsup_core::train::byol::Byol;
@@ -34,6 +35,8 @@ pub enum AnyLoss<T: Real> {
     InfoNce(InfoNce<T, Dyn, Dyn>),
     /// Symmetric NT-Xent.
     NtXent(NtXent<T, Dyn, Dyn>),
+    /// One-directional InfoNCE with a memory queue of past embeddings.
+    Queue(InfoNceQueue<T, Dyn, Dyn, Dyn>),
     /// Barlow Twins.
     Barlow(BarlowTwins<T, Dyn, Dyn>),
     /// VICReg.
@@ -51,6 +54,7 @@ impl<T: Real> PairLoss<T, Dyn, Dyn> for AnyLoss<T> {
         match self {
             AnyLoss::InfoNce(l) => l.loss_grad(a, b, ga, gb),
             AnyLoss::NtXent(l) => l.loss_grad(a, b, ga, gb),
+            AnyLoss::Queue(l) => l.loss_grad(a, b, ga, gb),
             AnyLoss::Barlow(l) => l.loss_grad(a, b, ga, gb),
             AnyLoss::VicReg(l) => l.loss_grad(a, b, ga, gb),
         }
@@ -60,6 +64,7 @@ impl<T: Real> PairLoss<T, Dyn, Dyn> for AnyLoss<T> {
         match self {
             AnyLoss::InfoNce(l) => l.loss(a, b),
             AnyLoss::NtXent(l) => l.loss(a, b),
+            AnyLoss::Queue(l) => l.loss(a, b),
             AnyLoss::Barlow(l) => l.loss(a, b),
             AnyLoss::VicReg(l) => l.loss(a, b),
         }
@@ -171,9 +176,19 @@ pub fn build<T: Real>(d: usize, n: usize, s: &Settings, rng: &mut Rng) -> Result
     if let Some(init) = &s.init {
         init.apply(&mut net);
     }
+    let norm = match m.normalize {
+        NormalizeKind::L2 => Normalization::L2,
+        NormalizeKind::None => Normalization::None,
+    };
     let loss = match s.method {
-        Method::Infonce => Some(AnyLoss::InfoNce(InfoNce::new(s.tau, Dyn(k), Dyn(b))?)),
-        Method::Ntxent => Some(AnyLoss::NtXent(NtXent::new(s.tau, Dyn(k), Dyn(b))?)),
+        Method::Infonce if m.queue > 0 => {
+            let l = InfoNceQueue::new(s.tau, Dyn(k), Dyn(b), Dyn(m.queue))?;
+            Some(AnyLoss::Queue(l.with_normalization(norm)))
+        }
+        Method::Infonce => {
+            Some(AnyLoss::InfoNce(InfoNce::new(s.tau, Dyn(k), Dyn(b))?.with_normalization(norm)))
+        }
+        Method::Ntxent => Some(AnyLoss::NtXent(NtXent::new(s.tau, Dyn(k), Dyn(b))?.with_normalization(norm))),
         Method::Barlow => Some(AnyLoss::Barlow(BarlowTwins::new(m.barlow_lambda, Dyn(k), Dyn(b))?)),
         Method::Vicreg => Some(AnyLoss::VicReg(VicReg::lightly(Dyn(k), Dyn(b))?)),
         Method::Byol | Method::Simsiam | Method::Ae => None,
