@@ -37,6 +37,10 @@ pub enum Command {
     /// rows only, score every test row (the other classes are the anomalies), next to kNN, PCA,
     /// Isolation Forest and random-encoder baselines (under reports/<csv stem>/anomaly/).
     Anomaly(Box<AnomalyArgs>),
+    /// Label efficiency: linear probe and kNN of raw features, PCA, the random and the
+    /// pretrained encoder trained on a fraction of the training labels, next to fine-tuning
+    /// from the pretrained and from the random encoder (under reports/<csv stem>/labels/).
+    Labels(Box<LabelsArgs>),
 }
 
 /// Synthetic datasets.
@@ -96,6 +100,21 @@ pub struct AnomalyArgs {
     #[arg(long, value_enum, default_value_t = Standardize::Pool)]
     pub standardize: Standardize,
     /// Everything else as for the main run.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Options of `probe labels`: those of the main run, plus the label fractions.
+#[derive(Args, Debug)]
+pub struct LabelsArgs {
+    /// Percentages of the training labels, comma-separated, each in (0, 100]; every subset is
+    /// stratified with at least one row per class.
+    #[arg(long, value_delimiter = ',', value_name = "LIST", default_values_t = [1.0, 5.0, 10.0, 25.0, 100.0])]
+    pub fractions: Vec<f64>,
+    /// Subsets drawn per seed and fraction (one at 100 %).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub draws: usize,
+    /// Everything else as for the main run (`--repeats` seeds, each pretrained once).
     #[command(flatten)]
     pub run: RunArgs,
 }

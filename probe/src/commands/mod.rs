@@ -1,10 +1,11 @@
 //! The commands: `probe FILE` ([`run`]), `probe compare` ([`compare`]), `probe anomaly`
-//! ([`anomaly`]) and `probe gen` ([`generate`]), each a thin layer over the same pipeline (load → resolve settings → train →
+//! ([`anomaly`]), `probe labels` ([`labels`]) and `probe gen` ([`generate`]), each a thin layer over the same pipeline (load → resolve settings → train →
 //! evaluate → write), and [`run_cli`], which parses the command line and dispatches.
 
 pub mod anomaly;
 pub mod compare;
 pub mod generate;
+pub mod labels;
 pub mod pipeline;
 pub mod run;
 
@@ -48,6 +49,7 @@ where
         Some(Command::Gen(g)) => generate::run(&g, out),
         Some(Command::Compare(c)) => compare::run(&c, out, err),
         Some(Command::Anomaly(a)) => anomaly::run(&a, out),
+        Some(Command::Labels(l)) => labels::run(&l, out),
         None => run::run(&cli.run, out),
     };
     match result {
