@@ -42,6 +42,10 @@ pub enum Command {
     /// epochs, method; each point run like `probe FILE` with several seeds and scored (under
     /// reports/<csv stem>/sweep/).
     Sweep(Box<SweepArgs>),
+    /// Label efficiency: linear probe and kNN of raw features, PCA, the random and the
+    /// pretrained encoder trained on a fraction of the training labels, next to fine-tuning
+    /// from the pretrained and from the random encoder (under reports/<csv stem>/labels/).
+    Labels(Box<LabelsArgs>),
 }
 
 /// Options of `probe sweep`: the factors to vary, plus those of the main run (the base).
@@ -119,6 +123,21 @@ pub struct AnomalyArgs {
     #[arg(long, value_enum, default_value_t = Standardize::Pool)]
     pub standardize: Standardize,
     /// Everything else as for the main run.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Options of `probe labels`: those of the main run, plus the label fractions.
+#[derive(Args, Debug)]
+pub struct LabelsArgs {
+    /// Percentages of the training labels, comma-separated, each in (0, 100]; every subset is
+    /// stratified with at least one row per class.
+    #[arg(long, value_delimiter = ',', value_name = "LIST", default_values_t = [1.0, 5.0, 10.0, 25.0, 100.0])]
+    pub fractions: Vec<f64>,
+    /// Subsets drawn per seed and fraction (one at 100 %).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub draws: usize,
+    /// Everything else as for the main run (`--repeats` seeds, each pretrained once).
     #[command(flatten)]
     pub run: RunArgs,
 }

@@ -1,10 +1,11 @@
 //! The commands: `probe FILE` ([`run`]), `probe compare` ([`compare`]), `probe anomaly`
-//! ([`anomaly`]), `probe sweep` ([`sweep`]) and `probe gen` ([`generate`]), each a thin layer over the same pipeline (load → resolve settings → train →
+//! ([`anomaly`]), `probe sweep` ([`sweep`]), `probe labels` ([`labels`]) and `probe gen` ([`generate`]), each a thin layer over the same pipeline (load → resolve settings → train →
 //! evaluate → write), and [`run_cli`], which parses the command line and dispatches.
 
 pub mod anomaly;
 pub mod compare;
 pub mod generate;
+pub mod labels;
 pub mod pipeline;
 pub mod run;
 pub mod sweep;
@@ -54,6 +55,7 @@ where
             let repeats = matches.subcommand_matches("sweep").and_then(|m| m.value_source("repeats"));
             sweep::run(&s, repeats == Some(clap::parser::ValueSource::CommandLine), out, err)
         }
+        Some(Command::Labels(l)) => labels::run(&l, out),
         None => run::run(&cli.run, out),
     };
     match result {

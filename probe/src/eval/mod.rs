@@ -13,12 +13,16 @@
 //! standardized, and PCA is probed unwhitened as in `BASELINES.md`. kNN and the diagnostics
 //! use the embedding as it is (cosine similarity, as the losses).
 //!
+//! [`label_efficiency`] scores the same probe and kNN trained on a stratified fraction of the
+//! training labels (`probe labels`).
+//!
 //! [`anomaly`] holds the one-class evaluation of `probe anomaly`: detection metrics, the
 //! one-vs-rest tasks and the classical baselines.
 
 pub mod anomaly;
 pub mod diagnostics;
 pub mod knn;
+pub mod label_efficiency;
 pub mod lbfgs;
 pub mod linear_probe;
 pub mod parallel;

@@ -1,0 +1,117 @@
+//! The curve of `probe labels` (SVG): test accuracy against the fraction of training labels on
+//! a log axis, mean ± std as error bars, in two panels: the linear probe (left) and the
+//! weighted kNN (right) of each frozen representation, each panel with the two fine-tuning
+//! curves (thick lines) for reference. Colours are plot.rs's palette, one per representation.
+
+use super::labels::{Curve, LabelsReport};
+use super::plot::PALETTE;
+use plotters::prelude::*;
+
+/// Each curve's colour index and line width, by its position among all curves.
+fn style(i: usize, c: &Curve) -> (RGBColor, u32) {
+    let color = PALETTE[i % PALETTE.len()];
+    (color, if c.evaluation == "finetune" { 3 } else { 2 })
+}
+
+/// The SVG document of the report's curves, or what went wrong drawing it.
+pub fn labels_curve(r: &LabelsReport) -> Result<String, String> {
+    let e = |x: &dyn std::fmt::Display| x.to_string();
+    let lo = r.fractions.first().copied().unwrap_or(1.0) / 1.5;
+    let hi = r.fractions.last().copied().unwrap_or(100.0) * 1.5;
+    let (ylo, yhi) = r
+        .curves
+        .iter()
+        .flat_map(|c| &c.points)
+        .fold((100.0f64, 0.0f64), |(a, b), p| (a.min(p.mean - p.std), b.max(p.mean + p.std)));
+    let (ylo, yhi) = if ylo <= yhi { ((ylo - 5.0).max(0.0), (yhi + 5.0).min(100.0)) } else { (0.0, 100.0) };
+    // The frozen curves (two per representation) pair with a colour each; fine-tunings follow.
+    let frozen: Vec<&str> =
+        r.curves.iter().filter(|c| c.evaluation != "finetune").map(|c| c.representation.as_str()).fold(
+            Vec::new(),
+            |mut v, n| {
+                if !v.contains(&n) {
+                    v.push(n);
+                }
+                v
+            },
+        );
+    let colour_of = |c: &Curve| -> usize {
+        if c.evaluation == "finetune" {
+            let k = r
+                .curves
+                .iter()
+                .filter(|x| x.evaluation == "finetune")
+                .position(|x| x.representation == c.representation);
+            frozen.len() + k.unwrap_or(0)
+        } else {
+            frozen.iter().position(|n| *n == c.representation).unwrap_or(0)
+        }
+    };
+    let file = std::path::Path::new(&r.file)
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (1100, 480)).into_drawing_area();
+        root.fill(&WHITE).map_err(|x| e(&x))?;
+        let panels = root.split_evenly((1, 2));
+        for (panel, (evaluation, title)) in
+            panels.iter().zip([("linear", "linear probe"), ("knn", "weighted kNN")])
+        {
+            let mut chart = ChartBuilder::on(panel)
+                .caption(format!("{file}: {title} vs fine-tuning"), ("sans-serif", 17))
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(50)
+                .build_cartesian_2d((lo..hi).log_scale(), ylo..yhi)
+                .map_err(|x| e(&x))?;
+            chart
+                .configure_mesh()
+                .x_desc("training labels used (%, log scale)")
+                .y_desc("test accuracy (%)")
+                .draw()
+                .map_err(|x| e(&x))?;
+            let shown: Vec<&Curve> = r
+                .curves
+                .iter()
+                .filter(|c| c.evaluation == evaluation || c.evaluation == "finetune")
+                .collect();
+            for (j, c) in shown.iter().enumerate() {
+                let (color, width) = style(colour_of(c), c);
+                // A small horizontal offset per curve keeps the error bars apart.
+                let shift = 1.025f64.powf(j as f64 - (shown.len() as f64 - 1.0) / 2.0);
+                let pts: Vec<(f64, f64)> = c.points.iter().map(|p| (p.fraction * shift, p.mean)).collect();
+                chart
+                    .draw_series(LineSeries::new(pts.clone(), color.stroke_width(width)))
+                    .map_err(|x| e(&x))?
+                    .label(c.label())
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(width))
+                    });
+                chart
+                    .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))
+                    .map_err(|x| e(&x))?;
+                let bars = c.points.iter().filter(|p| p.std > 0.0).flat_map(|p| {
+                    let x = p.fraction * shift;
+                    let (a, b) = (p.mean - p.std, p.mean + p.std);
+                    [
+                        PathElement::new(vec![(x, a), (x, b)], color.stroke_width(1)),
+                        PathElement::new(vec![(x / 1.02, a), (x * 1.02, a)], color.stroke_width(1)),
+                        PathElement::new(vec![(x / 1.02, b), (x * 1.02, b)], color.stroke_width(1)),
+                    ]
+                });
+                chart.draw_series(bars).map_err(|x| e(&x))?;
+            }
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::LowerRight)
+                .border_style(BLACK)
+                .background_style(WHITE.mix(0.85))
+                .draw()
+                .map_err(|x| e(&x))?;
+        }
+        root.present().map_err(|x| e(&x))?;
+    }
+    Ok(svg)
+}
