@@ -147,9 +147,14 @@ fn read_record(path: &Path, record: &csv::StringRecord, t: &mut Table) -> Result
                 "write a decimal number such as 1.5 or -2e-3, or pass --label/--no-label if this is the label",
             )
         })?;
+        if v.is_finite() {
+            t.x.push(v);
+            continue;
+        }
         let special = ["nan", "inf", "infinity"]
-            .contains(&cell.trim_start_matches(['+', '-']).to_ascii_lowercase().as_str());
-        if !v.is_finite() && !special {
+            .iter()
+            .any(|w| cell.trim_start_matches(['+', '-']).eq_ignore_ascii_case(w));
+        if !special {
             return Err(ProbeError::input(
                 path,
                 loc,
@@ -160,15 +165,12 @@ fn read_record(path: &Path, record: &csv::StringRecord, t: &mut Table) -> Result
                 "rescale the column (write it in larger units) or remove the row",
             ));
         }
-        if !v.is_finite() {
-            return Err(ProbeError::input(
-                path,
-                loc,
-                format!("NaN or infinite value \"{}\"", shown(cell)),
-                "replace it with a finite number or remove the row",
-            ));
-        }
-        t.x.push(v);
+        return Err(ProbeError::input(
+            path,
+            loc,
+            format!("NaN or infinite value \"{}\"", shown(cell)),
+            "replace it with a finite number or remove the row",
+        ));
     }
     if let Some(lc) = t.label_col {
         let cell = &record[lc];

@@ -2,7 +2,7 @@
 //!
 //! The training rows (already L2-normalized) are packed in groups of [`LANES`] rows stored
 //! feature-major, and [`QUERY_BLOCK`] queries are multiplied against one group at a time: a
-//! `4 × 4` tile of dot products kept in registers. Every similarity is still the plain sum
+//! `4 × 8` tile of dot products kept in eight 4-wide vector registers. Every similarity is still the plain sum
 //! `s = ((−0 + q₀t₀) + q₁t₁) + … + q_{d−1}t_{d−1}` in feature order, the same operations as
 //! `q.iter().zip(t).map(|(a, b)| a * b).sum()`, so the values do not depend on the blocking,
 //! on which queries share a block, or on the thread that computes them.
@@ -23,8 +23,8 @@
 
 use std::cmp::Ordering;
 
-/// Training rows per packed group (the tile's width).
-pub const LANES: usize = 4;
+/// Training rows per packed group (the tile's width: two 4-wide vectors).
+pub const LANES: usize = 8;
 /// Queries per tile (the tile's height).
 pub const QUERY_BLOCK: usize = 4;
 
@@ -91,16 +91,33 @@ impl TopK {
         self.items.insert(at, (s, i));
     }
 
+    /// The similarity a newcomer must reach to be considered: the `k`-th best once the
+    /// selection is full, NaN before (so that `!(s < floor)` admits everything).
+    #[inline]
+    pub fn floor(&self) -> f64 {
+        match self.items.last() {
+            Some(&(w, _)) if self.items.len() == self.k => w,
+            _ => f64::NAN,
+        }
+    }
+
     /// The selection, best first.
     pub fn into_vec(self) -> Vec<(f64, usize)> {
         self.items
     }
 }
 
+/// Bytes of packed training rows multiplied against all the queries of one call before the
+/// next ones are read: a chunk stays in the core's L2 cache while every query tile passes over
+/// it, so memory is read once per call instead of once per tile.
+pub const CHUNK_BYTES: usize = 256 * 1024;
+
 /// For each row `q` of `queries` (row-major `m × d`, normalized; multiplied [`QUERY_BLOCK`]
-/// rows at a time), its `k` nearest training rows, best first, and, when `want_full[q]`, the
-/// similarity to every training row in row order.
-#[allow(clippy::type_complexity)]
+/// rows at a time against chunks of [`CHUNK_BYTES`] of training rows), its `k` nearest
+/// training rows, best first, and, when `want_full[q]`, the similarity to every training row in
+/// row order.
+// `!(s < w)` is meant: unlike `s >= w` it holds for NaN, and it compiles to one vector compare.
+#[allow(clippy::type_complexity, clippy::neg_cmp_op_on_partial_ord)]
 pub fn neighbours(
     train: &Packed,
     queries: &[f64],
@@ -109,48 +126,60 @@ pub fn neighbours(
 ) -> Vec<(Vec<(f64, usize)>, Option<Vec<f64>>)> {
     let d = train.dim;
     let m = want_full.len();
-    let mut out = Vec::with_capacity(m);
-    let mut qbuf = vec![0.0; QUERY_BLOCK * d];
-    for q0 in (0..m).step_by(QUERY_BLOCK) {
-        let b = (m - q0).min(QUERY_BLOCK);
-        qbuf.fill(0.0);
-        qbuf[..b * d].copy_from_slice(&queries[q0 * d..(q0 + b) * d]);
-        let mut top: Vec<TopK> = (0..b).map(|_| TopK::new(k)).collect();
-        let mut full: Vec<Option<Vec<f64>>> =
-            (0..b).map(|r| want_full[q0 + r].then(|| vec![0.0; train.rows])).collect();
-        let group_len = d * LANES;
-        let groups = train.rows.div_ceil(LANES);
-        for g in 0..groups {
-            let acc = tile(&qbuf, &train.data[g * group_len..(g + 1) * group_len], d);
-            let lanes = (train.rows - g * LANES).min(LANES);
-            for r in 0..b {
-                for (l, &s) in acc[r].iter().enumerate().take(lanes) {
-                    top[r].offer(s, g * LANES + l);
-                }
-                if let Some(f) = &mut full[r] {
-                    f[g * LANES..g * LANES + lanes].copy_from_slice(&acc[r][..lanes]);
+    let tiles = m.div_ceil(QUERY_BLOCK);
+    // Each tile's queries, feature-major: `qbuf[t][j·QUERY_BLOCK + r]` = feature `j` of query
+    // `t·QUERY_BLOCK + r` (zero beyond `m`).
+    let mut qbuf = vec![vec![0.0; QUERY_BLOCK * d]; tiles];
+    for (q, row) in queries.chunks_exact(d.max(1)).take(m).enumerate() {
+        for (j, &v) in row.iter().enumerate() {
+            qbuf[q / QUERY_BLOCK][j * QUERY_BLOCK + q % QUERY_BLOCK] = v;
+        }
+    }
+    let mut top: Vec<TopK> = (0..m).map(|_| TopK::new(k)).collect();
+    let mut full: Vec<Option<Vec<f64>>> =
+        want_full.iter().map(|&w| w.then(|| vec![0.0; train.rows])).collect();
+    let group_len = (d * LANES).max(1);
+    let chunk_groups = (CHUNK_BYTES / (8 * group_len)).max(1);
+    for (c, chunk) in train.data.chunks(chunk_groups * group_len).enumerate() {
+        for (t, qt) in qbuf.iter().enumerate() {
+            let q0 = t * QUERY_BLOCK;
+            let b = (m - q0).min(QUERY_BLOCK);
+            for (g, group) in chunk.chunks_exact(group_len).enumerate() {
+                let first = (c * chunk_groups + g) * LANES;
+                let acc = tile(qt, group);
+                let lanes = (train.rows - first).min(LANES);
+                for (r, sims) in acc.iter().enumerate().take(b) {
+                    let top = &mut top[q0 + r];
+                    // One vector comparison rejects the group unless a lane may enter
+                    // (`!(s < w)` holds for NaN, ties and a selection that is not full yet).
+                    let w = top.floor();
+                    if sims[..lanes].iter().fold(false, |any, &s| any | !(s < w)) {
+                        for (l, &s) in sims.iter().enumerate().take(lanes) {
+                            top.offer(s, first + l);
+                        }
+                    }
+                    if let Some(f) = &mut full[q0 + r] {
+                        f[first..first + lanes].copy_from_slice(&sims[..lanes]);
+                    }
                 }
             }
         }
-        out.extend(top.into_iter().map(TopK::into_vec).zip(full));
     }
-    out
+    top.into_iter().map(TopK::into_vec).zip(full).collect()
 }
 
-/// Dot products of the [`QUERY_BLOCK`] rows of `q` (row-major `· × d`) with the [`LANES`] rows
-/// of one packed group, each summed in feature order from `−0`.
+/// Dot products of the [`QUERY_BLOCK`] queries of `q` (feature-major, `d × QUERY_BLOCK`) with
+/// the [`LANES`] rows of one packed group (`d × LANES`), each summed in feature order from `−0`.
+/// The `QUERY_BLOCK × LANES` accumulators stay in vector registers; every lane is an
+/// independent output, so vectorizing does not change a bit.
 #[inline]
-fn tile(q: &[f64], group: &[f64], d: usize) -> [[f64; LANES]; QUERY_BLOCK] {
+fn tile(q: &[f64], group: &[f64]) -> [[f64; LANES]; QUERY_BLOCK] {
     let mut acc = [[-0.0f64; LANES]; QUERY_BLOCK];
-    let q = &q[..QUERY_BLOCK * d];
-    let group = &group[..d * LANES];
-    for j in 0..d {
-        let t: [f64; LANES] =
-            [group[j * LANES], group[j * LANES + 1], group[j * LANES + 2], group[j * LANES + 3]];
-        let a: [f64; QUERY_BLOCK] = [q[j], q[d + j], q[2 * d + j], q[3 * d + j]];
-        for r in 0..QUERY_BLOCK {
-            for l in 0..LANES {
-                acc[r][l] += a[r] * t[l];
+    for (a, t) in q.chunks_exact(QUERY_BLOCK).zip(group.chunks_exact(LANES)) {
+        let t: &[f64; LANES] = t.try_into().expect("chunks of LANES");
+        for (row, &ar) in acc.iter_mut().zip(a) {
+            for (s, &tl) in row.iter_mut().zip(t) {
+                *s += ar * tl;
             }
         }
     }
@@ -167,27 +196,31 @@ mod tests {
 
     #[test]
     fn same_bits_as_the_plain_dot_product_and_a_full_sort() {
-        let d = 7;
-        // Values on a coarse grid, so that equal similarities (ties) occur, and a zero row.
-        let x: Vec<f64> = (0..23 * d).map(|i| ((i * 37 % 11) as f64 - 5.0) * 0.25).collect();
-        let mut train = x.clone();
-        train[3 * d..4 * d].fill(0.0);
-        let queries: Vec<f64> = x[..6 * d].iter().map(|v| -v).collect();
-        let packed = Packed::new(&train, d);
-        let want: Vec<bool> = (0..6).map(|q| q % 2 == 0).collect();
-        let got = neighbours(&packed, &queries, 5, &want);
-        for (q, (top, full)) in got.iter().enumerate() {
-            let sims: Vec<f64> = train.chunks(d).map(|t| naive(&queries[q * d..(q + 1) * d], t)).collect();
-            let mut order: Vec<usize> = (0..23).collect();
-            order.sort_by(|&a, &b| sims[b].total_cmp(&sims[a]).then(a.cmp(&b)));
-            let expect: Vec<(u64, usize)> = order[..5].iter().map(|&i| (sims[i].to_bits(), i)).collect();
-            assert_eq!(top.iter().map(|&(s, i)| (s.to_bits(), i)).collect::<Vec<_>>(), expect);
-            match full {
-                Some(f) => assert_eq!(
-                    f.iter().map(|s| s.to_bits()).collect::<Vec<_>>(),
-                    sims.iter().map(|s| s.to_bits()).collect::<Vec<_>>()
-                ),
-                None => assert!(!want[q]),
+        // 23 rows fit one chunk; 2 001 rows of 40 features span three chunks and end in a
+        // partial group.
+        for (n, d) in [(23, 7), (2001, 40)] {
+            // Values on a coarse grid, so that equal similarities (ties) occur, and a zero row.
+            let x: Vec<f64> = (0..n * d).map(|i| ((i * 37 % 11) as f64 - 5.0) * 0.25).collect();
+            let mut train = x.clone();
+            train[3 * d..4 * d].fill(0.0);
+            let queries: Vec<f64> = x[..6 * d].iter().map(|v| -v).collect();
+            let packed = Packed::new(&train, d);
+            let want: Vec<bool> = (0..6).map(|q| q % 2 == 0).collect();
+            let got = neighbours(&packed, &queries, 5, &want);
+            for (q, (top, full)) in got.iter().enumerate() {
+                let sims: Vec<f64> =
+                    train.chunks(d).map(|t| naive(&queries[q * d..(q + 1) * d], t)).collect();
+                let mut order: Vec<usize> = (0..n).collect();
+                order.sort_by(|&a, &b| sims[b].total_cmp(&sims[a]).then(a.cmp(&b)));
+                let expect: Vec<(u64, usize)> = order[..5].iter().map(|&i| (sims[i].to_bits(), i)).collect();
+                assert_eq!(top.iter().map(|&(s, i)| (s.to_bits(), i)).collect::<Vec<_>>(), expect);
+                match full {
+                    Some(f) => assert_eq!(
+                        f.iter().map(|s| s.to_bits()).collect::<Vec<_>>(),
+                        sims.iter().map(|s| s.to_bits()).collect::<Vec<_>>()
+                    ),
+                    None => assert!(!want[q]),
+                }
             }
         }
     }
