@@ -106,13 +106,20 @@ pub fn validation_sentence(v: &ValidationComparison) -> String {
     )
 }
 
-/// Adds the validation comparison to the verdict's one line.
+/// Adds the validation comparison to the verdict's one line, before its note (if any), which
+/// stays last.
 pub fn annotate(verdict: &mut Verdict, s: &Search) {
-    if let Some(v) = &s.validation {
-        if !verdict.summary.ends_with('.') {
-            verdict.summary.push('.');
-        }
-        verdict.summary.push(' ');
-        verdict.summary.push_str(&validation_sentence(v));
+    let Some(v) = &s.validation else { return };
+    let note = verdict
+        .note
+        .as_ref()
+        .map(|n| format!(". Note: {n}"))
+        .filter(|n| verdict.summary.ends_with(n.as_str()));
+    let head_len = verdict.summary.len() - note.as_ref().map_or(0, String::len);
+    let head = verdict.summary[..head_len].trim_end_matches('.');
+    let mut summary = format!("{head}. {}", validation_sentence(v));
+    if let Some(n) = note {
+        summary.push_str(&n[1..]);
     }
+    verdict.summary = summary;
 }
