@@ -198,3 +198,13 @@ fn without_labels_the_search_uses_rankme_and_says_so() {
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(md.contains("no labels were used"), "{md}");
 }
+
+#[test]
+fn too_few_training_rows_to_validate_keep_the_defaults() {
+    let dir = tmp("tiny");
+    let p = dir.join("tiny.csv");
+    std::fs::write(&p, "a,b,label\n0,1,0\n1,0,0\n2,2,1\n3,3,1\n").unwrap();
+    let out = dir.join("r");
+    run(&[p.to_str().unwrap(), "--epochs", "2", "--quiet", "--out", out.to_str().unwrap()]);
+    assert!(report(&out).get("search").is_none());
+}
