@@ -78,7 +78,7 @@ fn init_is_used_by_every_method_and_encoder() {
                 dir.join(format!("{tag}-r2")),
                 dir.join(format!("{tag}-e2")),
             );
-            let common = ["--method", method, "--encoder", encoder, "--hidden", "8", "-q"];
+            let common = ["--method", method, "--encoder", encoder, "--hidden", "8", "--no-search", "-q"];
             let mut a: Vec<&str> = vec![&csv, "--epochs", "3", "--out", s(&r1), "--export", s(&e1)];
             a.extend(common);
             let (code, _, err) = probe(&a);

@@ -43,7 +43,8 @@ fn same_results(file: &str, methods: &[&str], extra: &[&str]) {
     };
     for m in methods {
         let one = dir.join(m);
-        let mut args = vec![csv.as_str(), "--method", m, "--quiet", "--out", one.to_str().unwrap()];
+        let mut args =
+            vec![csv.as_str(), "--method", m, "--no-search", "--quiet", "--out", one.to_str().unwrap()];
         args.extend_from_slice(extra);
         run(&args);
         let r = json(one.join("report.json"));

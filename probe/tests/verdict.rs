@@ -85,8 +85,16 @@ fn a_linear_encoder_with_k_at_least_d_says_it_cannot_beat_raw_features() {
     let dir = tmp("2d");
     let csv = blobs(&dir, 20, 2);
     let out = dir.join("out");
-    let (code, text) =
-        run(&[csv.to_str().unwrap(), "--quiet", "--epochs", "3", "--out", out.to_str().unwrap()]);
+    let (code, text) = run(&[
+        csv.to_str().unwrap(),
+        "--quiet",
+        "--epochs",
+        "3",
+        "--encoder",
+        "linear",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{text}");
     let (json, _) = outputs(&out);
     let note = json["verdict"]["note"].as_str().unwrap();

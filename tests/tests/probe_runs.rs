@@ -63,7 +63,8 @@ fn every_method_and_precision_runs_on_the_ring() {
 fn basic_motions_is_recognised_as_six_channels() {
     let d = scratch("series");
     let o = d.join("bm");
-    let (code, out, err) = run(&[&data("basic_motions.csv"), "--epochs", "2", "--out", o.to_str().unwrap()]);
+    let (code, out, err) =
+        run(&[&data("basic_motions.csv"), "--epochs", "2", "--no-search", "--out", o.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("series"), "{out}");
     let r = report(&o);

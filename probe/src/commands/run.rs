@@ -36,7 +36,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
         None => s,
     };
     let search_time = t_search.elapsed();
-    let mut timings = Timings { load: t0.elapsed(), ..Default::default() };
+    let mut timings = Timings { load: t0.elapsed().saturating_sub(search_time), ..Default::default() };
     let d = data.dim();
     let show = !args.quiet;
     if show {

@@ -15,14 +15,28 @@ fn cell(r: &RungScore) -> String {
     }
 }
 
+/// The budgets that occur (1/9, 1/3, full), shortest first: one column each.
+fn budgets(s: &Search) -> Vec<f64> {
+    let mut f: Vec<f64> = s.candidates.iter().flat_map(|c| c.rungs.iter().map(|r| r.fraction)).collect();
+    f.sort_by(f64::total_cmp);
+    f.dedup_by(|a, b| (*a - *b).abs() < 1e-9);
+    f
+}
+
+fn budget_name(f: f64) -> String {
+    if f >= 1.0 { "all".into() } else { format!("1/{}", (1.0 / f).round()) }
+}
+
 fn rows(s: &Search) -> Vec<Vec<String>> {
-    let depth = s.candidates.iter().map(|c| c.rungs.len()).max().unwrap_or(0);
+    let cols = budgets(s);
     s.candidates
         .iter()
         .enumerate()
         .map(|(i, c)| {
             let mut r = vec![format!("{}{}", if i == s.chosen { "**→** " } else { "" }, c.options)];
-            r.extend((0..depth).map(|k| c.rungs.get(k).map_or(String::new(), cell)));
+            r.extend(cols.iter().map(|&f| {
+                c.rungs.iter().find(|x| (x.fraction - f).abs() < 1e-9).map_or(String::new(), cell)
+            }));
             r
         })
         .collect()
@@ -52,13 +66,11 @@ pub fn markdown(s: &Search) -> String {
         let _ = writeln!(m, "- fixed by the command line, not searched: {}", s.fixed.join(", "));
     }
     let labels = if s.labels_used { "validation LR / kNN-20w %" } else { "validation RankMe" };
-    let depth = s.candidates.iter().map(|c| c.rungs.len()).max().unwrap_or(0);
-    let _ = writeln!(
-        m,
-        "\n| candidate | {} |",
-        (1..=depth).map(|k| format!("rung {k}: {labels}")).collect::<Vec<_>>().join(" | ")
-    );
-    let _ = writeln!(m, "|---|{}", "---|".repeat(depth));
+    let cols = budgets(s);
+    let head: Vec<String> =
+        cols.iter().map(|&f| format!("{} of the epochs: {labels}", budget_name(f))).collect();
+    let _ = writeln!(m, "\n| candidate | {} |", head.join(" | "));
+    let _ = writeln!(m, "|---|{}", "---|".repeat(cols.len()));
     for r in rows(s) {
         let _ = writeln!(m, "| {} |", r.join(" | "));
     }
@@ -83,8 +95,11 @@ pub fn terminal(s: &Search) -> String {
     );
     let r = rows(s);
     let width = r.iter().map(|r| r[0].chars().count()).max().unwrap_or(0);
+    let cols: Vec<String> = budgets(s).iter().map(|&f| format!("{} of the epochs", budget_name(f))).collect();
+    let pad = |c: &[String]| c.iter().map(|x| format!("{x:30}")).collect::<Vec<_>>().join("  ");
+    let _ = writeln!(t, "  {:width$}  {}", "candidate", pad(&cols));
     for row in r {
-        let _ = writeln!(t, "  {:width$}  {}", row[0].replace("**→** ", "→ "), row[1..].join("  |  "));
+        let _ = writeln!(t, "  {:width$}  {}", row[0].replace("**→** ", "→ "), pad(&row[1..]).trim_end());
     }
     let _ = writeln!(t, "chose {}: {}", s.candidates[s.chosen].options, s.why);
     let _ = writeln!(t, "reproduce: {}", s.command);
@@ -106,13 +121,20 @@ pub fn validation_sentence(v: &ValidationComparison) -> String {
     )
 }
 
-/// Adds the validation comparison to the verdict's one line.
+/// Adds the validation comparison to the verdict's one line, before its note (if any), which
+/// stays last.
 pub fn annotate(verdict: &mut Verdict, s: &Search) {
-    if let Some(v) = &s.validation {
-        if !verdict.summary.ends_with('.') {
-            verdict.summary.push('.');
-        }
-        verdict.summary.push(' ');
-        verdict.summary.push_str(&validation_sentence(v));
+    let Some(v) = &s.validation else { return };
+    let note = verdict
+        .note
+        .as_ref()
+        .map(|n| format!(". Note: {n}"))
+        .filter(|n| verdict.summary.ends_with(n.as_str()));
+    let head_len = verdict.summary.len() - note.as_ref().map_or(0, String::len);
+    let head = verdict.summary[..head_len].trim_end_matches('.');
+    let mut summary = format!("{head}. {}", validation_sentence(v));
+    if let Some(n) = note {
+        summary.push_str(&n[1..]);
     }
+    verdict.summary = summary;
 }

@@ -47,6 +47,12 @@ pub fn search(
     let min_class = (0..classes).map(|c| y.iter().filter(|&&v| v == c).count()).min().unwrap_or(0);
     let p = plan(n, min_class);
     let fold_of = folds(&y, classes, p.k, args.seed);
+    // Every round needs a batch of 2 training rows and a row to validate on; with fewer rows
+    // there is nothing to validate on, and the run keeps the defaults.
+    let held_out = |f: usize| fold_of.iter().filter(|&&g| g == f).count();
+    if (0..p.rounds).any(|f| held_out(f) == 0 || n - held_out(f) < 2) {
+        return Ok(None);
+    }
     let rounds: Vec<Dataset> = (0..p.rounds).map(|f| fold_data(data, &fold_of, f)).collect();
     let criterion = if labels { Criterion::ProbeAndKnn } else { Criterion::Rankme };
     let runs: Vec<RunArgs> = space.iter().map(|c| c.apply(args)).collect();
@@ -87,8 +93,9 @@ pub fn search(
 /// The options the search varies (clap ids).
 const SEARCHED: [&str; 4] = ["encoder", "aug", "tau", "dim"];
 
-/// Why the winner won: its score at the last rung, and its lead over the runner-up where both
-/// were trained with the same budget.
+/// Why the winner won: its score at full training, and the best other candidate trained in
+/// full (the other encoder family's finalist) or, failing one, its lead in its own family at the
+/// rung before.
 fn why(
     names: &[String],
     scores: &[Vec<crate::search::result::RungScore>],
@@ -99,20 +106,31 @@ fn why(
         Criterion::ProbeAndKnn => "mean of validation linear probe and weighted kNN-20",
         Criterion::Rankme => "validation RankMe (no labels used)",
     };
-    let mine = scores[win].last().and_then(|r| r.score).unwrap_or(f64::NAN);
-    let mut text = format!("highest {measure}: {mine:.2} at full training");
-    // The runner-up: the best other candidate at the deepest rung another one reached.
-    let depth = scores.iter().enumerate().filter(|&(i, _)| i != win).map(|(_, s)| s.len()).max().unwrap_or(0);
-    if depth > 0 {
-        let at = |i: usize| scores[i].get(depth - 1).and_then(|r| r.score).unwrap_or(f64::NEG_INFINITY);
-        let other = (0..scores.len())
-            .filter(|&i| i != win && scores[i].len() >= depth)
-            .max_by(|&a, &b| at(a).total_cmp(&at(b)).then(b.cmp(&a)));
-        if let (Some(o), Some(m)) = (other, scores[win].get(depth - 1).and_then(|r| r.score)) {
-            let epochs = scores[win][depth - 1].epochs;
+    let at = |i: usize, f: f64| {
+        scores[i]
+            .iter()
+            .find(|r| (r.fraction - f).abs() < 1e-9)
+            .and_then(|r| r.score)
+            .unwrap_or(f64::NEG_INFINITY)
+    };
+    let best_other = |f: f64| {
+        (0..scores.len())
+            .filter(|&i| i != win && at(i, f).is_finite())
+            .max_by(|&a, &b| at(a, f).total_cmp(&at(b, f)).then(b.cmp(&a)))
+    };
+    let mut text = format!("highest {measure}: {:.2} at full training", at(win, 1.0));
+    if let Some(o) = best_other(1.0) {
+        text.push_str(&format!(
+            ", against {:.2} for the next best trained in full, {}",
+            at(o, 1.0),
+            names[o]
+        ));
+    } else if let Some(prev) = scores[win].iter().rev().nth(1) {
+        if let Some(o) = best_other(prev.fraction) {
+            let (m, e) = (prev.score.unwrap_or(f64::NAN), prev.epochs);
             text.push_str(&format!(
-                "; at {epochs} epochs it scored {m:.2} against {:.2} for the runner-up {}",
-                at(o),
+                "; at {e} epochs it scored {m:.2} against {:.2} for {}",
+                at(o, prev.fraction),
                 names[o]
             ));
         }
