@@ -31,7 +31,7 @@ pub struct ClassResult {
 /// One detector over every normal class.
 #[derive(Serialize, Clone, Debug)]
 pub struct DetectorReport {
-    /// Name (`ssl_knn`, `random_encoder_knn`, `knn_euclidean_1`, …).
+    /// Name (`ssl_euc5`, `random_euc5`, `knn_euclidean_1`, …).
     pub name: String,
     /// Per class.
     pub classes: Vec<ClassResult>,
