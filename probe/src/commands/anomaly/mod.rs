@@ -80,7 +80,7 @@ fn splits(data: &Dataset, validate: bool, seed: u64) -> Vec<(Vec<usize>, Vec<usi
     let mut fold = vec![0usize; ntr];
     for c in 0..data.num_classes() {
         let mut rows: Vec<usize> = (0..ntr).filter(|&i| data.train.y[i] == c).collect();
-        shuffle(&mut seeded(seed ^ 0x5EED_0F_F01D ^ c as u64), &mut rows);
+        shuffle(&mut seeded(seed ^ 0x005E_ED0F_F01D ^ c as u64), &mut rows);
         rows.iter().enumerate().for_each(|(p, &i)| fold[i] = p % VALIDATION_FOLDS);
     }
     (0..VALIDATION_FOLDS)

@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::eval::Representation;
 use crate::eval::anomaly::baselines::{BASELINES, baseline_scores};
 use crate::eval::anomaly::detector::{Metric, calibration_folds, knn_scores};
+use crate::eval::anomaly::protocol::select;
 use crate::settings::{Choice, Method, Settings, resolve};
 use std::path::Path;
 
@@ -163,8 +164,8 @@ fn fit_and_score(
             out.push((format!("{who}_{}{}", m.short(), ctx.args.knn), per_run));
         }
     }
-    let fit_raw: Vec<f64> = fit.iter().flat_map(|&i| ctx.all[i * d..(i + 1) * d].iter().copied()).collect();
-    let q_raw: Vec<f64> = query.iter().flat_map(|&i| ctx.all[i * d..(i + 1) * d].iter().copied()).collect();
+    let fit_raw = select(ctx.all, d, &fit);
+    let q_raw = select(ctx.all, d, query);
     for (name, scores) in baseline_scores(&fit_raw, &q_raw, d, ctx.args.run.seed) {
         out.push((name.to_string(), vec![scores]));
     }
