@@ -81,7 +81,8 @@ pub struct AnomalyArgs {
     /// The one normal class (a label value) [default: every class in turn].
     #[arg(long, value_name = "LABEL")]
     pub normal: Option<String>,
-    /// Target false-positive rate of the threshold, set on held-out normal training rows.
+    /// Target false-positive rate of the threshold, set on scores of normal training rows the
+    /// detector was not fitted on (see --calibration).
     #[arg(long, default_value_t = 0.05, value_name = "RATE")]
     pub fpr: f64,
     /// Neighbours k of the encoders' kNN score (1 to 32).
