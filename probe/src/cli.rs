@@ -3,6 +3,7 @@
 //! [`RunArgs`](crate::settings::options::RunArgs), and defaults that depend on the data ("auto")
 //! are chosen by [`crate::settings::resolve`], which the report records with the reason.
 
+use crate::eval::anomaly::detector::Metric;
 use crate::settings::Method;
 use crate::settings::options::RunArgs;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -107,21 +108,32 @@ pub struct AnomalyArgs {
     /// The one normal class (a label value) [default: every class in turn].
     #[arg(long, value_name = "LABEL")]
     pub normal: Option<String>,
-    /// Target false-positive rate of the threshold, set on held-out normal training rows.
+    /// Target false-positive rate of the threshold, set on scores of normal training rows the
+    /// detector was not fitted on (see --calibration).
     #[arg(long, default_value_t = 0.05, value_name = "RATE")]
     pub fpr: f64,
-    /// Neighbours k of the cosine kNN score of the encoders (1 to 32).
+    /// Neighbours k of the encoders' kNN score (1 to 32).
     #[arg(long = "knn", default_value_t = 5, value_name = "K")]
     pub knn: usize,
-    /// Fraction of each normal class's training rows held out to set the threshold.
-    #[arg(long, default_value_t = 0.2, value_name = "FRAC")]
-    pub calibration: f64,
-    /// Statistics that standardize the encoders' input: `pool` (every training row, labels
-    /// unused; the other classes' mean and std are seen; chosen on validation rows carved from
-    /// the training rows) or `normal` (the normal class's fit rows only, the strict one-class
-    /// protocol). The baselines always use the normal rows'.
-    #[arg(long, value_enum, default_value_t = Standardize::Pool)]
+    /// Distance of the encoders' kNN score: `euclidean` (the embedding's norm kept) or
+    /// `cosine` (direction only).
+    #[arg(long, value_enum, default_value_t = Metric::Euclidean)]
+    pub score: Metric,
+    /// Where the threshold's normal scores come from: `crossfit` (each normal training row
+    /// scored by a detector fitted on the other 4 of 5 folds; the final detector is fitted on
+    /// every normal row) or a fraction, e.g. `0.2` (held out, the detector fitted on the rest).
+    #[arg(long, default_value = "crossfit", value_parser = parse_calibration, value_name = "crossfit|FRAC")]
+    pub calibration: Calibration,
+    /// Statistics that standardize the encoders' input: `normal` (the normal class's fit rows
+    /// only, the strict one-class protocol) or `pool` (every training row, labels unused; the
+    /// other classes' mean and std are seen). The baselines always use the normal rows'.
+    #[arg(long, value_enum, default_value_t = Standardize::Normal)]
     pub standardize: Standardize,
+    /// Evaluate on validation rows instead of the test rows: 4 folds of the training rows
+    /// (stratified); each fold's rows are scored by detectors fitted on the other folds' normal
+    /// rows (how the defaults were chosen; the test rows are never read).
+    #[arg(long)]
+    pub validate: bool,
     /// Everything else as for the main run.
     #[command(flatten)]
     pub run: RunArgs,
@@ -140,6 +152,36 @@ pub struct LabelsArgs {
     /// Everything else as for the main run (`--repeats` seeds, each pretrained once).
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+/// Where `probe anomaly`'s threshold's normal scores come from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Calibration {
+    /// Out-of-fold scores of every normal training row.
+    CrossFit,
+    /// This fraction of the normal training rows, held out.
+    Holdout(f64),
+}
+
+impl std::fmt::Display for Calibration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Calibration::CrossFit => write!(f, "crossfit"),
+            Calibration::Holdout(x) => write!(f, "{x}"),
+        }
+    }
+}
+
+fn parse_calibration(s: &str) -> Result<Calibration, String> {
+    if s == "crossfit" {
+        return Ok(Calibration::CrossFit);
+    }
+    match s.parse::<f64>() {
+        Ok(x) if x > 0.0 && x < 1.0 => Ok(Calibration::Holdout(x)),
+        _ => Err(format!(
+            "--calibration {s} is neither `crossfit` nor a fraction in (0, 1); pass e.g. --calibration crossfit or --calibration 0.2"
+        )),
+    }
 }
 
 /// Which rows standardize the encoders' input in `probe anomaly`.

@@ -27,18 +27,20 @@ fn one_vs_rest_report_with_baselines_and_roc() {
     let dir = tmp("ovr");
     let (code, out, err) = run(&[iris().to_str().unwrap(), "--out", dir.to_str().unwrap(), "--repeats", "2"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("| ssl_knn5 |") && out.contains("| iforest |"), "{out}");
+    assert!(out.contains("| ssl_euc5 |") && out.contains("| iforest |"), "{out}");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
-    assert_eq!(json["schema"], "probe-anomaly/1");
+    assert_eq!(json["schema"], "probe-anomaly/2");
     assert_eq!(json["tasks"].as_array().unwrap().len(), 3, "one task per class");
     let names: Vec<&str> =
         json["detectors"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
     assert_eq!(
         names,
         [
-            "ssl_knn5",
-            "random_encoder_knn5",
+            "ssl_euc5",
+            "ssl_cos5",
+            "random_euc5",
+            "random_cos5",
             "knn_euclidean_1",
             "knn_euclidean_5",
             "knn_cosine_1",
@@ -53,11 +55,12 @@ fn one_vs_rest_report_with_baselines_and_roc() {
         let a = d["auroc"][0].as_f64().unwrap();
         assert!((0.0..=100.0).contains(&a), "{}: {a}", d["name"]);
     }
-    // Held-out normal rows set the threshold: 7 of iris's 35 training rows per class.
-    assert_eq!(json["tasks"][0]["calibration_rows"], 7);
-    assert_eq!(json["tasks"][0]["fit_rows"], 28);
+    // Cross-fitting: all 35 training rows of the class train the final detector and each has
+    // an out-of-fold calibration score.
+    assert_eq!(json["tasks"][0]["calibration_rows"], 35);
+    assert_eq!(json["tasks"][0]["fit_rows"], 35);
     let svg = std::fs::read_to_string(dir.join("roc.svg")).unwrap();
-    assert!(svg.starts_with("<svg") && svg.contains("ssl_knn5"));
+    assert!(svg.starts_with("<svg") && svg.contains("ssl_euc5"));
     assert!(std::fs::read_to_string(dir.join("report.md")).unwrap().contains("| iforest |"));
 
     // The same seed gives a byte-identical report.
@@ -94,12 +97,49 @@ fn one_normal_class_and_unlabelled_scores() {
 }
 
 #[test]
+fn held_out_calibration_and_validation_folds() {
+    let dir = tmp("holdout");
+    let (code, _, err) = run(&[
+        iris().to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+        "--calibration",
+        "0.2",
+        "--score",
+        "cosine",
+        "--quiet",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    // 7 of the class's 35 training rows are held out for the threshold.
+    assert_eq!(json["tasks"][0]["calibration_rows"], 7);
+    assert_eq!(json["tasks"][0]["fit_rows"], 28);
+    assert_eq!(json["detectors"][0]["name"], "ssl_cos5", "--score comes first");
+
+    // --validate scores 4 folds of the training rows: 105 rows, 35 per class, never the test rows.
+    let dir = tmp("validate");
+    let (code, _, err) =
+        run(&[iris().to_str().unwrap(), "--out", dir.to_str().unwrap(), "--validate", "--quiet"]);
+    assert_eq!(code, 0, "{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["validate"], true);
+    let first = &json["tasks"][0];
+    let scored = first["test_normal"].as_u64().unwrap() + first["test_anomalies"].as_u64().unwrap();
+    assert!((26..=27).contains(&scored), "one fold of 105 training rows: {scored}");
+    assert_eq!(json["detectors"][0]["auroc_per_run"].as_array().unwrap().len(), 4, "one run per fold");
+}
+
+#[test]
 fn bad_options_are_one_line_with_exit_code_2() {
     for (args, what) in [
         (vec!["--fpr", "1.5"], "--fpr 1.5"),
         (vec!["--knn", "0"], "--knn 0"),
         (vec!["--normal", "rose"], "--normal rose: no such class"),
         (vec!["--calibration", "0"], "--calibration 0"),
+        (vec!["--calibration", "kfold"], "--calibration kfold"),
+        (vec!["--score", "manhattan"], "manhattan"),
     ] {
         let mut a = vec![iris().to_str().unwrap().to_string()];
         a.extend(args.iter().map(|s| s.to_string()));

@@ -31,7 +31,7 @@ pub struct ClassResult {
 /// One detector over every normal class.
 #[derive(Serialize, Clone, Debug)]
 pub struct DetectorReport {
-    /// Name (`ssl_knn`, `random_encoder_knn`, `knn_euclidean_1`, …).
+    /// Name (`ssl_euc5`, `random_euc5`, `knn_euclidean_1`, …).
     pub name: String,
     /// Per class.
     pub classes: Vec<ClassResult>,
@@ -65,7 +65,7 @@ pub struct TaskSizes {
 /// The whole report.
 #[derive(Serialize, Clone, Debug)]
 pub struct AnomalyReport {
-    /// `"probe-anomaly/1"`.
+    /// `"probe-anomaly/2"`.
     pub schema: &'static str,
     /// The CSV path as given.
     pub file: String,
@@ -77,8 +77,10 @@ pub struct AnomalyReport {
     pub fpr: f64,
     /// `k` of the kNN scores of the encoders.
     pub knn: usize,
-    /// Fraction of each normal class's training rows held out for the threshold.
-    pub calibration_frac: f64,
+    /// Where the threshold's normal scores come from (`crossfit` or the held-out fraction).
+    pub calibration: String,
+    /// Whether the evaluation rows are validation folds of the training rows (`--validate`).
+    pub validate: bool,
     /// The pretraining configuration (of the first normal class; defaults are resolved per class).
     pub config: serde_json::Value,
     /// Defaults chosen from the data, per normal class.
@@ -153,14 +155,28 @@ impl AnomalyReport {
     /// `report.md`: the table, AUROC per normal class, the per-run AUROC of each detector and
     /// the settings.
     pub fn markdown(&self) -> String {
+        let calibration = if self.calibration == "crossfit" {
+            "the threshold at a {fpr} false-positive rate is set on out-of-fold scores of the same rows \
+             (5-fold cross-fitting)"
+                .to_string()
+        } else {
+            format!(
+                "less a fraction {} held out to set the threshold at a {{fpr}} false-positive rate",
+                self.calibration
+            )
+        }
+        .replace("{fpr}", &format!("{:.0} %", 100.0 * self.fpr));
+        let rows = if self.validate {
+            "rows of 4 validation folds of the training rows are scored (the test rows are not read) and the other \
+             classes' rows are the anomalies"
+        } else {
+            "every test row is scored and the other classes' test rows are the anomalies"
+        };
         let mut s = format!(
             "# probe anomaly: {}\n\nOne-vs-rest: for each normal class, every detector is fitted on that class's \
-             training rows only (less {:.0} % held out to set the threshold at a {:.0} % false-positive rate); \
-             every test row is scored and the other classes' test rows are the anomalies. Mean over classes; \
-             ± is the sample std over seeds.\n\n",
+             training rows only; {calibration}; {rows}. Mean over classes; ± is the sample std over runs \
+             (seeds, and folds with --validate).\n\n",
             self.file,
-            100.0 * self.calibration_frac,
-            100.0 * self.fpr
         );
         s.push_str(&self.table());
         s.push_str("\n## AUROC % per normal class (mean over runs)\n\n| detector |");

@@ -6,6 +6,7 @@
 //! [`iforest`] (the Isolation Forest itself), [`protocol`] (one-vs-rest tasks).
 
 pub mod baselines;
+pub mod detector;
 pub mod iforest;
 pub mod metrics;
 pub mod protocol;

@@ -1,0 +1,221 @@
+//! One normal class on one split: fit every detector on the normal rows, score the evaluation
+//! rows, and set each detector's threshold from calibration scores of normal rows it was not
+//! fitted on.
+
+use super::super::pipeline::train_runs;
+use crate::augment;
+use crate::cli::{AnomalyArgs, Calibration, Standardize};
+use crate::dataset::standardize::{Standardizer, channel_standardizer};
+use crate::dataset::{DataKind, Dataset, Split};
+use crate::error::Result;
+use crate::eval::Representation;
+use crate::eval::anomaly::baselines::{BASELINES, baseline_scores};
+use crate::eval::anomaly::detector::{Metric, calibration_folds, knn_scores};
+use crate::eval::anomaly::protocol::select;
+use crate::settings::{Choice, Method, Settings, resolve};
+use std::path::Path;
+
+/// `probe anomaly`'s augmentations of time series (`--aug` default; the main run's time shift is
+/// 0.05 of the length).
+pub const SERIES_AUG: &str = "jitter:0.1,scale:0.2,shift:0.35";
+
+/// Folds of the normal rows whose out-of-fold scores set the threshold (`--calibration crossfit`).
+pub const CALIBRATION_FOLDS: usize = 5;
+
+/// What every task shares.
+pub struct Context<'a> {
+    /// The loaded data set.
+    pub data: &'a Dataset,
+    /// Every row in raw units, row-major: the training rows, then the test rows.
+    pub all: &'a [f64],
+    /// The command's options.
+    pub args: &'a AnomalyArgs,
+    /// The CSV path.
+    pub path: &'a Path,
+}
+
+/// Every detector's scores of some rows: `(name, one score vector per run)`.
+pub type Scores = Vec<(String, Vec<Vec<f64>>)>;
+
+/// The detectors' names, in report order: the encoders' kNN scores (trained, random) with
+/// `--score` first, then the other metric, then the baselines.
+pub fn names(args: &AnomalyArgs) -> Vec<String> {
+    let k = args.knn;
+    let mut v = Vec::new();
+    for m in metrics(args.score) {
+        v.push(format!("ssl_{}{k}", m.short()));
+    }
+    for m in metrics(args.score) {
+        v.push(format!("random_{}{k}", m.short()));
+    }
+    v.extend(BASELINES.iter().map(|b| b.to_string()));
+    v
+}
+
+fn metrics(first: Metric) -> [Metric; 2] {
+    match first {
+        Metric::Cosine => [Metric::Cosine, Metric::Euclidean],
+        Metric::Euclidean => [Metric::Euclidean, Metric::Cosine],
+    }
+}
+
+/// The result of one task: evaluation and calibration scores of every detector, and the
+/// settings of the final fit.
+pub struct TaskScores {
+    /// Scores of the evaluation rows.
+    pub eval: Scores,
+    /// Scores of normal rows the detector was not fitted on.
+    pub calibration: Scores,
+    /// The settings the final encoder was trained with.
+    pub settings: Settings,
+    /// Normal rows in the final fit.
+    pub fit_rows: usize,
+    /// Normal rows that gave calibration scores.
+    pub calibration_rows: usize,
+}
+
+/// Fits every detector on `normal` (indices into `ctx.all`, the class's rows, shuffled) and
+/// scores `eval`; `pool` are the rows whose statistics standardize the encoders' input with
+/// `--standardize pool`.
+pub fn run(
+    ctx: &Context<'_>,
+    class: usize,
+    normal: &[usize],
+    eval: &[usize],
+    pool: &[usize],
+) -> Result<TaskScores> {
+    let (fit, cal_rows, calibration, scored) = match ctx.args.calibration {
+        Calibration::Holdout(frac) => {
+            let n_cal = ((frac * normal.len() as f64).round() as usize).clamp(1, normal.len() - 2);
+            let (cal, fit) = normal.split_at(n_cal);
+            let mut query = cal.to_vec();
+            query.extend_from_slice(eval);
+            let (all, s) = fit_and_score(ctx, class, fit, &query, pool)?;
+            let (c, e) = split_scores(all, n_cal);
+            (fit.len(), n_cal, c, (e, s))
+        }
+        Calibration::CrossFit => {
+            let mut oof: Option<Scores> = None;
+            for fold in calibration_folds(normal.len(), CALIBRATION_FOLDS) {
+                let rest: Vec<usize> =
+                    (0..normal.len()).filter(|i| !fold.contains(i)).map(|i| normal[i]).collect();
+                let held: Vec<usize> = fold.iter().map(|&i| normal[i]).collect();
+                let (part, _) = fit_and_score(ctx, class, &rest, &held, pool)?;
+                let acc = oof.get_or_insert_with(|| {
+                    part.iter().map(|(n, r)| (n.clone(), vec![vec![0.0; normal.len()]; r.len()])).collect()
+                });
+                for ((_, runs), (_, p)) in acc.iter_mut().zip(&part) {
+                    for (run, pr) in runs.iter_mut().zip(p) {
+                        fold.iter().zip(pr).for_each(|(&i, &v)| run[i] = v);
+                    }
+                }
+            }
+            let s = fit_and_score(ctx, class, normal, eval, pool)?;
+            (normal.len(), normal.len(), oof.unwrap_or_default(), s)
+        }
+    };
+    let (eval, settings) = scored;
+    Ok(TaskScores { eval, calibration, settings, fit_rows: fit, calibration_rows: cal_rows })
+}
+
+fn split_scores(all: Scores, at: usize) -> (Scores, Scores) {
+    let mut cal = Vec::new();
+    let mut eval = Vec::new();
+    for (name, runs) in all {
+        let (c, e): (Vec<_>, Vec<_>) = runs.into_iter().map(|r| (r[..at].to_vec(), r[at..].to_vec())).unzip();
+        cal.push((name.clone(), c));
+        eval.push((name, e));
+    }
+    (cal, eval)
+}
+
+/// Fits the detectors on `fit` and scores `query`: the encoders (trained and random, one run
+/// per seed, both metrics) and the baselines (one run).
+fn fit_and_score(
+    ctx: &Context<'_>,
+    class: usize,
+    fit: &[usize],
+    query: &[usize],
+    pool: &[usize],
+) -> Result<(Scores, Settings)> {
+    let mut fit = fit.to_vec();
+    fit.sort_unstable();
+    let data = ctx.data;
+    let d = data.dim();
+    let stats = if ctx.args.standardize == Standardize::Pool { pool } else { &fit };
+    let fd = fit_dataset(data, ctx.all, &fit, query, class, stats);
+    let mut s = resolve(&ctx.args.run, &fd, ctx.path)?;
+    series_aug(ctx, &fd, &mut s)?;
+    let k = ctx.args.knn.min(fit.len());
+    let runs = train_runs(&fd, &s, false, &mut |_, _| {})?;
+    let mut out: Scores = Vec::new();
+    for trained in [true, false] {
+        for m in metrics(ctx.args.score) {
+            let per_run = runs
+                .iter()
+                .map(|r| {
+                    let e = if trained { &r.trained } else { &r.initial };
+                    let rep = Representation::Encoder { e, input: fd.encoder_input.as_ref() };
+                    let kd = rep.dim(d);
+                    knn_scores(m, &rep.apply(&fd.train.x, d), &rep.apply(&fd.test.x, d), kd, k)
+                })
+                .collect();
+            let who = if trained { "ssl" } else { "random" };
+            out.push((format!("{who}_{}{}", m.short(), ctx.args.knn), per_run));
+        }
+    }
+    let fit_raw = select(ctx.all, d, &fit);
+    let q_raw = select(ctx.all, d, query);
+    for (name, scores) in baseline_scores(&fit_raw, &q_raw, d, ctx.args.run.seed) {
+        out.push((name.to_string(), vec![scores]));
+    }
+    Ok((out, s))
+}
+
+/// The augmentations of time series for one-class training unless `--aug` is given, and its
+/// reason in the report.
+fn series_aug(ctx: &Context<'_>, fd: &Dataset, s: &mut Settings) -> Result<()> {
+    if ctx.args.run.aug.is_some() || s.method == Method::Ae || !matches!(fd.kind, DataKind::Series { .. }) {
+        return Ok(());
+    }
+    s.aug = augment::parse(SERIES_AUG, fd.dim(), &fd.kind)?;
+    let why = "one-class time series: jitter 0.1, channel scaling 0.2 and a time shift of up to 35 % of the \
+               length, so that the embedding forgets the phase of a periodic motion (best of shifts 0.05 to 0.5 on \
+               basic_motions' validation folds, 94.2 against 78.6 AUROC with the main run's 0.05; DECISIONS.md)";
+    let choice = Choice { option: "--aug".into(), value: SERIES_AUG.into(), reason: why.into() };
+    match s.chosen.iter_mut().find(|c| c.option == "--aug") {
+        Some(c) => *c = choice,
+        None => s.chosen.push(choice),
+    }
+    Ok(())
+}
+
+/// A dataset whose training rows are the fit rows, standardized with the statistics of
+/// `stats_rows`, and whose test rows are `query` (indices into `all`, raw row-major).
+fn fit_dataset(
+    data: &Dataset,
+    all: &[f64],
+    fit: &[usize],
+    query: &[usize],
+    class: usize,
+    stats_rows: &[usize],
+) -> Dataset {
+    let d = data.dim();
+    let st = Standardizer::fit(all, d, stats_rows);
+    let (mean, scale, zero) = (st.mean.clone(), st.scale.clone(), st.constant.clone());
+    let encoder_input = match data.kind {
+        DataKind::Series { channels, length, .. } => {
+            Some(channel_standardizer(all, d, stats_rows, (channels, length), &mean, &scale))
+        }
+        _ => None,
+    };
+    Dataset {
+        train: Split { x: st.transform(all, fit), y: vec![class; fit.len()], rows: fit.to_vec() },
+        test: Split { x: st.transform(all, query), y: Vec::new(), rows: query.to_vec() },
+        zero_variance: zero.iter().map(|&j| data.feature_names[j].clone()).collect(),
+        mean,
+        scale,
+        encoder_input,
+        ..data.clone()
+    }
+}
