@@ -128,7 +128,7 @@ fn bad_factors_are_one_error_line() {
         ("queue=8", "--method infonce"),
         ("normalize=maybe", "not one of"),
         ("aug=-1", "zero or positive"),
-        ("batch=100000", "batch"),
+        ("batch=100000", "sweep point batch=100000: fewer training rows"),
     ] {
         let (code, err) = run(&[
             "sweep",
@@ -144,6 +144,7 @@ fn bad_factors_are_one_error_line() {
         assert_eq!(code, 2, "{vary}: {err}");
         assert!(err.contains(want), "{vary}: {err}");
         assert_eq!(err.trim_end().lines().count(), 1, "{vary}: {err}");
+        assert_eq!(err.matches("fix:").count(), 1, "{vary}: {err}");
     }
     let (code, err) = run(&[csv.as_str(), "--method", "byol", "--normalize", "none"]);
     assert_eq!(code, 2, "{err}");

@@ -89,9 +89,10 @@ fn plan(
             for (f, x) in &set {
                 args = factor::apply(&args, base, *f, x)?;
             }
-            let settings = resolve(&args, data, path).map_err(|e| {
+            let settings = resolve(&args, data, path).map_err(|mut e| {
                 let what: Vec<String> = set.iter().map(|(f, x)| format!("{}={x}", f.name())).collect();
-                ProbeError::usage(format!("sweep point {}: {e}", what.join(" ")), "change or drop that value")
+                e.what = format!("sweep point {}: {}", what.join(" "), e.what);
+                e
             })?;
             Ok(Plan { set, args, settings })
         })
