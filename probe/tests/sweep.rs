@@ -65,12 +65,15 @@ fn sweep_is_the_same_on_one_and_two_threads_and_each_point_is_a_probe_run() {
 
     let r = json(&dirs[0].join("sweep.json"));
     let points = r["points"].as_array().unwrap();
-    // tau=0.5 and normalize=l2 are both the base: run once.
+    // tau=0.5 and normalize=l2 are both the base: run once, reported twice.
     let labels: Vec<String> = points
         .iter()
         .map(|p| p["set"][0][0].as_str().unwrap().to_string() + "=" + p["set"][0][1].as_str().unwrap())
         .collect();
-    assert_eq!(labels, ["tau=0.2", "tau=0.5", "normalize=none", "aug=0.5"]);
+    assert_eq!(labels, ["tau=0.2", "tau=0.5", "normalize=l2", "normalize=none", "aug=0.5"]);
+    assert_eq!(points[1]["pretrained"], points[2]["pretrained"]);
+    let points: Vec<Value> =
+        points.iter().enumerate().filter(|(i, _)| *i != 2).map(|(_, p)| p.clone()).collect();
 
     // Each point's settings are the base's with the varied field changed.
     let base = &r["base"];
@@ -128,7 +131,7 @@ fn bad_factors_are_one_error_line() {
         ("queue=8", "--method infonce"),
         ("normalize=maybe", "not one of"),
         ("aug=-1", "zero or positive"),
-        ("batch=100000", "batch"),
+        ("batch=100000", "sweep point batch=100000: fewer training rows"),
     ] {
         let (code, err) = run(&[
             "sweep",
@@ -144,6 +147,7 @@ fn bad_factors_are_one_error_line() {
         assert_eq!(code, 2, "{vary}: {err}");
         assert!(err.contains(want), "{vary}: {err}");
         assert_eq!(err.trim_end().lines().count(), 1, "{vary}: {err}");
+        assert_eq!(err.matches("fix:").count(), 1, "{vary}: {err}");
     }
     let (code, err) = run(&[csv.as_str(), "--method", "byol", "--normalize", "none"]);
     assert_eq!(code, 2, "{err}");

@@ -95,6 +95,7 @@ fn factor_plot(name: &str, values: &[String], pts: &[(usize, &Point)]) -> Result
             let labels = values.to_vec();
             chart
                 .configure_mesh()
+                .max_light_lines(0)
                 .x_labels(values.len() * 2 + 1)
                 .x_label_formatter(&move |x| {
                     let i = x.round();
@@ -159,6 +160,7 @@ fn loss_vs_accuracy(r: &SweepReport) -> Result<String, String> {
             .map_err(err)?;
         chart
             .configure_mesh()
+            .max_light_lines(0)
             .x_desc("final pretext loss")
             .y_desc("linear-probe accuracy (%)")
             .draw()

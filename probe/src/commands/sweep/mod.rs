@@ -10,7 +10,8 @@
 //! only, every point uses the same split (the base's `--seed`), and its command line
 //! reproduces it with plain `probe`. Without `--grid` each factor is varied alone around the
 //! base (one factor at a time); with `--grid` every combination of the values is run. Points
-//! with identical settings (the base's own value listed under two factors) are run once.
+//! with identical settings (the base's own value listed under two factors) are run once and
+//! reported under each.
 //!
 //! A seed whose training diverges is recorded as diverged at its point (the others still
 //! count); one whose encoder collapses is flagged. Per point: linear probe and weighted kNN
@@ -89,9 +90,10 @@ fn plan(
             for (f, x) in &set {
                 args = factor::apply(&args, base, *f, x)?;
             }
-            let settings = resolve(&args, data, path).map_err(|e| {
+            let settings = resolve(&args, data, path).map_err(|mut e| {
                 let what: Vec<String> = set.iter().map(|(f, x)| format!("{}={x}", f.name())).collect();
-                ProbeError::usage(format!("sweep point {}: {e}", what.join(" ")), "change or drop that value")
+                e.what = format!("sweep point {}: {}", what.join(" "), e.what);
+                e
             })?;
             Ok(Plan { set, args, settings })
         })
@@ -143,9 +145,13 @@ fn command_line(path: &Path, a: &RunArgs, s: &Settings) -> String {
     c
 }
 
+fn set_names(set: &[(Factor, String)]) -> Vec<(String, String)> {
+    set.iter().map(|(f, x)| (f.name().to_string(), x.clone())).collect()
+}
+
 /// Scores the trained encoders of every point (all points and seeds spread over the cores)
 /// and assembles the points.
-fn points(data: &Dataset, plans: &[Plan], runs: Vec<Vec<Result<Trained>>>, path: &Path) -> Vec<Point> {
+fn points(data: &Dataset, plans: &[&Plan], runs: Vec<Vec<Result<Trained>>>, path: &Path) -> Vec<Point> {
     let input = data.encoder_input.as_ref();
     let jobs: Vec<(usize, usize)> = runs
         .iter()
@@ -182,7 +188,7 @@ fn points(data: &Dataset, plans: &[Plan], runs: Vec<Vec<Result<Trained>>>, path:
             }
             let mi: Vec<f64> = final_loss.iter().filter_map(|&l| mi_bound(s, l)).collect();
             Point {
-                set: plan.set.iter().map(|(f, x)| (f.name().to_string(), x.clone())).collect(),
+                set: set_names(&plan.set),
                 command: command_line(path, &plan.args, s),
                 pretrained: (!scored.is_empty()).then(|| representation_report("pretrained", s.dim, scored)),
                 final_loss: sweep::Stat::of(&final_loss),
@@ -234,15 +240,21 @@ pub fn run(args: &SweepArgs, repeats_given: bool, out: &mut dyn Write, err: &mut
     let base = resolve(&run, &data, &path)?;
     let pinned = factor::pin_defaults(&run, &base);
     let base = resolve(&pinned, &data, &path)?;
-    let mut plans = plan(&pinned, &base, &varies, args.grid, &data, &path)?;
-    // Identical settings (the base's value listed under two factors) run once.
-    let mut seen: Vec<String> = Vec::new();
-    plans.retain(|p| {
+    let plans = plan(&pinned, &base, &varies, args.grid, &data, &path)?;
+    // Identical settings (the base's value listed under two factors) run once: `unique` holds
+    // the plans that run, `of[i]` the index in `unique` of plan i's settings.
+    let (mut keys, mut unique, mut of) = (Vec::new(), Vec::new(), Vec::new());
+    for p in &plans {
         let key = serde_json::to_string(&p.settings).unwrap_or_default();
-        let new = !seen.contains(&key);
-        seen.push(key);
-        new
-    });
+        match keys.iter().position(|k| *k == key) {
+            Some(j) => of.push(j),
+            None => {
+                keys.push(key);
+                unique.push(p);
+                of.push(unique.len() - 1);
+            }
+        }
+    }
     let show = !run.quiet;
     let out_dir = run.out.clone().unwrap_or_else(|| base.out_dir.join("sweep"));
     if show {
@@ -253,24 +265,23 @@ pub fn run(args: &SweepArgs, repeats_given: bool, out: &mut dyn Write, err: &mut
             data.train.len(),
             data.test.len(),
             data.dim(),
-            plans.len(),
+            unique.len(),
             base.seeds.len(),
             if args.grid { "grid" } else { "one factor at a time" }
         );
     }
-    let settings: Vec<Settings> = plans.iter().map(|p| p.settings.clone()).collect();
+    let settings: Vec<Settings> = unique.iter().map(|p| p.settings.clone()).collect();
     let t1 = Instant::now();
     let runs = train_each(&data, &settings, false, &mut |i, seed, w| {
-        let _ = writeln!(
-            err,
-            "{} seed {seed}: {w}",
-            sweep::label(
-                &plans[i].set.iter().map(|(f, x)| (f.name().to_string(), x.clone())).collect::<Vec<_>>()
-            )
-        );
+        let _ = writeln!(err, "{} seed {seed}: {w}", sweep::label(&set_names(&unique[i].set)));
     });
     let train_time = t1.elapsed();
-    let points = points(&data, &plans, runs, &path);
+    let scored = points(&data, &unique, runs, &path);
+    let points = plans
+        .iter()
+        .zip(of)
+        .map(|(p, j)| sweep::Point { set: set_names(&p.set), ..scored[j].clone() })
+        .collect();
     let report = SweepReport {
         schema: sweep::SCHEMA.into(),
         file: path.display().to_string(),
