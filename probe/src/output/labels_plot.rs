@@ -64,10 +64,12 @@ pub fn labels_curve(r: &LabelsReport) -> Result<String, String> {
                 .margin(12)
                 .x_label_area_size(40)
                 .y_label_area_size(50)
-                .build_cartesian_2d((lo..hi).log_scale(), ylo..yhi)
+                .build_cartesian_2d((lo..hi).log_scale().with_key_points(r.fractions.clone()), ylo..yhi)
                 .map_err(|x| e(&x))?;
             chart
                 .configure_mesh()
+                .x_label_formatter(&|v| format!("{v}"))
+                .y_label_formatter(&|v| format!("{v:.0}"))
                 .x_desc("training labels used (%, log scale)")
                 .y_desc("test accuracy (%)")
                 .draw()
