@@ -27,8 +27,8 @@ use crate::settings::resolve;
 use crate::train::finetune::{Labelled, Selection, fit, select};
 use std::io::Write;
 
-/// The fractions (%) asked for, checked, sorted and without repeats.
-fn fractions(args: &LabelsArgs) -> Result<Vec<f64>> {
+/// Checks the options; returns the fractions (%) asked for, sorted and without repeats.
+fn check_args(args: &LabelsArgs) -> Result<Vec<f64>> {
     let mut f = args.fractions.clone();
     if let Some(bad) = f.iter().find(|&&p| !(p > 0.0 && p <= 100.0)) {
         return Err(ProbeError::usage(
@@ -73,7 +73,7 @@ struct Outcome {
 
 /// Runs `probe labels` with `args`, writing progress and the table to `out`.
 pub fn run(args: &LabelsArgs, out: &mut dyn Write) -> Result<()> {
-    let fracs = fractions(args)?;
+    let fracs = check_args(args)?;
     let a = &args.run;
     let (path, data) =
         load(a, "run `probe labels data/digits.csv`; `probe labels --help` lists every option")?;

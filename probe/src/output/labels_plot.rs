@@ -1,7 +1,8 @@
 //! The curve of `probe labels` (SVG): test accuracy against the fraction of training labels on
 //! a log axis, mean ± std as error bars, in two panels: the linear probe (left) and the
 //! weighted kNN (right) of each frozen representation, each panel with the two fine-tuning
-//! curves (thick lines) for reference. Colours are plot.rs's palette, one per representation.
+//! curves (thick lines) for reference, the legend top left (where few labels give low
+//! accuracies, so no curve runs). Colours are plot.rs's palette, one per representation.
 
 use super::labels::{Curve, LabelsReport};
 use super::plot::PALETTE;
@@ -64,10 +65,12 @@ pub fn labels_curve(r: &LabelsReport) -> Result<String, String> {
                 .margin(12)
                 .x_label_area_size(40)
                 .y_label_area_size(50)
-                .build_cartesian_2d((lo..hi).log_scale(), ylo..yhi)
+                .build_cartesian_2d((lo..hi).log_scale().with_key_points(r.fractions.clone()), ylo..yhi)
                 .map_err(|x| e(&x))?;
             chart
                 .configure_mesh()
+                .x_label_formatter(&|v| format!("{v}"))
+                .y_label_formatter(&|v| format!("{v:.0}"))
                 .x_desc("training labels used (%, log scale)")
                 .y_desc("test accuracy (%)")
                 .draw()
@@ -105,7 +108,7 @@ pub fn labels_curve(r: &LabelsReport) -> Result<String, String> {
             }
             chart
                 .configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
+                .position(SeriesLabelPosition::UpperLeft)
                 .border_style(BLACK)
                 .background_style(WHITE.mix(0.85))
                 .draw()
