@@ -24,8 +24,21 @@ pub fn load(args: &RunArgs, fix: &str) -> Result<(PathBuf, Dataset)> {
     let columns = dataset::Columns::from_options(args.delimiter.as_deref(), &args.drop, &args.features)?;
     let opts =
         LoadOptions { label, test_frac: args.test_frac, seed: args.seed, channels: args.channels, columns };
-    let data = dataset::load(&path, &opts)?;
-    Ok((path, data))
+    let spin = spinner(!args.quiet, format!("loading {}", path.display()));
+    let data = dataset::load(&path, &opts);
+    spin.finish_and_clear();
+    Ok((path, data?))
+}
+
+/// A spinner with `message` on standard error while a step without a count runs (hidden
+/// unless `on` and standard error is a terminal).
+fn spinner(on: bool, message: String) -> indicatif::ProgressBar {
+    if !(on && std::io::stderr().is_terminal()) {
+        return indicatif::ProgressBar::hidden();
+    }
+    let b = indicatif::ProgressBar::new_spinner().with_message(message);
+    b.enable_steady_tick(std::time::Duration::from_millis(120));
+    b
 }
 
 /// Trains one run per seed of `s` on the training rows; a progress bar on standard error when
@@ -172,7 +185,10 @@ impl EvalBars {
 /// progress on `bars`.
 pub fn baselines(data: &Dataset, s: &Settings, bars: &EvalBars) -> Vec<RepresentationReport> {
     let d = data.dim();
+    let spin = bars.bars.add(spinner(!bars.is_hidden(), "fitting PCA".into()));
     let pca = Pca::fit(&data.train.x, d, s.dim.min(d));
+    spin.finish_and_clear();
+    bars.bars.remove(&spin);
     let one = |name: &str, rep: &Representation<'_>| {
         let seed = s.seeds[0];
         representation_report(name, rep.dim(d), vec![(seed, bars.score(name, data, rep, &s.aug, seed))])
