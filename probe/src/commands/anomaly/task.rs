@@ -2,9 +2,9 @@
 //! rows, and set each detector's threshold from calibration scores of normal rows it was not
 //! fitted on.
 
-use super::super::pipeline::train_runs;
 use crate::augment;
 use crate::cli::{AnomalyArgs, Calibration, Standardize};
+use crate::commands::pipeline::train_runs;
 use crate::dataset::standardize::{Standardizer, channel_standardizer};
 use crate::dataset::{DataKind, Dataset, Split};
 use crate::error::Result;
