@@ -5,7 +5,6 @@
 //! command gives a byte-identical file), and the table of the terminal and `sweep.md`.
 
 use super::report::{Config, RepresentationReport};
-use crate::commands::sweep::factor::Vary;
 use crate::settings::Settings;
 use serde::Serialize;
 
@@ -24,11 +23,20 @@ pub struct SweepReport {
     /// Every combination of the values (`true`) or one factor at a time (`false`).
     pub grid: bool,
     /// The factors and their values, in the order given.
-    pub vary: Vec<Vary>,
+    pub vary: Vec<Varied>,
     /// The base run's configuration (every point changes it in its varied fields only).
     pub base: Config,
     /// The points, in sweep order.
     pub points: Vec<Point>,
+}
+
+/// One factor of the sweep and its values, as given (`--vary tau=0.1,0.5`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Varied {
+    /// The factor's name (`tau`, `batch`, …).
+    pub factor: String,
+    /// Its values.
+    pub values: Vec<String>,
 }
 
 /// Mean and sample standard deviation (n − 1; 0 for one value) of a per-seed quantity.

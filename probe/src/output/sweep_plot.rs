@@ -53,7 +53,7 @@ fn error_bar(x: f64, y: f64, s: f64, cap: f64, style: ShapeStyle) -> PathElement
 pub fn plots(r: &SweepReport) -> Result<Vec<(String, String)>, String> {
     let mut out = Vec::new();
     for v in &r.vary {
-        let name = v.factor.name();
+        let name = v.factor.as_str();
         // (x position, point): the points that set this factor.
         let pts: Vec<(usize, &Point)> = r
             .points
@@ -134,7 +134,7 @@ fn loss_vs_accuracy(r: &SweepReport) -> Result<String, String> {
         .iter()
         .filter_map(|p| {
             let acc = p.pretrained.as_ref()?;
-            let f = r.vary.iter().position(|v| p.set.first().is_some_and(|(n, _)| n == v.factor.name()))?;
+            let f = r.vary.iter().position(|v| p.set.first().is_some_and(|(n, _)| *n == v.factor))?;
             Some((
                 p.final_loss.mean,
                 acc.mean.linear_probe_accuracy,
@@ -178,7 +178,7 @@ fn loss_vs_accuracy(r: &SweepReport) -> Result<String, String> {
                         + Text::new(t.4.clone(), (6, -12), ("sans-serif", 11))
                 }))
                 .map_err(err)?
-                .label(v.factor.name())
+                .label(v.factor.as_str())
                 .legend(move |(x, y)| Circle::new((x + 6, y), 5, color.filled()));
         }
         chart

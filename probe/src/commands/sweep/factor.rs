@@ -23,8 +23,7 @@ use clap::ValueEnum;
 use selfsup_core::augment::{Op, Pipeline};
 
 /// A factor of the sweep.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Factor {
     /// Temperature `τ`.
     Tau,
@@ -74,25 +73,10 @@ impl Factor {
             Factor::Method => "method",
         }
     }
-
-    /// The value of this factor in resolved settings (the base run's value of the factor).
-    pub fn value_in(self, s: &Settings) -> String {
-        match self {
-            Factor::Tau => s.tau.to_string(),
-            Factor::Batch => s.batch.to_string(),
-            Factor::Dim => s.dim.to_string(),
-            Factor::Aug => "1".into(),
-            Factor::Normalize => crate::output::report::name_of(&s.model.normalize),
-            Factor::Queue => s.model.queue.to_string(),
-            Factor::Head => crate::output::report::name_of(&s.model.head),
-            Factor::Epochs => s.epochs.to_string(),
-            Factor::Method => s.method.name().into(),
-        }
-    }
 }
 
 /// One `--vary NAME=V1,V2,…`: a factor and its values, in the order given.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Vary {
     /// The factor.
     pub factor: Factor,

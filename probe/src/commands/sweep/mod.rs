@@ -287,7 +287,10 @@ pub fn run(args: &SweepArgs, repeats_given: bool, out: &mut dyn Write, err: &mut
         file: path.display().to_string(),
         shape: [data.train.len(), data.test.len(), data.dim(), data.num_classes()],
         grid: args.grid,
-        vary: varies,
+        vary: varies
+            .into_iter()
+            .map(|v| sweep::Varied { factor: v.factor.name().into(), values: v.values })
+            .collect(),
         base: config(&data, &base),
         points,
     };
