@@ -1,8 +1,8 @@
 //! The curve of `probe labels` (SVG): test accuracy against the fraction of training labels on
 //! a log axis, mean ± std as error bars, in two panels: the linear probe (left) and the
 //! weighted kNN (right) of each frozen representation, each panel with the two fine-tuning
-//! curves (thick lines) for reference, the legend top left (where few labels give low
-//! accuracies, so no curve runs). Colours are plot.rs's palette, one per representation.
+//! curves (thick lines) for reference, the legend in the corner with the fewest points.
+//! Colours are plot.rs's palette, one per representation.
 
 use super::labels::{Curve, LabelsReport};
 use super::plot::PALETTE;
@@ -12,6 +12,29 @@ use plotters::prelude::*;
 fn style(i: usize, c: &Curve) -> (RGBColor, u32) {
     let color = PALETTE[i % PALETTE.len()];
     (color, if c.evaluation == "finetune" { 3 } else { 2 })
+}
+
+/// The corner of a panel for the legend: the one whose quarter-ish region (x and y scaled to
+/// [0, 1], log x) holds the fewest points and error-bar ends of `curves`; ties in the order
+/// lower right, upper left, lower left, upper right.
+fn legend_corner(curves: &[&Curve], (lo, hi): (f64, f64), (ylo, yhi): (f64, f64)) -> SeriesLabelPosition {
+    let ends = curves.iter().flat_map(|c| &c.points).flat_map(|p| {
+        let x = (p.fraction.ln() - lo.ln()) / (hi.ln() - lo.ln());
+        [p.mean - p.std, p.mean, p.mean + p.std].map(|y| (x, (y - ylo) / (yhi - ylo)))
+    });
+    let ends: Vec<(f64, f64)> = ends.collect();
+    let corners = [
+        (SeriesLabelPosition::LowerRight, true, false),
+        (SeriesLabelPosition::UpperLeft, false, true),
+        (SeriesLabelPosition::LowerLeft, false, false),
+        (SeriesLabelPosition::UpperRight, true, true),
+    ];
+    let count = |right: bool, upper: bool| {
+        let inside = |&&(x, y): &&(f64, f64)| (x > 0.5) == right && if upper { y > 0.62 } else { y < 0.38 };
+        ends.iter().filter(inside).count()
+    };
+    let best = corners.iter().min_by_key(|(_, r, u)| count(*r, *u)).map(|c| c.0.clone());
+    best.unwrap_or(SeriesLabelPosition::LowerRight)
 }
 
 /// The SVG document of the report's curves, or what went wrong drawing it.
@@ -108,7 +131,7 @@ pub fn labels_curve(r: &LabelsReport) -> Result<String, String> {
             }
             chart
                 .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
+                .position(legend_corner(&shown, (lo, hi), (ylo, yhi)))
                 .border_style(BLACK)
                 .background_style(WHITE.mix(0.85))
                 .draw()
