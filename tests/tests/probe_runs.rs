@@ -140,3 +140,20 @@ fn compare_refuses_options_it_would_ignore() {
         assert!(err.contains(want) && err.lines().count() == 1, "{opt}: {err}");
     }
 }
+
+/// Only the plain run searches; every other command refuses `--no-search` instead of ignoring
+/// it.
+#[test]
+fn commands_that_never_search_refuse_no_search() {
+    for cmd in ["compare", "anomaly", "sweep", "labels"] {
+        let mut args = vec![cmd, "--no-search", "--epochs", "1"];
+        let csv = data("iris.csv");
+        args.insert(1, &csv);
+        if cmd == "sweep" {
+            args.extend(["--vary", "tau=0.1,0.2"]);
+        }
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 2, "{cmd}: {err}");
+        assert!(err.contains("never searches") && err.lines().count() == 1, "{cmd}: {err}");
+    }
+}

@@ -99,8 +99,22 @@ fn given_options(m: &clap::ArgMatches) -> Vec<String> {
 /// `--methods`) and `--export` (it keeps no single encoder) would be ignored, so they are
 /// refused instead.
 fn reject_ignored_options(m: &clap::ArgMatches) -> crate::error::Result<()> {
-    let Some(("compare", sub)) = m.subcommand() else { return Ok(()) };
-    let given = |id: &str| sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+    let Some((name, sub)) = m.subcommand() else { return Ok(()) };
+    let given = |id: &str| {
+        sub.try_get_raw(id).is_ok_and(|v| v.is_some())
+            && sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+    };
+    if given("no_search") {
+        return Err(ProbeError::usage(
+            format!(
+                "probe {name} never searches: it runs the defaults plus the options you give, so --no-search would change nothing"
+            ),
+            "drop --no-search; only the plain run `probe DATA.csv` searches",
+        ));
+    }
+    if name != "compare" {
+        return Ok(());
+    }
     if given("method") {
         return Err(ProbeError::usage(
             "probe compare runs several methods: --method is for a single run",
