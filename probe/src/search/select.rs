@@ -15,7 +15,7 @@
 use super::halving::halve;
 use super::result::{CandidateResult, Criterion, Search, ValidationComparison, ValidationScore};
 use super::space::candidates;
-use super::validation::{fold_data, folds, plan};
+use super::validation::{SEARCH_ROWS, UNUSED, fold_data, folds, plan, sample};
 use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::eval::pca::Pca;
@@ -46,11 +46,13 @@ pub fn search(
     let (y, classes) = if labels { (data.train.y.clone(), data.num_classes()) } else { (vec![0; n], 1) };
     let min_class = (0..classes).map(|c| y.iter().filter(|&&v| v == c).count()).min().unwrap_or(0);
     let p = plan(n, min_class);
-    let fold_of = folds(&y, classes, p.k, args.seed);
+    let mut fold_of = folds(&y, classes, p.k, args.seed);
+    sample(&mut fold_of, &y, classes, SEARCH_ROWS, args.seed);
+    let used = fold_of.iter().filter(|&&f| f != UNUSED).count();
     // Every round needs a batch of 2 training rows and a row to validate on; with fewer rows
     // there is nothing to validate on, and the run keeps the defaults.
     let held_out = |f: usize| fold_of.iter().filter(|&&g| g == f).count();
-    if (0..p.rounds).any(|f| held_out(f) == 0 || n - held_out(f) < 2) {
+    if (0..p.rounds).any(|f| held_out(f) == 0 || used - held_out(f) < 2) {
         return Ok(None);
     }
     let rounds: Vec<Dataset> = (0..p.rounds).map(|f| fold_data(data, &fold_of, f)).collect();
@@ -63,7 +65,10 @@ pub fn search(
     let validation =
         if labels { compare(&rounds, &s, scores[win].last().map(|r| (r.linear_probe, r.knn))) } else { None };
     let full_trainings = scores.iter().flatten().map(|r| r.fraction).sum::<f64>() * p.rounds as f64;
-    let schedule = "within each encoder family, all candidates × 1/9 of their epochs, the best third × 1/3, the best one × all; the families' best compared at full training".to_string();
+    let mut schedule = "within each encoder family, all candidates × 1/9 of their epochs, the best third × 1/3, the best one × all; the families' best compared at full training".to_string();
+    if used < n {
+        schedule += &format!("; validated on a stratified sample of {used} of the {n} training rows");
+    }
     let why = why(&space.iter().map(|c| c.flags()).collect::<Vec<_>>(), &scores, win, criterion);
     let mut fixed: Vec<String> =
         args.explicit.iter().filter(|id| SEARCHED.contains(&id.as_str())).cloned().collect();

@@ -9,6 +9,12 @@
 //!
 //! The test rows are never part of any fold: [`write_fold_csv`] writes only training rows.
 //!
+//! Above [`SEARCH_ROWS`] training rows, [`sample`] keeps a stratified seeded sample of that
+//! many for the search (the others are [`UNUSED`] in every round): ranking a handful of
+//! configurations needs thousands of validation rows, not hundreds of thousands, and this keeps
+//! the search's cost flat in the number of rows. The winner is still trained on every
+//! training row.
+//!
 //! ```
 //! use probe::search::validation::folds;
 //! let y = [0, 0, 0, 0, 1, 1, 1, 1];
@@ -33,6 +39,31 @@ pub const SMALL_TRAIN: usize = 200;
 
 /// Number of folds (4: a 75/25 split of the training rows per round).
 pub const FOLDS: usize = 4;
+
+/// Training rows the search validates on at most (15 000 train / 5 000 validation per round).
+pub const SEARCH_ROWS: usize = 20_000;
+
+/// The fold of a training row left out of the search by [`sample`].
+pub const UNUSED: usize = usize::MAX;
+
+/// Marks all but a stratified seeded sample of about `cap` rows [`UNUSED`] in `fold_of` (each
+/// class keeps `⌈n_c · cap / n⌉` of its rows, drawn with `seed`); nothing changes when there are
+/// `cap` rows or fewer.
+pub fn sample(fold_of: &mut [usize], y: &[usize], classes: usize, cap: usize, seed: u64) {
+    let n = y.len();
+    if n <= cap {
+        return;
+    }
+    let mut rng = seeded(seed ^ 0x5a3e_5eed);
+    for c in 0..classes {
+        let mut rows: Vec<usize> = (0..n).filter(|&i| y[i] == c).collect();
+        let keep = (rows.len() * cap).div_ceil(n);
+        shuffle(&mut rng, &mut rows);
+        for &i in &rows[keep.min(rows.len())..] {
+            fold_of[i] = UNUSED;
+        }
+    }
+}
 
 /// How the training rows are split for validation: `k` folds, of which the first `rounds` are
 /// used as validation sets (all `k` on small training sets, 1 otherwise).
@@ -75,7 +106,8 @@ pub fn folds(y: &[usize], classes: usize, k: usize, seed: u64) -> Vec<usize> {
 pub fn fold_data(data: &Dataset, fold_of: &[usize], fold: usize) -> Dataset {
     let d = data.dim();
     let x = &data.train.x;
-    let (tr, va): (Vec<usize>, Vec<usize>) = (0..fold_of.len()).partition(|&i| fold_of[i] != fold);
+    let (tr, va): (Vec<usize>, Vec<usize>) =
+        (0..fold_of.len()).filter(|&i| fold_of[i] != UNUSED).partition(|&i| fold_of[i] != fold);
     let st = Standardizer::fit(x, d, &tr);
     let take = |rows: &[usize]| Split {
         x: st.transform(x, rows),
@@ -111,7 +143,7 @@ pub fn write_fold_csv(path: &Path, data: &Dataset, fold_of: &[usize], fold: usiz
     let headers = reader.headers().map_err(read_err)?.clone();
     let keep: Vec<usize> = (0..headers.len()).filter(|&c| &headers[c] != SPLIT_COLUMN).collect();
     let mut split_of = std::collections::HashMap::new();
-    for (j, &row) in data.train.rows.iter().enumerate() {
+    for (j, &row) in data.train.rows.iter().enumerate().filter(|&(j, _)| fold_of[j] != UNUSED) {
         split_of.insert(row, if fold_of[j] == fold { "test" } else { "train" });
     }
     let mut w = csv::Writer::from_path(out).map_err(|e| write_err(&e))?;
@@ -147,6 +179,21 @@ mod tests {
         }
         assert_eq!(folds(&y, 3, 4, 1), f);
         assert_ne!(folds(&y, 3, 4, 2), f);
+    }
+
+    #[test]
+    fn sample_keeps_a_stratified_share_and_leaves_small_sets_alone() {
+        let y: Vec<usize> = (0..1000).map(|i| usize::from(i % 10 == 0)).collect();
+        let mut f = folds(&y, 2, 4, 3);
+        let before = f.clone();
+        sample(&mut f, &y, 2, 1000, 3);
+        assert_eq!(f, before);
+        sample(&mut f, &y, 2, 200, 3);
+        let kept = |c: usize| (0..1000).filter(|&i| y[i] == c && f[i] != UNUSED).count();
+        assert_eq!((kept(0), kept(1)), (180, 20));
+        for i in 0..1000 {
+            assert!(f[i] == UNUSED || f[i] == before[i]);
+        }
     }
 
     #[test]
