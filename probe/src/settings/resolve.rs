@@ -263,6 +263,12 @@ fn check_contrastive_options(args: &RunArgs) -> Result<()> {
 /// 40% SCARF corruption). The epoch count is the same for every kind of data: on validation
 /// folds of basic_motions' training rows 500 epochs score 80.2 / 88.0 (linear probe / weighted
 /// kNN-20) against 81.2 / 83.9 for 300 (`scripts/validation_study.sh`, DECISIONS.md "Defaults").
+/// The MLP's default budget in optimizer steps: 500 epochs, but no more than this many steps.
+/// 500 epochs of every dataset in `data/` stay at or below it (digits: 9 batches of 128 per epoch,
+/// 4,500 steps), so the cap only bounds the cost on large files (100k rows would otherwise take
+/// 390,000 steps).
+pub const MLP_MAX_STEPS: usize = 5_000;
+
 fn adjust_defaults(args: &RunArgs, data: &Dataset, cfg: &mut Settings) -> Result<()> {
     if args.encoder != EncoderKind::Mlp {
         return Ok(());
@@ -287,6 +293,18 @@ fn adjust_defaults(args: &RunArgs, data: &Dataset, cfg: &mut Settings) -> Result
     if args.batch.is_none() && cfg.batch > 128 {
         cfg.batch = 128;
         set(&mut cfg.chosen, "--batch", "128", "MLP encoder: batches of 128 (more steps per epoch)");
+    }
+    let per_epoch = (data.train.len() / cfg.batch.max(1)).max(1);
+    if args.epochs.is_none() && cfg.epochs * per_epoch > MLP_MAX_STEPS {
+        cfg.epochs = MLP_MAX_STEPS.div_ceil(per_epoch);
+        set(
+            &mut cfg.chosen,
+            "--epochs",
+            &cfg.epochs.to_string(),
+            &format!(
+                "MLP encoder: 500 epochs capped at {MLP_MAX_STEPS} optimizer steps ({per_epoch} batches per epoch), so pretraining costs the same at 100k rows as at 10k"
+            ),
+        );
     }
     if args.aug.is_none() && matches!(data.kind, DataKind::Tabular) && cfg.method != Method::Ae {
         let spec = "noise:0.1,scarf:0.4";
