@@ -5,26 +5,10 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-struct Run {
-    code: i32,
-    out: String,
-    err: String,
-}
-
-fn run(args: &[&str]) -> Run {
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let mut full = vec!["probe"];
-    full.extend_from_slice(args);
-    let code = probe::run_cli(full, &mut out, &mut err);
-    Run { code, out: String::from_utf8(out).unwrap(), err: String::from_utf8(err).unwrap() }
-}
+use selfsup_tests::{run, scratch_in};
 
 fn scratch(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("probe_reports").join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    scratch_in(&Path::new(env!("CARGO_TARGET_TMPDIR")).join("probe_reports"), name)
 }
 
 fn report(dir: &Path) -> serde_json::Value {
