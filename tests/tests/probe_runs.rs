@@ -3,20 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let mut full = vec!["probe"];
-    full.extend_from_slice(args);
-    let code = probe::run_cli(full, &mut out, &mut err);
-    (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
-}
+use selfsup_tests::{Run, run, scratch_in};
 
+/// A scratch directory for one test.
 fn scratch(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("probe_runs").join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    scratch_in(&Path::new(env!("CARGO_TARGET_TMPDIR")).join("probe_runs"), name)
 }
 
 fn data(file: &str) -> String {
@@ -42,7 +33,7 @@ fn every_method_and_precision_runs_on_the_ring() {
         let o = d.join(i.to_string());
         let mut args = vec![ring.as_str(), "--epochs", "3", "--quiet", "--out", o.to_str().unwrap()];
         args.extend_from_slice(extra);
-        let (code, _, err) = run(&args);
+        let Run { code, err, .. } = run(&args);
         assert_eq!(code, 0, "{extra:?}: {err}");
         let r = report(&o);
         assert_eq!(r["config"]["method"], extra[1]);
@@ -63,7 +54,7 @@ fn every_method_and_precision_runs_on_the_ring() {
 fn basic_motions_is_recognised_as_six_channels() {
     let d = scratch("series");
     let o = d.join("bm");
-    let (code, out, err) =
+    let Run { code, out, err } =
         run(&[&data("basic_motions.csv"), "--epochs", "2", "--no-search", "--out", o.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("series"), "{out}");
@@ -91,7 +82,7 @@ fn basic_motions_is_recognised_as_six_channels() {
 #[test]
 fn an_autoencoder_exploding_in_its_first_epoch_is_divergence() {
     let d = scratch("diverge-first-epoch");
-    let (code, _, err) =
+    let Run { code, err, .. } =
         run(&[&data("digits.csv"), "--method", "ae", "--lr", "1000", "--out", d.to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
     assert!(err.starts_with("error: training diverged at epoch 1: "), "{err}");
@@ -101,7 +92,7 @@ fn an_autoencoder_exploding_in_its_first_epoch_is_divergence() {
 #[test]
 fn divergence_stops_with_advice() {
     let d = scratch("diverge");
-    let (code, _, err) = run(&[
+    let Run { code, err, .. } = run(&[
         &data("plane.csv"),
         "--method",
         "ae",
@@ -123,7 +114,7 @@ fn divergence_stops_with_advice() {
 #[test]
 fn gen_writes_the_committed_datasets() {
     for (kind, file) in [("ring", "ring.csv"), ("plane", "plane.csv")] {
-        let (code, out, err) = run(&["gen", kind]);
+        let Run { code, out, err } = run(&["gen", kind]);
         assert_eq!(code, 0, "{err}");
         let committed = std::fs::read_to_string(data(file)).unwrap();
         assert_eq!(out, committed, "data/{file} is not what `probe gen {kind}` writes");
@@ -135,7 +126,7 @@ fn gen_writes_the_committed_datasets() {
 fn compare_refuses_options_it_would_ignore() {
     for (opt, val, want) in [("--method", "byol", "--methods"), ("--export", "/tmp/never", "does not export")]
     {
-        let (code, _, err) = run(&["compare", &data("iris.csv"), opt, val, "--epochs", "1"]);
+        let Run { code, err, .. } = run(&["compare", &data("iris.csv"), opt, val, "--epochs", "1"]);
         assert_eq!(code, 2, "{opt}: {err}");
         assert!(err.contains(want) && err.lines().count() == 1, "{opt}: {err}");
     }
@@ -152,7 +143,7 @@ fn commands_that_never_search_refuse_no_search() {
         if cmd == "sweep" {
             args.extend(["--vary", "tau=0.1,0.2"]);
         }
-        let (code, _, err) = run(&args);
+        let Run { code, err, .. } = run(&args);
         assert_eq!(code, 2, "{cmd}: {err}");
         assert!(err.contains("never searches") && err.lines().count() == 1, "{cmd}: {err}");
     }
