@@ -28,7 +28,7 @@ use crate::dims::{Batch, Const};
 use crate::encoder::{Linear, Mlp, Mlp2, WithHead};
 use crate::loss::{BarlowTwins, InfoNce, InfoNceQueue, LinearAutoencoder, NtXent, VicReg};
 use crate::stream::StreamTrainer;
-use crate::train::{AeTrainer, Trainer, byol::Byol, simsiam::SimSiam};
+use crate::train::{AeTrainer, Siamese, Trainer};
 
 /// A `R × B` batch (samples are columns).
 pub type SBatch<T, const R: usize, const B: usize> = Batch<T, Const<R>, Const<B>>;
@@ -60,12 +60,9 @@ pub type SInfoNceQueue<T, const K: usize, const B: usize, const Q: usize> =
 /// The contrastive trainer: inputs `D`, embeddings `K`, batches `B`, encoder `E`, loss `L`.
 pub type STrainer<T, const D: usize, const K: usize, const B: usize, E, L> =
     Trainer<T, Const<D>, Const<K>, Const<B>, E, L>;
-/// BYOL: inputs `D`, projections `K`, batches `B`, online network `F`, predictor `Q`.
-pub type SByol<T, const D: usize, const K: usize, const B: usize, F, Q> =
-    Byol<T, Const<D>, Const<K>, Const<B>, F, Q>;
-/// SimSiam: inputs `D`, projections `K`, batches `B`, network `F`, predictor `Q`.
-pub type SSimSiam<T, const D: usize, const K: usize, const B: usize, F, Q> =
-    SimSiam<T, Const<D>, Const<K>, Const<B>, F, Q>;
+/// BYOL or SimSiam: inputs `D`, projections `K`, batches `B`, network `F`, predictor `Q`.
+pub type SSiamese<T, const D: usize, const K: usize, const B: usize, F, Q> =
+    Siamese<T, Const<D>, Const<K>, Const<B>, F, Q>;
 /// The autoencoder's trainer: code `K`, inputs `D`, batches `B`.
 pub type SAeTrainer<T, const K: usize, const D: usize, const B: usize> =
     AeTrainer<T, Const<K>, Const<D>, Const<B>>;

@@ -2,8 +2,8 @@
 //! batch → loss", with the epoch loop written once.
 //!
 //! The contrastive [`Trainer`](super::Trainer) (InfoNCE, NT-Xent, Barlow Twins, VICReg: any
-//! [`PairLoss`](crate::loss::PairLoss)), [`Byol`](super::byol::Byol),
-//! [`SimSiam`](super::simsiam::SimSiam) and the linear autoencoder's
+//! [`PairLoss`](crate::loss::PairLoss)), BYOL and SimSiam's [`Siamese`](super::Siamese)
+//! and the linear autoencoder's
 //! [`AeTrainer`](super::autoencoder::AeTrainer) implement it, so a caller drives any of them
 //! the same way. The generator is the concrete [`Rng`], which keeps the trait dyn-compatible:
 //! `Box<dyn Learner<T, Dyn, Dyn>>` holds any learner with run-time sizes.

@@ -5,8 +5,9 @@
 //! - [`Trainer`] ([`contrastive`]): any [`crate::encoder::Encoder`] with any
 //!   [`crate::loss::PairLoss`] (InfoNCE, NT-Xent, Barlow Twins, VICReg). All buffers are
 //!   allocated once by [`Trainer::new`]; with `Const` sizes a step allocates nothing.
-//! - [`byol::Byol`] and [`simsiam::SimSiam`]: the non-contrastive learners with a predictor
-//!   and stop-gradient (BYOL with a moving-average target network).
+//! - [`Siamese`] ([`siamese`]): the non-contrastive learners with a predictor and
+//!   stop-gradient, BYOL ([`byol`]: a moving-average target network) and SimSiam
+//!   ([`simsiam`]: the projections as targets).
 //! - [`autoencoder::AeTrainer`]: the linear autoencoder (one batch, no views).
 //! - [`Views`] ([`views`]): the two augmented views, made the same way for every two-view
 //!   learner.
@@ -30,6 +31,7 @@ pub mod contrastive;
 pub mod finetune;
 pub mod learner;
 pub mod schedule;
+pub mod siamese;
 pub mod simsiam;
 pub mod views;
 
@@ -37,6 +39,7 @@ pub use autoencoder::AeTrainer;
 pub use contrastive::Trainer;
 pub use learner::Learner;
 pub use schedule::Schedule;
+pub use siamese::Siamese;
 pub use views::Views;
 
 /// Copies samples `idx[0], idx[1], …` (columns of `d` rows of the column-major `data`) into

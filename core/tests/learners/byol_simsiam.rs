@@ -11,8 +11,10 @@ use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{Rng, normal, seeded};
 use selfsup_core::synth::fill_ring;
 use selfsup_core::train::Learner;
-use selfsup_core::train::byol::{Byol, momentum_schedule};
-use selfsup_core::train::simsiam::{Prediction, SimSiam, StopGradient};
+use selfsup_core::train::Siamese;
+use selfsup_core::train::byol::momentum_schedule;
+use selfsup_core::train::siamese::Target;
+use selfsup_core::train::simsiam::{Prediction, StopGradient};
 
 type Lin = Linear<f64, Dyn, Dyn>;
 // Smooth networks for the gradient checks (ReLU kinks make finite differences unreliable at
@@ -72,8 +74,14 @@ fn flat<P: Params + Clone>(p: &P) -> Vec<Vec<f64>> {
     p.blocks().iter().map(|s| s.to_vec()).collect()
 }
 
+/// BYOL's target network.
+fn target(byol: &Siamese<f64, Dyn, Dyn, Dyn, Net, Pred>) -> &Net {
+    let Target::Moving(t) = &byol.target else { unreachable!("BYOL has a moving target") };
+    &t.net
+}
+
 struct ByolCase {
-    byol: Byol<f64, Dyn, Dyn, Dyn, Net, Pred>,
+    byol: Siamese<f64, Dyn, Dyn, Dyn, Net, Pred>,
     xa: DMatrix<f64>,
     xb: DMatrix<f64>,
 }
@@ -85,16 +93,17 @@ fn byol_gradients_reach_online_and_predictor_only() {
         let online = net(&mut rng, d, m, k);
         let pred = lin(&mut rng, k, k);
         let mut c = ByolCase {
-            byol: Byol::new(online, pred, sgd(), Pipeline::new(), (Dyn(d), Dyn(k), Dyn(b)), 0.99, 10),
+            byol: Siamese::byol(online, pred, sgd(), Pipeline::new(), (Dyn(d), Dyn(k), Dyn(b)), 0.99, 10),
             xa: randn(&mut rng, d, b, 1.0),
             xb: randn(&mut rng, d, b, 1.0),
         };
         // Move the target away from the online network, so that the two differ.
-        c.byol.target = net(&mut rng, d, m, k);
+        let Target::Moving(t) = &mut c.byol.target else { unreachable!() };
+        t.net = net(&mut rng, d, m, k);
         let loss = |c: &mut ByolCase| c.byol.loss_grad(&c.xa.clone(), &c.xb.clone());
         loss(&mut c);
         let (go, gp) = (flat(c.byol.grads().0), flat(c.byol.grads().1));
-        check_params(&format!("byol online {d}-{m}-{k} B={b}"), &mut c, |c| c.byol.online.blocks(), go, loss);
+        check_params(&format!("byol online {d}-{m}-{k} B={b}"), &mut c, |c| c.byol.net.blocks(), go, loss);
         check_params(
             &format!("byol predictor {d}-{m}-{k} B={b}"),
             &mut c,
@@ -118,15 +127,15 @@ fn byol_momentum_schedule_and_moving_average() {
     let (d, m, k, b) = (3, 2, 2, 4);
     let online = net(&mut rng, d, m, k);
     let pred = lin(&mut rng, k, k);
-    let mut byol = Byol::new(online, pred, sgd(), Pipeline::new(), (Dyn(d), Dyn(k), Dyn(b)), 0.9, 4);
+    let mut byol = Siamese::byol(online, pred, sgd(), Pipeline::new(), (Dyn(d), Dyn(k), Dyn(b)), 0.9, 4);
     let (xa, xb) = (randn(&mut rng, d, b, 1.0), randn(&mut rng, d, b, 1.0));
     for step in 0..4 {
-        let before = byol.target.clone();
-        let tau = byol.momentum();
+        let before = target(&byol).clone();
+        let tau = byol.momentum().unwrap();
         assert_eq!(tau, momentum_schedule(0.9, step, 4));
         byol.step_views(&xa, &xb);
         // target = τ target_before + (1 − τ) online_after, entry by entry.
-        let (mut t, mut o, mut want) = (byol.target.clone(), byol.online.clone(), before);
+        let (mut t, mut o, mut want) = (target(&byol).clone(), byol.net.clone(), before);
         for ((w, t), o) in want.blocks().into_iter().zip(t.blocks()).zip(o.blocks()) {
             for ((w, t), o) in w.iter_mut().zip(t.iter()).zip(o.iter()) {
                 *w = *w * tau + *o * (1.0 - tau);
@@ -138,7 +147,7 @@ fn byol_momentum_schedule_and_moving_average() {
 }
 
 struct SimCase {
-    s: SimSiam<f64, Dyn, Dyn, Dyn, Net, Pred>,
+    s: Siamese<f64, Dyn, Dyn, Dyn, Net, Pred>,
     xa: DMatrix<f64>,
     xb: DMatrix<f64>,
 }
@@ -151,11 +160,11 @@ fn simsiam_gradients_with_and_without_stop_gradient_and_predictor() {
             let f = net(&mut rng, d, m, k);
             let h = lin(&mut rng, k, k);
             let mut c = SimCase {
-                s: SimSiam::new(f, h, sgd(), Pipeline::new(), (Dyn(d), Dyn(k), Dyn(b))),
+                s: Siamese::simsiam(f, h, sgd(), Pipeline::new(), (Dyn(d), Dyn(k), Dyn(b))),
                 xa: randn(&mut rng, d, b, 1.0),
                 xb: randn(&mut rng, d, b, 1.0),
             };
-            c.s.stop_gradient = if sg { StopGradient::On } else { StopGradient::Off };
+            c.s.target = Target::Online(if sg { StopGradient::On } else { StopGradient::Off });
             c.s.prediction = if pred_on { Prediction::On } else { Prediction::Off };
             let what = format!("simsiam sg={sg} pred={pred_on} {d}-{m}-{k} B={b}");
             let loss = |c: &mut SimCase| c.s.loss_grad(&c.xa.clone(), &c.xb.clone());
@@ -245,8 +254,9 @@ fn train_simsiam(sg: bool, pred_on: bool) -> (f64, f64) {
     let g = Mlp::new(Dyn(m), Dyn(32), Dyn(k), &mut rng);
     let h = Mlp::new(Dyn(k), Dyn(32), Dyn(k), &mut rng);
     let opt = Optimizer::adam(3e-3, 0.0);
-    let mut s = SimSiam::new(WithHead::new(f, g, Dyn(m)), h, opt, Pipeline::new(), (Dyn(d), Dyn(k), Dyn(b)));
-    s.stop_gradient = if sg { StopGradient::On } else { StopGradient::Off };
+    let mut s =
+        Siamese::simsiam(WithHead::new(f, g, Dyn(m)), h, opt, Pipeline::new(), (Dyn(d), Dyn(k), Dyn(b)));
+    s.target = Target::Online(if sg { StopGradient::On } else { StopGradient::Off });
     s.prediction = if pred_on { Prediction::On } else { Prediction::Off };
     let mut pts = vec![0.0f64; 2 * b];
     let mut loss = 0.0;

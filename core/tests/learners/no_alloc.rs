@@ -9,9 +9,8 @@ use selfsup_core::loss::{BarlowTwins, VicReg};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{Rng, seeded};
 use selfsup_core::synth::fill_ring;
+use selfsup_core::train::Siamese;
 use selfsup_core::train::Trainer;
-use selfsup_core::train::byol::Byol;
-use selfsup_core::train::simsiam::SimSiam;
 
 use crate::counting;
 
@@ -56,7 +55,7 @@ fn byol_step_allocates_nothing_and_learns() {
     let pred = G::new(Const, Const, Const, &mut rng);
     let opt = Optimizer::adam(3e-3, 0.0);
     let shape = (Const, Const, Const);
-    let mut byol = Byol::<f32, Const<2>, Const<4>, Const<B>, Net, G>::new(
+    let mut byol = Siamese::<f32, Const<2>, Const<4>, Const<B>, Net, G>::byol(
         net(&mut rng),
         pred,
         opt,
@@ -76,7 +75,7 @@ fn simsiam_step_allocates_nothing_and_learns() {
     let pred = G::new(Const, Const, Const, &mut rng);
     let opt = Optimizer::adam(3e-3, 0.0);
     let shape = (Const, Const, Const);
-    let mut s = SimSiam::<f32, Const<2>, Const<4>, Const<B>, Net, G>::new(
+    let mut s = Siamese::<f32, Const<2>, Const<4>, Const<B>, Net, G>::simsiam(
         net(&mut rng),
         pred,
         opt,

@@ -21,8 +21,9 @@ use selfsup_core::loss::{BarlowTwins, InfoNce, InfoNceQueue, LinearAutoencoder, 
 use selfsup_core::normalize::Normalization;
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::Rng;
-use selfsup_core::train::byol::Byol;
-use selfsup_core::train::simsiam::{Prediction, SimSiam, StopGradient};
+use selfsup_core::train::Siamese;
+use selfsup_core::train::siamese::Target;
+use selfsup_core::train::simsiam::{Prediction, StopGradient};
 use selfsup_core::train::{AeTrainer, Learner, Trainer};
 
 /// Initialisation of the linear encoder (the reference programs'), and of the random
@@ -72,18 +73,15 @@ impl<T: Real> PairLoss<T, Dyn, Dyn> for AnyLoss<T> {
 }
 
 type PairTrainer<T> = Trainer<T, Dyn, Dyn, Dyn, Net<T>, AnyLoss<T>>;
-type ByolLearner<T> = Byol<T, Dyn, Dyn, Dyn, Net<T>, Layer<T>>;
-type SimSiamLearner<T> = SimSiam<T, Dyn, Dyn, Dyn, Net<T>, Layer<T>>;
+type SiameseLearner<T> = Siamese<T, Dyn, Dyn, Dyn, Net<T>, Layer<T>>;
 type AeLearner<T> = AeTrainer<T, Dyn, Dyn, Dyn>;
 
 /// The learner of a run, with access to the networks it trains.
 pub enum AnyLearner<T: Real> {
     /// InfoNCE, NT-Xent, Barlow Twins, VICReg: core's contrastive `Trainer`.
     Pair(Box<PairTrainer<T>>),
-    /// BYOL.
-    Byol(Box<ByolLearner<T>>),
-    /// SimSiam.
-    SimSiam(Box<SimSiamLearner<T>>),
+    /// BYOL and SimSiam: core's `Siamese`.
+    Siamese(Box<SiameseLearner<T>>),
     /// The linear autoencoder.
     Ae(Box<AeLearner<T>>),
 }
@@ -93,8 +91,7 @@ impl<T: Real> AnyLearner<T> {
     pub fn learner(&mut self) -> &mut dyn Learner<T, Dyn, Dyn> {
         match self {
             AnyLearner::Pair(l) => l.as_mut(),
-            AnyLearner::Byol(l) => l.as_mut(),
-            AnyLearner::SimSiam(l) => l.as_mut(),
+            AnyLearner::Siamese(l) => l.as_mut(),
             AnyLearner::Ae(l) => l.as_mut(),
         }
     }
@@ -102,8 +99,7 @@ impl<T: Real> AnyLearner<T> {
     fn net(&self) -> Option<&Net<T>> {
         match self {
             AnyLearner::Pair(t) => Some(&t.encoder),
-            AnyLearner::Byol(b) => Some(&b.online),
-            AnyLearner::SimSiam(s) => Some(&s.net),
+            AnyLearner::Siamese(s) => Some(&s.net),
             AnyLearner::Ae(_) => None,
         }
     }
@@ -199,14 +195,14 @@ pub fn build<T: Real>(d: usize, n: usize, s: &Settings, rng: &mut Rng) -> Result
     match s.method {
         Method::Byol => {
             let steps = s.epochs * (n / b);
-            let byol = Byol::new(net, predictor, opt, s.aug.clone(), shape, m.tau_base, steps);
-            Ok(AnyLearner::Byol(Box::new(byol)))
+            let byol = Siamese::byol(net, predictor, opt, s.aug.clone(), shape, m.tau_base, steps);
+            Ok(AnyLearner::Siamese(Box::new(byol)))
         }
         Method::Simsiam => {
-            let mut l = SimSiam::new(net, predictor, opt, s.aug.clone(), shape);
-            l.stop_gradient = if m.stop_gradient { StopGradient::On } else { StopGradient::Off };
+            let mut l = Siamese::simsiam(net, predictor, opt, s.aug.clone(), shape);
+            l.target = Target::Online(if m.stop_gradient { StopGradient::On } else { StopGradient::Off });
             l.prediction = if m.predictor { Prediction::On } else { Prediction::Off };
-            Ok(AnyLearner::SimSiam(Box::new(l)))
+            Ok(AnyLearner::Siamese(Box::new(l)))
         }
         _ => unreachable!("the autoencoder and the pair losses returned above"),
     }
