@@ -4,14 +4,14 @@
 //! [`LseMode`]) and the gradient sweep ([`onedir_backward`]: `p = exp(s − m) / σ`,
 //! `G = (p − δ_pos) · scale`, accumulated straight into both views' gradients). Logits are
 //! recomputed (one `K`-long dot product each) and never stored. See
-//! [`infonce_streaming`](super::infonce_streaming) for the formulas and costs.
+//! [`streaming`](super::streaming) for the formulas and costs.
 
 // Pair sweeps index two anchors' state by `i` and `j` at once; index loops say it plainly.
 #![allow(clippy::needless_range_loop)]
 
 use super::LaneSum;
 use super::fixed_shift_ok;
-use super::lse::{LseMode, axpy, col, lowest, online_push};
+use super::lse::{LseMode, axpy, col, lowest, online_push, raise, weight};
 use crate::Real;
 use crate::kernels::dot;
 
@@ -53,10 +53,7 @@ pub(crate) fn onedir_forward<T: Real>(
                     mi = inv_tau;
                 } else {
                     for j in 0..n + n_extra {
-                        let x = logit(j);
-                        if x > mi {
-                            mi = x;
-                        }
+                        raise(&mut mi, logit(j));
                     }
                 }
                 let mut sum = LaneSum::new();
@@ -99,17 +96,13 @@ pub(crate) fn onedir_backward<T: Real>(
         let gai = &mut ga[i * k..(i + 1) * k];
         for j in 0..n {
             let bj = col(b, k, j);
-            let mut p = (dot(ai, bj) * inv_tau - mi).exp_() * inv;
-            if i == j {
-                p -= T::one();
-            }
-            let g = p * scale;
+            let g = weight(dot(ai, bj) * inv_tau, mi, inv, i == j, scale);
             axpy(gai, g, bj);
             axpy(&mut gb[j * k..(j + 1) * k], g, ai);
         }
         for q in 0..n_extra {
             let nq = col(extra, k, q);
-            let g = (dot(ai, nq) * inv_tau - mi).exp_() * inv * scale;
+            let g = weight(dot(ai, nq) * inv_tau, mi, inv, false, scale);
             axpy(&mut ga[i * k..(i + 1) * k], g, nq);
         }
     }

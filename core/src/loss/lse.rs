@@ -41,6 +41,26 @@ pub(crate) fn online_push<T: Real>(m: &mut T, s: &mut T, x: T) {
     }
 }
 
+/// The two-pass mode's maximum step: `m ← max(m, x)`.
+#[inline(always)]
+pub(crate) fn raise<T: Real>(m: &mut T, x: T) {
+    if x > *m {
+        *m = x;
+    }
+}
+
+/// The gradient weight of candidate logit `x` for an anchor with maximum `m` and reciprocal
+/// sum `inv = 1/σ`: `(exp(x − m)·inv − [x is the positive]) · scale` (the softmax minus the
+/// one-hot target, times the mean's and the temperature's factor `scale`).
+#[inline(always)]
+pub(crate) fn weight<T: Real>(x: T, m: T, inv: T, positive: bool, scale: T) -> T {
+    let mut p = (x - m).exp_() * inv;
+    if positive {
+        p -= T::one();
+    }
+    p * scale
+}
+
 /// Column `j` of a column-major slice with `k` rows.
 #[inline(always)]
 pub(crate) fn col<T>(m: &[T], k: usize, j: usize) -> &[T] {

@@ -16,6 +16,7 @@ pub mod lse;
 pub mod negcos;
 pub mod ntxent;
 pub mod ntxent_streaming;
+pub mod streaming;
 pub mod vicreg;
 
 pub use autoencoder::{AeBuffers, LinearAutoencoder, pca_optimum};
@@ -29,6 +30,7 @@ pub use lse::LseMode;
 pub use negcos::{NegCos, SymNegCos, Symmetric};
 pub use ntxent::NtXent;
 pub use ntxent_streaming::StreamingNtXent;
+pub use streaming::{Streaming, StreamingForm};
 pub use vicreg::VicReg;
 
 use crate::Real;

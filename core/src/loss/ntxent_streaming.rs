@@ -3,7 +3,7 @@
 //! recomputed where needed and never stored, so working memory is `O(B·K)`. NT-Xent's cross
 //! block `a_i · b_j` serves two anchors at once: it updates row `i` (anchor `a_i`) and column
 //! `j` (anchor `b_j`) in the same sweep. Agreement with the dense form and costs: see
-//! [`infonce_streaming`](super::infonce_streaming).
+//! [`streaming`](super::streaming).
 //!
 //! ```
 //! use nalgebra::{Const, SMatrix};
@@ -19,76 +19,44 @@
 // Pair sweeps index two anchors' state by `i` and `j` at once; index loops say it plainly.
 #![allow(clippy::needless_range_loop)]
 
-use super::lse::{LseMode, axpy, col, lowest, online_push};
-use super::{LossError, PairLoss, checks};
-use crate::dims::{Batch, EmbedDims, Vector, zeros};
+use super::lse::{LseMode, axpy, col, lowest, online_push, raise, weight};
+use super::streaming::{Streaming, StreamingForm};
+use crate::Real;
+use crate::dims::{Vector, zeros};
 use crate::kernels::dot;
-use crate::normalize::{NORM_EPS, Normalization, NormalizedPair};
-use crate::{Real, lit};
+use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim, U1};
 
-/// Symmetric NT-Xent (SimCLR / lightly, see [`NtXent`](super::NtXent)) with streaming
-/// log-sum-exp over rows (anchors `a_i`) and columns (anchors `b_j`): `O(B·K)` working memory.
+/// Symmetric NT-Xent with streaming log-sum-exp over rows (anchors `a_i`) and columns
+/// (anchors `b_j`): `O(B·K)` working memory.
+pub type StreamingNtXent<T, K, B> = Streaming<T, K, B, BothDirections<T, B>>;
+
+/// The symmetric form's state: the maximum and sum of every anchor `a_i` (`ma`, `sa`) and
+/// `b_j` (`mb`, `sb`).
 #[derive(Clone, Debug)]
-pub struct StreamingNtXent<T: Real, K: Dim, B: Dim>
+pub struct BothDirections<T: Real, B: Dim>
 where
-    DefaultAllocator: EmbedDims<K, B>,
+    DefaultAllocator: Allocator<B>,
 {
-    /// Temperature `τ` (lightly's default: 0.5).
-    pub tau: T,
-    /// Norm guard of the L2 normalization ([`NORM_EPS`] by default).
-    pub eps: T,
-    /// How the log-sum-exp is computed ([`LseMode::Online`] by default).
-    pub mode: LseMode,
-    v: NormalizedPair<T, K, B>,
     ma: Vector<T, B>,
     sa: Vector<T, B>,
     mb: Vector<T, B>,
     sb: Vector<T, B>,
 }
 
-impl<T: Real, K: Dim, B: Dim> StreamingNtXent<T, K, B>
+impl<T: Real, B: Dim> StreamingForm<T, B> for BothDirections<T, B>
 where
-    DefaultAllocator: EmbedDims<K, B>,
+    DefaultAllocator: Allocator<B>,
 {
-    /// A loss for embeddings of size `k` in batches of `b` (`2b` anchors), temperature `tau`,
-    /// online mode.
-    ///
-    /// # Errors
-    /// [`LossError`] unless `k ≥ 1`, `b ≥ 2` (fewer has no negatives: the loss would be a constant) and `tau` is finite and
-    /// `> 0`.
-    pub fn new(tau: f64, k: K, b: B) -> Result<Self, LossError> {
-        checks::sizes("streaming NT-Xent", k.value(), b.value(), 2)?;
-        Ok(Self {
-            tau: lit(checks::temperature("streaming NT-Xent", tau)?),
-            eps: lit(NORM_EPS),
-            mode: LseMode::Online,
-            v: NormalizedPair::new(k, b),
-            ma: zeros(b, U1),
-            sa: zeros(b, U1),
-            mb: zeros(b, U1),
-            sb: zeros(b, U1),
-        })
+    const NAME: &'static str = "streaming NT-Xent";
+
+    fn new(b: B) -> Self {
+        Self { ma: zeros(b, U1), sa: zeros(b, U1), mb: zeros(b, U1), sb: zeros(b, U1) }
     }
 
-    /// The same loss on L2-normalized embeddings (the default) or on the embeddings as they
-    /// are ([`Normalization::None`]).
-    pub fn with_normalization(mut self, mode: Normalization) -> Self {
-        self.v.mode = mode;
-        self
-    }
-
-    /// The same loss with another [`LseMode`].
-    pub fn with_mode(mut self, mode: LseMode) -> Self {
-        self.mode = mode;
-        self
-    }
-
-    fn forward(&mut self, z_a: &Batch<T, K, B>, z_b: &Batch<T, K, B>) -> T {
-        self.v.forward(z_a, z_b, self.eps);
-        let (k, n) = self.v.a.shape();
-        let inv_tau = T::one() / self.tau;
-        let (a, b) = (self.v.a.as_slice(), self.v.b.as_slice());
+    fn forward(&mut self, a: &[T], b: &[T], k: usize, tau: T, mode: LseMode, _unit: bool) -> T {
+        let n = self.ma.len();
+        let inv_tau = T::one() / tau;
         let (ma, sa) = (self.ma.as_mut_slice(), self.sa.as_mut_slice());
         let (mb, sb) = (self.mb.as_mut_slice(), self.sb.as_mut_slice());
         ma.fill(lowest());
@@ -96,7 +64,7 @@ where
         sa.fill(T::zero());
         sb.fill(T::zero());
         let logit = |x: &[T], i: usize, y: &[T], j: usize| dot(col(x, k, i), col(y, k, j)) * inv_tau;
-        match self.mode {
+        match mode {
             LseMode::Online => {
                 for i in 0..n {
                     for j in 0..n {
@@ -118,21 +86,14 @@ where
                 for i in 0..n {
                     for j in 0..n {
                         let x = logit(a, i, b, j);
-                        if x > ma[i] {
-                            ma[i] = x;
-                        }
-                        if x > mb[j] {
-                            mb[j] = x;
-                        }
+                        raise(&mut ma[i], x);
+                        raise(&mut mb[j], x);
                     }
                 }
                 for (v, m) in [(a, &mut *ma), (b, &mut *mb)] {
                     for i in 0..n {
                         for j in (0..n).filter(|&j| j != i) {
-                            let x = logit(v, i, v, j);
-                            if x > m[i] {
-                                m[i] = x;
-                            }
+                            raise(&mut m[i], logit(v, i, v, j));
                         }
                     }
                 }
@@ -163,44 +124,23 @@ where
         }
         total / T::of_usize(2 * n)
     }
-}
 
-impl<T: Real, K: Dim, B: Dim> PairLoss<T, K, B> for StreamingNtXent<T, K, B>
-where
-    DefaultAllocator: EmbedDims<K, B>,
-{
-    fn loss_grad(
-        &mut self,
-        z_a: &Batch<T, K, B>,
-        z_b: &Batch<T, K, B>,
-        grad_a: &mut Batch<T, K, B>,
-        grad_b: &mut Batch<T, K, B>,
-    ) -> T {
-        let loss = self.forward(z_a, z_b);
-        let (k, n) = self.v.a.shape();
-        let inv_tau = T::one() / self.tau;
-        let scale = T::one() / (T::of_usize(2 * n) * self.tau);
-        let (a, b) = (self.v.a.as_slice(), self.v.b.as_slice());
+    fn backward(&self, a: &[T], b: &[T], k: usize, tau: T, ga: &mut [T], gb: &mut [T]) {
+        let n = self.ma.len();
+        let inv_tau = T::one() / tau;
+        let scale = T::one() / (T::of_usize(2 * n) * tau);
         let (ma, mb) = (self.ma.as_slice(), self.mb.as_slice());
         let (sa, sb) = (self.sa.as_slice(), self.sb.as_slice());
-        let (ga, gb) = (grad_a.as_mut_slice(), grad_b.as_mut_slice());
         ga.fill(T::zero());
         gb.fill(T::zero());
         let logit = |x: &[T], i: usize, y: &[T], j: usize| dot(col(x, k, i), col(y, k, j)) * inv_tau;
-        // Softmax weight of candidate logit `x` for an anchor with maximum `m` and sum `s`,
-        // minus 1 at the positive, times the mean's and the temperature's factor.
-        let weight = |x: T, m: T, s: T, positive: bool| {
-            let mut p = (x - m).exp_() * (T::one() / s);
-            if positive {
-                p -= T::one();
-            }
-            p * scale
-        };
+        // The weight of candidate logit `x` for the anchor with maximum `m` and sum `s`.
+        let w = |x: T, m: T, s: T, positive: bool| weight(x, m, T::one() / s, positive, scale);
         // Cross pairs (a_i, b_j) couple anchor a_i (candidate b_j) and anchor b_j (candidate a_i).
         for i in 0..n {
             for j in 0..n {
                 let x = logit(a, i, b, j);
-                let h = weight(x, ma[i], sa[i], i == j) + weight(x, mb[j], sb[j], i == j);
+                let h = w(x, ma[i], sa[i], i == j) + w(x, mb[j], sb[j], i == j);
                 axpy(&mut ga[i * k..(i + 1) * k], h, col(b, k, j));
                 axpy(&mut gb[j * k..(j + 1) * k], h, col(a, k, i));
             }
@@ -213,17 +153,11 @@ where
                         T::zero()
                     } else {
                         let x = logit(v, i, v, j);
-                        weight(x, m[i], s[i], false) + weight(x, m[j], s[j], false)
+                        w(x, m[i], s[i], false) + w(x, m[j], s[j], false)
                     };
                     axpy(&mut g[i * k..(i + 1) * k], h, col(v, k, j));
                 }
             }
         }
-        self.v.backward(grad_a, grad_b, self.eps);
-        loss
-    }
-
-    fn loss(&mut self, z_a: &Batch<T, K, B>, z_b: &Batch<T, K, B>) -> T {
-        self.forward(z_a, z_b)
     }
 }
