@@ -12,6 +12,8 @@
 //! - **AdamW** (Loshchilov & Hutter, 2019; `torch.optim.AdamW`): as Adam but the decay is
 //!   decoupled: `w ← w (1 − η λ)` before the Adam update, and `g = ∇`.
 //!
+//! `√v̂` is correctly rounded ([`sqrtf`] for `f32`: branch-free, so the update loop vectorizes).
+//!
 //! One [`Optimizer`] (the hyper-parameters) drives any number of [`OptState`]s, one per
 //! parameter matrix; a state has the parameter's shape, so for `Const` sizes it lives on the
 //! stack.
@@ -25,6 +27,10 @@
 //! opt.update(&mut state, &mut w, &Matrix2::repeat(1.0));
 //! assert_eq!(w, Matrix2::new(0.9, -0.1, -0.1, 0.9));
 //! ```
+
+mod sqrt;
+
+pub use sqrt::sqrtf;
 
 use crate::dims::{Mat, zeros};
 use crate::{Real, lit};
@@ -150,7 +156,7 @@ impl<T: Real> Optimizer<T> {
                     *vi = beta2 * *vi + (T::one() - beta2) * g * g;
                     let mhat = *mi / c1;
                     let vhat = *vi / c2;
-                    *w -= lr * mhat / (vhat.sqrt_() + eps);
+                    *w -= lr * mhat / (sqrt::root(vhat) + eps);
                 };
                 // One loop per decay mode: without a branch inside, each vectorizes.
                 let entries = param.iter_mut().zip(grad).zip(m.iter_mut()).zip(v.iter_mut());

@@ -41,8 +41,16 @@ pub trait Real: RealField + Copy + Default + core::fmt::Debug + 'static {
     /// A uniform draw in `[0, 1)` on the type's full mantissa grid
     /// (24 bits from `next_u32` for `f32`, 53 bits from `next_u64` for `f64`).
     fn uniform01<R: Rng + ?Sized>(rng: &mut R) -> Self;
+    /// [`Real::uniform01`] as a function of the one `next_u32` word it draws, for the types
+    /// whose uniform takes exactly that word (`f32`); `None` for those that draw more bits
+    /// (`f64`). Lets a caller draw a block of words first and use them later, with the same
+    /// values (SCARF does, [`crate::augment::scarf`]).
+    fn uniform01_of_u32(word: u32) -> Option<Self>;
     /// Raw IEEE bits, widened to `u64` (for bit-identity checks and reports).
     fn bits(self) -> u64;
+    /// The value with raw IEEE bits `bits` (the low 32 for `f32`): `of_bits(x.bits()) == x`
+    /// bit for bit. Lets a loop pick between two values with integer masks, without a branch.
+    fn of_bits(bits: u64) -> Self;
 }
 
 impl Real for f32 {
@@ -88,11 +96,19 @@ impl Real for f32 {
     }
     #[inline]
     fn uniform01<R: Rng + ?Sized>(rng: &mut R) -> Self {
-        (rng.next_u32() >> 8) as f32 * (1.0 / 16_777_216.0)
+        Self::uniform01_of_u32(rng.next_u32()).unwrap_or_default()
+    }
+    #[inline(always)]
+    fn uniform01_of_u32(word: u32) -> Option<Self> {
+        Some((word >> 8) as f32 * (1.0 / 16_777_216.0))
     }
     #[inline]
     fn bits(self) -> u64 {
         self.to_bits() as u64
+    }
+    #[inline(always)]
+    fn of_bits(bits: u64) -> Self {
+        f32::from_bits(bits as u32)
     }
 }
 
@@ -142,8 +158,16 @@ impl Real for f64 {
         (rng.next_u64() >> 11) as f64 * (1.0 / 9_007_199_254_740_992.0)
     }
     #[inline]
+    fn uniform01_of_u32(_: u32) -> Option<Self> {
+        None
+    }
+    #[inline]
     fn bits(self) -> u64 {
         self.to_bits()
+    }
+    #[inline(always)]
+    fn of_bits(bits: u64) -> Self {
+        f64::from_bits(bits)
     }
 }
 

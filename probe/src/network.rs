@@ -221,6 +221,44 @@ pub struct Dense {
     pub relu: bool,
 }
 
+/// Rows of [`Embedder::apply`]'s register block.
+const ROWS: usize = 4;
+/// Outputs of [`Embedder::apply`]'s register block (`ROWS × OUTS` sums: eight 4-wide vectors).
+const OUTS: usize = 8;
+
+/// `out[r, o] = Σ_i wt[i, o] · x[r, i]` (row-major `R × w` rows `x`, input-major `w × k`
+/// weights `wt`, row-major `R × k` output), each sum from −0 in order `i = 0, 1, …`:
+/// [`OUTS`] outputs of the `R` rows at a time in registers, the rest one by one.
+#[inline(always)]
+fn rows_times<const R: usize>(x: &[f64], w: usize, wt: &[f64], k: usize, out: &mut [f64]) {
+    let mut o0 = 0;
+    while o0 + OUTS <= k {
+        let mut acc = [[-0.0f64; OUTS]; R];
+        for (i, wi) in wt.chunks_exact(k).enumerate() {
+            let wv: [f64; OUTS] = core::array::from_fn(|q| wi[o0 + q]);
+            for (r, ar) in acc.iter_mut().enumerate() {
+                let xi = x[r * w + i];
+                for q in 0..OUTS {
+                    ar[q] += wv[q] * xi;
+                }
+            }
+        }
+        for (r, ar) in acc.iter().enumerate() {
+            out[r * k + o0..r * k + o0 + OUTS].copy_from_slice(ar);
+        }
+        o0 += OUTS;
+    }
+    for r in 0..R {
+        for o in o0..k {
+            let mut s = -0.0f64;
+            for (i, wi) in wt.chunks_exact(k).enumerate() {
+                s += wi[o] * x[r * w + i];
+            }
+            out[r * k + o] = s;
+        }
+    }
+}
+
 /// A frozen encoder in f64: a chain of [`Dense`] layers (empty = identity).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Embedder {
@@ -239,27 +277,31 @@ impl Embedder {
     /// Output `o` of a row is `b_o + Σ_i w_oi x_i`, the sum starting from −0 (as
     /// `Iterator::sum`) and adding its terms in order `i = 0, 1, …`; then the ReLU if the layer
     /// has one. The outputs of a row are computed side by side from an input-major copy of `W`
-    /// (an axpy per input, which vectorizes across outputs), each with its own sum in that order.
+    /// (an axpy per input, which vectorizes across outputs), each with its own sum in that
+    /// order; [`ROWS`] rows × [`OUTS`] outputs at a time stay in registers for the whole sum,
+    /// so a weight is loaded once per four rows and an output stored once.
     pub fn apply(&self, x: &[f64], d: usize) -> Vec<f64> {
         let mut cur = x.to_vec();
         let mut width = d;
         for l in &self.layers {
             debug_assert_eq!(l.inputs, width);
-            let (k, n) = (l.outputs.max(1), cur.len() / width.max(1));
+            let (k, w) = (l.outputs.max(1), width.max(1));
             let mut wt = vec![0.0; l.inputs * l.outputs];
             for (o, wr) in l.w.chunks_exact(l.inputs.max(1)).enumerate() {
                 for (i, &v) in wr.iter().enumerate() {
                     wt[i * l.outputs + o] = v;
                 }
             }
-            let mut next = vec![0.0; n * l.outputs];
-            for (row, out) in cur.chunks_exact(width.max(1)).zip(next.chunks_exact_mut(k)) {
-                out.fill(-0.0);
-                for (&xi, wi) in row.iter().zip(wt.chunks_exact(k)) {
-                    for (s, &w) in out.iter_mut().zip(wi) {
-                        *s += w * xi;
-                    }
-                }
+            let mut next = vec![0.0; cur.len() / w * l.outputs];
+            let mut blocks = cur.chunks_exact(ROWS * w).zip(next.chunks_exact_mut(ROWS * k));
+            for (xr, out) in &mut blocks {
+                rows_times::<ROWS>(xr, w, &wt, k, out);
+            }
+            let done = cur.len() / w / ROWS * ROWS;
+            for (xr, out) in cur[done * w..].chunks_exact(w).zip(next[done * k..].chunks_exact_mut(k)) {
+                rows_times::<1>(xr, w, &wt, k, out);
+            }
+            for out in next.chunks_exact_mut(k) {
                 for (s, &b) in out.iter_mut().zip(&l.b) {
                     let v = b + *s;
                     *s = if l.relu { v.max(0.0) } else { v };
@@ -304,30 +346,33 @@ mod tests {
     #[test]
     fn embedder_keeps_the_bits_of_the_plain_sum() {
         let mut rng = seeded(5);
-        let (d, n) = (7, 9);
-        let mut x: Vec<f64> = (0..n * d).map(|i| ((i * 13 % 17) as f64 - 8.0) * 0.37).collect();
-        x[..d].fill(0.0);
-        x[d..2 * d].fill(-0.0);
-        let mut e = Layer::<f64>::mlp(d, 6, 5, &mut rng).embedder();
-        e.layers[1].b[0] = -0.0;
-        e.layers[1].b[1] = 0.3;
-        let mut want = x.clone();
-        let mut width = d;
-        for l in &e.layers {
-            let mut next = Vec::new();
-            for row in want.chunks_exact(width) {
-                for (wr, &b) in l.w.chunks_exact(l.inputs).zip(&l.b) {
-                    let v = b + wr.iter().zip(row).map(|(a, x)| a * x).sum::<f64>();
-                    next.push(if l.relu { v.max(0.0) } else { v });
+        // hidden and output sizes below, at and above the register block's 8 outputs; row
+        // counts with and without a partial block of 4
+        for (d, n, h, k) in [(7, 9, 6, 5), (5, 11, 19, 8), (64, 12, 128, 16)] {
+            let mut x: Vec<f64> = (0..n * d).map(|i| ((i * 13 % 17) as f64 - 8.0) * 0.37).collect();
+            x[..d].fill(0.0);
+            x[d..2 * d].fill(-0.0);
+            let mut e = Layer::<f64>::mlp(d, h, k, &mut rng).embedder();
+            e.layers[1].b[0] = -0.0;
+            e.layers[1].b[1] = 0.3;
+            let mut want = x.clone();
+            let mut width = d;
+            for l in &e.layers {
+                let mut next = Vec::new();
+                for row in want.chunks_exact(width) {
+                    for (wr, &b) in l.w.chunks_exact(l.inputs).zip(&l.b) {
+                        let v = b + wr.iter().zip(row).map(|(a, x)| a * x).sum::<f64>();
+                        next.push(if l.relu { v.max(0.0) } else { v });
+                    }
                 }
+                want = next;
+                width = l.outputs;
             }
-            want = next;
-            width = l.outputs;
-        }
-        let got = e.apply(&x, d);
-        assert_eq!(got.len(), want.len());
-        for (g, w) in got.iter().zip(&want) {
-            assert_eq!(g.to_bits(), w.to_bits());
+            let got = e.apply(&x, d);
+            assert_eq!(got.len(), want.len());
+            for (g, w) in got.iter().zip(&want) {
+                assert_eq!(g.to_bits(), w.to_bits(), "d {d} n {n} h {h} k {k}");
+            }
         }
     }
 }

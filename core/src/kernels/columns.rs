@@ -41,6 +41,32 @@ where
     add_columns(out.as_mut_slice(), a.as_slice(), r, n, |t, j| b[t * c + j]);
 }
 
+/// `out += a · V` with `a: R × N` and `V` the symmetric `N × N` matrix whose off-diagonal
+/// entries come from one triangle of the column-major `N × N` slice `tri` (its strict upper
+/// triangle, entries `(k, j)` with `k < j`, when `upper`, else its strict lower one) and whose
+/// diagonal is zero; `tri`'s other triangle and diagonal are not read.
+///
+/// The same sums, term for term, as [`add_mul`] with `V` written out (column `j` of `out`
+/// accumulates `V[k, j] · a[:, k]` for `k = 0, 1, …`, the diagonal's zero term included), without
+/// the copy.
+pub fn add_mul_sym<T: Real, R: Dim, N: Dim>(out: &mut Mat<T, R, N>, a: &Mat<T, R, N>, tri: &[T], upper: bool)
+where
+    DefaultAllocator: Allocator<R, N>,
+{
+    let (r, n) = a.shape();
+    debug_assert_eq!(out.shape(), (r, n));
+    debug_assert_eq!(tri.len(), n * n);
+    add_columns(out.as_mut_slice(), a.as_slice(), r, n, |k, j| {
+        if k == j {
+            T::zero()
+        } else if (k < j) == upper {
+            tri[j * n + k]
+        } else {
+            tri[k * n + j]
+        }
+    });
+}
+
 /// `o[:, j] += Σ_k coef(k, j) · a[:, k]` (`k = 0, 1, …, m − 1` in order) for column-major
 /// `o: r × C` and `a: r × m`, strip by strip of rows.
 #[inline(always)]

@@ -22,7 +22,7 @@ mod dots;
 
 use crate::Real;
 
-pub use columns::{add_mul, add_mul_tr};
+pub use columns::{add_mul, add_mul_sym, add_mul_tr};
 pub use dots::{add_tr_mul, tr_mul_rows};
 
 /// Dot product summed in increasing index order.

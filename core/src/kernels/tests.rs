@@ -124,3 +124,35 @@ fn mul_tr_order<const R: usize>() {
         }
     }
 }
+
+/// `add_mul_sym` gives the bits of `add_mul` with the symmetric matrix written out, for either
+/// triangle (the other triangle and the diagonal hold values that must not be read).
+#[test]
+fn sym_product_matches_the_written_out_matrix() {
+    sym_order::<16, 13>();
+    sym_order::<5, 9>();
+    sym_order::<37, 4>();
+}
+
+fn sym_order<const R: usize, const N: usize>() {
+    let a = SMatrix::<f32, R, N>::from_fn(|i, j| ((i * 7 + j * 3) % 11) as f32 * 0.37 - 1.3);
+    let tri = SMatrix::<f32, N, N>::from_fn(|i, j| ((i * 5 + 3 * j) % 13) as f32 * 0.29 - 1.7);
+    for upper in [true, false] {
+        let v = SMatrix::<f32, N, N>::from_fn(|k, j| {
+            if k == j {
+                0.0
+            } else if (k < j) == upper {
+                tri[(k, j)]
+            } else {
+                tri[(j, k)]
+            }
+        });
+        let mut want = SMatrix::<f32, R, N>::from_fn(|i, j| (i + j) as f32 * 0.01);
+        let mut got = want;
+        add_mul(&mut want, &a, &v);
+        add_mul_sym(&mut got, &a, tri.as_slice(), upper);
+        for (g, w) in got.iter().zip(want.iter()) {
+            assert_eq!(g.to_bits(), w.to_bits(), "R={R} N={N} upper={upper}");
+        }
+    }
+}

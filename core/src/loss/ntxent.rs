@@ -18,7 +18,7 @@
 //! the pair's gradient weight is `(G + Gᵀ)_rc = (e_rc (1/S_r + 1/S_c) − 2·[c = pos(r)]) / (2Bτ)`.
 //! Two `B × B` buffers hold the pairs: the cross block `a_i · b_j` (all of it), and the two
 //! same-view triangles packed into one (`a_j · a_i` above the diagonal, `b_j · b_i` below);
-//! for the gradient products, the cross buffer takes each triangle mirrored in turn.
+//! the gradient products read each triangle as a full symmetric matrix in place.
 //! Similarities are dot products eight at a time ([`tr_mul_rows`]), exponentials run over
 //! contiguous columns (vectorized, [`crate::math`]), row sums in the fixed eight-lane order of
 //! [`lane_sum`](super::lane_sum). When `τ` is so small that `e^(−2/τ)` would underflow, each
@@ -45,7 +45,7 @@
 use super::{LossError, PairLoss, checks, fixed_shift_ok, lane_sum};
 use crate::Real;
 use crate::dims::{Batch, EmbedDims, Mat, Vector, zeros};
-use crate::kernels::{add_mul, add_mul_tr, tr_mul_rows};
+use crate::kernels::{add_mul, add_mul_sym, add_mul_tr, tr_mul_rows};
 use crate::lit;
 use crate::normalize::{NORM_EPS, Normalization, NormalizedPair};
 use nalgebra::{DefaultAllocator, Dim, U1};
@@ -267,47 +267,19 @@ where
             }
             xc[i] -= two * scale;
         }
-        // grad_a[:, i] = Σ_j W[j, i] b_j ;  grad_b[:, j] = Σ_i W[j, i] a_i. Then the cross
-        // buffer is free: it takes each same-view triangle mirrored into a full symmetric
-        // matrix V (zero diagonal), and grad += v V.
+        // grad_a[:, i] = Σ_j W[j, i] b_j ;  grad_b[:, j] = Σ_i W[j, i] a_i. Then grad += v V,
+        // V the symmetric matrix of one same-view triangle (zero diagonal), read in place.
         grad_a.as_mut_slice().fill(T::zero());
         add_mul(grad_a, &self.v.b, &self.cross);
         grad_b.as_mut_slice().fill(T::zero());
         add_mul_tr(grad_b, &self.v.a, &self.cross);
-        mirror(self.cross.as_mut_slice(), self.same.as_slice(), n, true);
-        add_mul(grad_a, &self.v.a, &self.cross);
-        mirror(self.cross.as_mut_slice(), self.same.as_slice(), n, false);
-        add_mul(grad_b, &self.v.b, &self.cross);
+        add_mul_sym(grad_a, &self.v.a, self.same.as_slice(), true);
+        add_mul_sym(grad_b, &self.v.b, self.same.as_slice(), false);
         self.v.backward(grad_a, grad_b, self.eps);
         loss
     }
 
     fn loss(&mut self, z_a: &Batch<T, K, B>, z_b: &Batch<T, K, B>) -> T {
         self.forward(z_a, z_b)
-    }
-}
-
-/// Tile edge of [`mirror`]: two 16 × 16 tiles stay in L1 while rows and columns swap.
-const TILE: usize = 16;
-
-/// `out` (column-major `n × n`) ← the symmetric matrix whose off-diagonal entries are the upper
-/// triangle of `tri` (`upper`) or its lower triangle; diagonal zero. Tiled.
-fn mirror<T: Real>(out: &mut [T], tri: &[T], n: usize, upper: bool) {
-    for ib in (0..n).step_by(TILE) {
-        for jb in (0..n).step_by(TILE) {
-            for i in ib..(ib + TILE).min(n) {
-                for j in jb..(jb + TILE).min(n) {
-                    // Entry (j, i): from (j, i) when it lies in the wanted triangle, else (i, j).
-                    let from_here = if upper { j < i } else { j > i };
-                    out[i * n + j] = if i == j {
-                        T::zero()
-                    } else if from_here {
-                        tri[i * n + j]
-                    } else {
-                        tri[j * n + i]
-                    };
-                }
-            }
-        }
     }
 }
