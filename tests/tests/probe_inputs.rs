@@ -133,7 +133,7 @@ fn standardization_is_scale_invariant() {
 fn an_extreme_cell_is_reported_not_absorbed() {
     let d = scratch("outlier");
     let p1 = scaled_iris(&d, "x1.csv", 1.0, |_, _| {});
-    let (_, rank1, _) = raw_metrics(&d, &p1, "o1");
+    let (acc1, rank1, _) = raw_metrics(&d, &p1, "o1");
     // iris.csv's split column says which rows train and which test.
     let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/iris.csv")).unwrap();
     let split_of = |row: usize| src.lines().nth(row + 1).unwrap().split(',').nth(4).unwrap().to_string();
@@ -155,11 +155,12 @@ fn an_extreme_cell_is_reported_not_absorbed() {
             r.out
         );
         assert!(!r.out.contains("zero-variance"), "{tag}: {}", r.out);
-        // Clipped to 10⁶ robust std the cell still dominates its split's spectrum (an effective
-        // rank near 1 in the test split), but nothing overflows to a rank of 0.
-        let floor = if tag == "test" { 0.99 } else { 0.5 * rank1 };
-        assert!(rank >= floor, "{tag}: effective rank {rank} vs {rank1}");
-        assert!(acc > 80.0, "{tag}: accuracy {acc}");
+        // Replaced by its column's largest ordinary training value, the cell dominates neither
+        // its column's statistics nor its split's spectrum (clipped to 10⁶ robust std, it gave
+        // the test split an effective rank near 1 instead of 3); the row itself still differs
+        // from the original (a setosa with the largest petal length: test rank 3.34 vs 2.99).
+        assert!((rank - rank1).abs() < 0.15 * rank1, "{tag}: effective rank {rank} vs {rank1}");
+        assert!((acc - acc1).abs() < 3.0, "{tag}: accuracy {acc} vs {acc1}");
     }
 }
 

@@ -47,7 +47,10 @@ where
         return 2;
     }
     cli.run.explicit = given_options(&matches);
-    let result = match cli.command {
+    // `--threads N` bounds every thread of the command, the evaluation's included.
+    let sub = matches.subcommand().map_or(&matches, |(_, m)| m);
+    let threads = sub.try_get_one::<usize>("threads").ok().flatten().copied();
+    let run = || match cli.command {
         Some(Command::Gen(g)) => generate::run(&g, out),
         Some(Command::Compare(c)) => compare::run(&c, out, err),
         Some(Command::Anomaly(a)) => anomaly::run(&a, out),
@@ -57,6 +60,10 @@ where
         }
         Some(Command::Labels(l)) => labels::run(&l, out),
         None => run::run(&cli.run, out),
+    };
+    let result = match threads {
+        Some(n) => crate::eval::parallel::with_threads(n, run),
+        None => run(),
     };
     match result {
         Ok(()) => 0,

@@ -165,7 +165,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
                 robust_stds: o.robust_stds,
                 clipped_to: o.clipped_to,
                 action: format!(
-                    "clipped to {:.4e} (the training median ± {:.0e} robust standard deviations) before standardizing",
+                    "replaced by {:.4e}, the nearest training value of its column within {:.0e} robust standard deviations of the median, before standardizing",
                     o.clipped_to,
                     standardize::OUTLIER_ROBUST_STDS
                 ),
@@ -248,7 +248,7 @@ fn outlier_notes(path: &Path, table: &read::Table, outliers: &[standardize::Outl
             String::new()
         };
         notes.push(format!(
-            "warning: {}: column {} (\"{}\"): {} cell(s) more than {:.0e} robust standard deviations from the training median, clipped to that distance: {}{more}; check them, remove the rows or --drop the column",
+            "warning: {}: column {} (\"{}\"): {} cell(s) more than {:.0e} robust standard deviations from the training median, each replaced by the nearest training value within that distance: {}{more}; check them, remove the rows or --drop the column",
             shown(&path.display().to_string()),
             c + 1,
             shown(&table.headers[c]),

@@ -1,8 +1,9 @@
 //! Standardization with training statistics: each feature by its train mean and standard
 //! deviation (ddof = 0; a constant column is only centred, as scikit-learn's `StandardScaler`),
 //! computed so that any magnitude of f64 gives the same result, with extreme outliers found and
-//! clipped; and for time series the map to per-channel standardized values that the encoders
-//! see.
+//! replaced by the nearest ordinary training value before any statistic is taken; and for time
+//! series the map to per-channel standardized values that the encoders see, with the same
+//! outlier rule.
 
 /// A per-feature affine map `y_j = a_j x_j + b_j`.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,8 +25,66 @@ impl Affine {
 }
 
 /// Cells farther than this many robust standard deviations from their column's train median
-/// are outliers: reported, and clipped to that distance before the statistics are taken.
+/// are outliers: reported, and replaced by the nearest inlier training value of their column
+/// before the statistics are taken.
 pub const OUTLIER_ROBUST_STDS: f64 = 1e6;
+
+/// The outlier rule of one fit, per column: train median `m_j`, half the robust standard
+/// deviation `r_j / 2` (see [`median_and_robust_std`]) and the smallest and largest train value
+/// within [`OUTLIER_ROBUST_STDS`]` · r_j` of the median (the inliers).
+///
+/// A cell `v` is an outlier when `|v/2 − m_j/2| > 10⁶ · r_j/2` (halved so that nothing
+/// overflows); [`Inliers::clean`] replaces it by the inlier minimum or maximum on its side, so
+/// that a single 1e308 neither dominates its column's (or channel's) mean and variance nor,
+/// standardized, its row. Every other value passes unchanged, so data without outliers
+/// standardizes bit for bit as without the rule.
+#[derive(Clone, Debug)]
+struct Inliers {
+    median: Vec<f64>,
+    robust_half: Vec<f64>,
+    lo: Vec<f64>,
+    hi: Vec<f64>,
+}
+
+impl Inliers {
+    /// Fits the rule on the rows `rows` of row-major `x` (`n × d`).
+    fn fit(x: &[f64], d: usize, rows: &[usize]) -> Self {
+        let mut s =
+            Inliers { median: vec![0.0; d], robust_half: vec![0.0; d], lo: vec![0.0; d], hi: vec![0.0; d] };
+        let mut col = Vec::with_capacity(rows.len());
+        for j in 0..d {
+            col.clear();
+            col.extend(rows.iter().map(|&i| x[i * d + j]));
+            let (med, robust_half) = median_and_robust_std(&mut col);
+            s.median[j] = med;
+            s.robust_half[j] = robust_half;
+            // `col` is sorted: the inliers are a contiguous run around the median.
+            let first = col.iter().position(|&v| !s.is_outlier(j, v));
+            let last = col.iter().rposition(|&v| !s.is_outlier(j, v));
+            if let (Some(a), Some(b)) = (first, last) {
+                (s.lo[j], s.hi[j]) = (col[a], col[b]);
+            }
+        }
+        s
+    }
+
+    /// Whether `v` is an outlier of column `j`.
+    fn is_outlier(&self, j: usize, v: f64) -> bool {
+        let r = self.robust_half[j];
+        r > 0.0 && (v / 2.0 - self.median[j] / 2.0).abs() > OUTLIER_ROBUST_STDS * r
+    }
+
+    /// `v` itself, or for an outlier the inlier extreme of column `j` on its side.
+    fn clean(&self, j: usize, v: f64) -> f64 {
+        if !self.is_outlier(j, v) {
+            v
+        } else if v > self.median[j] {
+            self.hi[j]
+        } else {
+            self.lo[j]
+        }
+    }
+}
 
 /// The largest power of two not above `m` (`m` finite and positive, normal or subnormal);
 /// dividing by it is exact, and maps `m` into `[1, 2)`.
@@ -49,7 +108,8 @@ pub struct Outlier {
     pub robust_stds: f64,
     /// The cell's value.
     pub value: f64,
-    /// The value standardized in its place (the median ± 10⁶ robust standard deviations).
+    /// The value standardized in its place: the largest (or smallest) training value of its
+    /// column that is not an outlier.
     pub clipped_to: f64,
 }
 
@@ -80,8 +140,10 @@ pub struct CellWarning {
 /// Per-feature standardization fitted on training rows, at any magnitude.
 ///
 /// Cells farther than [`OUTLIER_ROBUST_STDS`] robust standard deviations `s` from the train
-/// median `m` are clipped to `m ± 10⁶·s` (`s = 1.4826·MAD`, or `1.2533·mean |x − m|` when the
-/// MAD is 0; computed on `x / 2` so that no deviation overflows). Each column is then divided
+/// median `m` (`s = 1.4826·MAD`, or `1.2533·mean |x − m|` when the MAD is 0; computed on
+/// `x / 2` so that no deviation overflows) are replaced by the largest (or smallest) train value
+/// of their column within that distance; `clip(x)` below is that replacement, the identity on
+/// every other value. Each column is then divided
 /// by `u_j`, the largest power of two not above its clipped train `max |x|` (exact, so on
 /// ordinary data the result is bit for bit the plain formula, and nothing overflows or
 /// underflows when squaring, from 1e-300 to 1e300). `μ_j = mean`, `σ_j = std` (ddof 0) of the
@@ -97,6 +159,11 @@ pub struct CellWarning {
 /// let s = Standardizer::fit(&x, 2, &[0, 1]);
 /// assert_eq!(s.transform(&x, &[0, 1]), vec![-1.0, -1.0, 1.0, 1.0]);
 /// assert!(s.constant.is_empty());
+/// // A 1e308 among ordinary values takes the largest of them and leaves the statistics alone.
+/// let x = [1.0, 2.0, 3.0, 4.0, 1e308];
+/// let s = Standardizer::fit(&x, 1, &[0, 1, 2, 3]);
+/// assert_eq!(s.transform(&x, &[4]), s.transform(&x, &[3]));
+/// assert_eq!((s.mean[0], s.outliers.len()), (2.5, 0));
 /// ```
 #[derive(Clone, Debug)]
 pub struct Standardizer {
@@ -111,8 +178,7 @@ pub struct Standardizer {
     unit: Vec<f64>,
     mean_u: Vec<f64>,
     scale_u: Vec<f64>,
-    median: Vec<f64>,
-    robust_half: Vec<f64>,
+    inliers: Inliers,
 }
 
 impl Standardizer {
@@ -127,21 +193,15 @@ impl Standardizer {
             unit: vec![1.0; d],
             mean_u: vec![0.0; d],
             scale_u: vec![1.0; d],
-            median: vec![0.0; d],
-            robust_half: vec![0.0; d],
+            inliers: Inliers::fit(x, d, rows),
         };
-        let mut col = Vec::with_capacity(rows.len());
         for j in 0..d {
-            col.clear();
-            col.extend(rows.iter().map(|&i| x[i * d + j]));
-            let (med, robust_half) = median_and_robust_std(&mut col);
-            s.median[j] = med;
-            s.robust_half[j] = robust_half;
             let m = rows.iter().map(|&i| s.clip(j, x[i * d + j]).abs()).fold(0.0, f64::max);
             let u = if m > 0.0 { pow2_floor(m) } else { 1.0 };
             s.unit[j] = u;
-            let (lo, hi) = (s.clip(j, col[0]), s.clip(j, col[col.len() - 1]));
             let vals = rows.iter().map(|&i| s.clip(j, x[i * d + j]) / u);
+            let (lo, hi) =
+                vals.clone().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
             let mean_u = vals.clone().sum::<f64>() / n;
             let var_u = vals.map(|v| (v - mean_u) * (v - mean_u)).sum::<f64>() / n;
             let sd_u = var_u.sqrt();
@@ -159,27 +219,24 @@ impl Standardizer {
         s
     }
 
-    /// `v` clipped to the median ± 10⁶ robust standard deviations.
+    /// `v`, or for an outlier of column `j` the inlier training extreme on its side.
     fn clip(&self, j: usize, v: f64) -> f64 {
-        let r = 2.0 * OUTLIER_ROBUST_STDS * self.robust_half[j];
-        if r > 0.0 { v.clamp(self.median[j] - r, self.median[j] + r) } else { v }
+        self.inliers.clean(j, v)
     }
 
     /// Records the outliers among `rows` (constant columns have none: their spread is 0).
     pub fn find_outliers(&mut self, x: &[f64], d: usize, rows: &[usize]) {
         for &i in rows {
             for j in 0..d {
-                let r = self.robust_half[j];
-                let dist = (x[i * d + j] / 2.0 - self.median[j] / 2.0).abs();
-                if r > 0.0 && dist > OUTLIER_ROBUST_STDS * r && !self.constant.contains(&j) {
-                    let value = x[i * d + j];
-                    let clipped_to = self.clip(j, value);
+                let value = x[i * d + j];
+                if self.inliers.is_outlier(j, value) && !self.constant.contains(&j) {
+                    let (med, r) = (self.inliers.median[j], self.inliers.robust_half[j]);
                     self.outliers.push(Outlier {
                         row: i,
                         feature: j,
-                        robust_stds: dist / r,
+                        robust_stds: (value / 2.0 - med / 2.0).abs() / r,
                         value,
-                        clipped_to,
+                        clipped_to: self.clip(j, value),
                     });
                 }
             }
@@ -223,7 +280,10 @@ fn median_and_robust_std(v: &mut [f64]) -> (f64, f64) {
 /// `v = σ_j x_j + μ_j`, `x_e = (v − μ_c) / σ_c` with `μ_c`, `σ_c` the train mean and std
 /// (ddof = 0) of channel `c` over all its steps, computed in units of the largest power of two
 /// not above the channel's `max |x|` (as [`Standardizer`], so no magnitude overflows); a
-/// channel with `σ_c ≤ 10·ε·max |x|` keeps `σ_c = 1`.
+/// channel with `σ_c ≤ 10·ε·max |x|` keeps `σ_c = 1`. The channel's statistics are taken over
+/// the values [`Standardizer`] standardizes, each outlier replaced by its column's inlier
+/// extreme (`mean`, `scale` are the [`Standardizer`] fitted on the same `x` and `rows`), so one
+/// extreme cell does not flatten the whole channel.
 pub fn channel_standardizer(
     x: &[f64],
     d: usize,
@@ -235,15 +295,17 @@ pub fn channel_standardizer(
     let mut a = vec![0.0; d];
     let mut b = vec![0.0; d];
     let count = (rows.len() * length) as f64;
+    let inliers = Inliers::fit(x, d, rows);
+    let value = |i: usize, j: usize| inliers.clean(j, x[i * d + j]);
     for c in 0..channels {
         let cols = c * length..(c + 1) * length;
-        let m = rows.iter().flat_map(|&i| cols.clone().map(move |j| x[i * d + j].abs())).fold(0.0, f64::max);
+        let m = rows.iter().flat_map(|&i| cols.clone().map(move |j| value(i, j).abs())).fold(0.0, f64::max);
         let u = if m > 0.0 { pow2_floor(m) } else { 1.0 };
         let mc_u: f64 = cols.clone().map(|j| mean[j] / u).sum::<f64>() / length as f64;
         let mut var = 0.0;
         for &i in rows {
             for j in cols.clone() {
-                let e = x[i * d + j] / u - mc_u;
+                let e = value(i, j) / u - mc_u;
                 var += e * e;
             }
         }
@@ -280,56 +342,5 @@ mod tests {
 }
 
 #[cfg(test)]
-mod magnitude_tests {
-    use super::*;
-
-    /// Every scale from 1e-300 to 1e300 standardizes to the same values as scale 1 (to 1 ulp:
-    /// the data times 10^k is not exactly the data times a power of two).
-    #[test]
-    fn any_magnitude_same_z_scores() {
-        let base = [5.1, 3.5, 4.9, 3.0, 4.7, 3.2, 7.0, 3.2, 6.4, 3.2];
-        let rows: Vec<usize> = (0..5).collect();
-        let z1 = Standardizer::fit(&base, 2, &rows).transform(&base, &rows);
-        for k in [-300, -200, -20, 20, 155, 200, 300] {
-            let f = 10f64.powi(k);
-            let x: Vec<f64> = base.iter().map(|v| v * f).collect();
-            let st = Standardizer::fit(&x, 2, &rows);
-            assert!(st.constant.is_empty() && st.outliers.is_empty(), "scale 1e{k}");
-            for (a, b) in st.transform(&x, &rows).iter().zip(&z1) {
-                assert!((a - b).abs() < 1e-12, "scale 1e{k}: {a} vs {b}");
-            }
-        }
-        // A power of two scale gives the same bits.
-        let x: Vec<f64> = base.iter().map(|v| v * 2f64.powi(900)).collect();
-        assert_eq!(Standardizer::fit(&x, 2, &rows).transform(&x, &rows), z1);
-    }
-
-    #[test]
-    fn constant_means_equal_not_small() {
-        let x = [1e-20, 7.0, 2e-20, 7.0, 3e-20, 7.0];
-        let st = Standardizer::fit(&x, 2, &[0, 1, 2]);
-        assert_eq!(st.constant, vec![1]);
-        // Rounding noise relative to the magnitude is constant too.
-        let x = [1e200, 1e200 * (1.0 + f64::EPSILON), 1e200];
-        assert_eq!(Standardizer::fit(&x, 1, &[0, 1, 2]).constant, vec![0]);
-    }
-
-    #[test]
-    fn outliers_are_found_and_clipped() {
-        let mut x: Vec<f64> = (0..20).map(|i| i as f64).collect();
-        x[7] = 1e200;
-        let rows: Vec<usize> = (0..20).collect();
-        let st = Standardizer::fit(&x, 1, &rows);
-        assert_eq!(st.outliers.len(), 1);
-        assert_eq!((st.outliers[0].row, st.outliers[0].feature), (7, 0));
-        assert_eq!(st.outliers[0].value, 1e200);
-        // Median 10 (of 0..19 without 7, with 1e200), clipped to 10⁶ robust stds above it.
-        let o = &st.outliers[0];
-        assert!(o.clipped_to > 1e6 && o.clipped_to < 1e8 && o.clipped_to == st.clip(0, 1e200), "{o:?}");
-        assert!(st.constant.is_empty());
-        assert!(st.transform(&x, &rows).iter().all(|z| z.is_finite() && z.abs() < 1e3));
-        // 1e5 robust stds is not an outlier.
-        x[7] = 1e5 * 6.0;
-        assert!(Standardizer::fit(&x, 1, &rows).outliers.is_empty());
-    }
-}
+#[path = "standardize_tests.rs"]
+mod magnitude_tests;

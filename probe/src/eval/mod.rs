@@ -199,3 +199,42 @@ pub fn standardize(train: &[f64], test: &[f64], k: usize) -> (Vec<f64>, Vec<f64>
     };
     (apply(train), apply(test))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::{Columns, LoadOptions, load};
+    use std::sync::Mutex;
+
+    /// Inside a budget of one thread (`--threads 1`) every step of the evaluation runs on the
+    /// calling thread, and the scores are those of two threads.
+    #[test]
+    fn one_thread_means_one_worker() {
+        let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/digits.csv"));
+        let opts = LoadOptions {
+            label: Some("label".into()),
+            test_frac: 0.3,
+            seed: 0,
+            channels: None,
+            columns: Columns::default(),
+        };
+        let data = load(path, &opts).unwrap();
+        let aug = crate::augment::parse("noise:0.1", data.dim(), &data.kind).unwrap();
+        let pca = Pca::fit(&data.train.x, data.dim(), 8);
+        let run = |threads: usize| {
+            let ids = Mutex::new(Vec::new());
+            let record = |step: Step, _: usize, _: usize| {
+                ids.lock().unwrap().push((step, std::thread::current().id()))
+            };
+            let s = parallel::with_threads(threads, || {
+                score_with(&data, &Representation::Pca(&pca), &aug, 3, Some(&record))
+            });
+            (s, ids.into_inner().unwrap())
+        };
+        let (one, ids) = run(1);
+        let me = std::thread::current().id();
+        assert!(ids.iter().any(|c| c.0 == Step::Knn) && ids.iter().all(|c| c.1 == me), "{ids:?}");
+        let (two, _) = run(2);
+        assert!(one.probe == two.probe && one.knn == two.knn && one.diagnostics == two.diagnostics);
+    }
+}

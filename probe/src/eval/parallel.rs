@@ -1,20 +1,53 @@
-//! Deterministic parallel map over the cores (`std::thread::scope`, no thread pool).
+//! Deterministic parallel map over the cores (`std::thread::scope`, no thread pool), within a
+//! thread budget.
 //!
 //! Work items are numbered `0..count`; threads take the next free item from a shared counter
 //! (so a core slowed by other jobs takes fewer items), and the results come back in item order.
 //! Each item is computed by the same code whatever the thread count, so a result that depends
 //! only on its item is independent of the number of threads and of the schedule.
 //!
+//! **Budget**: [`with_threads`] sets the number of threads that the code it runs may use
+//! (`--threads`: `run_cli` runs every command inside it); [`threads`] reads it, and is where
+//! the evaluation (kNN, mAP, the linear probe) takes its default thread count from. A [`map`]
+//! on `t` threads gives each worker `max(1, budget / t)`, so nested maps (the seeds of a run,
+//! each scored with a parallel kNN) never run more threads at once than the budget.
+//!
 //! ```
-//! let squares = probe::parallel::map(5, 2, |i| i * i);
+//! use probe::parallel::{map, threads, with_threads};
+//! let squares = map(5, 2, |i| i * i);
 //! assert_eq!(squares, vec![0, 1, 4, 9, 16]);
+//! // Inside a budget of 2, each of 2 workers may use 1 thread.
+//! assert_eq!(with_threads(2, || map(4, threads(), |_| threads())), vec![1; 4]);
 //! ```
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The number of threads to use: the cores this process may run on (at least 1).
+thread_local! {
+    /// The budget of this thread; 0: none set (every core).
+    static BUDGET: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The number of threads the calling code may use: the budget of [`with_threads`] if one is
+/// set, otherwise the cores this process may run on (at least 1).
 pub fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    match BUDGET.with(Cell::get) {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
+
+/// Runs `f` with a budget of `n` threads (at least 1) on this thread; the previous budget is
+/// restored afterwards, also when `f` panics.
+pub fn with_threads<R>(n: usize, f: impl FnOnce() -> R) -> R {
+    struct Restore(usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            BUDGET.with(|b| b.set(self.0));
+        }
+    }
+    let _restore = Restore(BUDGET.with(|b| b.replace(n.max(1))));
+    f()
 }
 
 /// `(0..count).map(f)` on up to `threads` threads, results in item order.
@@ -23,19 +56,22 @@ pub fn map<T: Send>(count: usize, threads: usize, f: impl Fn(usize) -> T + Sync)
     if threads == 1 {
         return (0..count).map(f).collect();
     }
+    let inner = (self::threads() / threads).max(1);
     let next = AtomicUsize::new(0);
     let mut parts: Vec<Vec<(usize, T)>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= count {
-                            break done;
+                    with_threads(inner, || {
+                        let mut done = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            if i >= count {
+                                break done;
+                            }
+                            done.push((i, f(i)));
                         }
-                        done.push((i, f(i)));
-                    }
+                    })
                 })
             })
             .collect();
@@ -75,6 +111,20 @@ mod tests {
             assert_eq!(map(37, t, f), one);
         }
         assert!(map(0, 4, f).is_empty());
+    }
+
+    /// A budget of 1 runs every item on the calling thread; a budget of 2 is shared by the
+    /// workers of a map, and restored afterwards.
+    #[test]
+    fn the_budget_bounds_the_workers() {
+        let me = std::thread::current().id();
+        let ids = with_threads(1, || map(16, threads(), |_| std::thread::current().id()));
+        assert!(ids.iter().all(|&id| id == me));
+        assert_eq!(with_threads(3, || (threads(), map(3, 3, |_| threads()))), (3, vec![1; 3]));
+        assert_eq!(with_threads(4, || map(2, 2, |_| threads())), vec![2; 2]);
+        assert_eq!(with_threads(5, || with_threads(2, threads)), 2);
+        let outside = with_threads(7, threads);
+        assert_eq!((outside, threads()), (7, std::thread::available_parallelism().map_or(1, |n| n.get())));
     }
 
     #[test]
