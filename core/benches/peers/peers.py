@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Times selfsup's three training steps against its peers, in one run, and prints the ratios.
 
-    /work/venv/bin/python core/benches/peers/peers.py [--rounds 3] [--seed-doc PATH]
+    /work/venv/bin/python core/benches/peers/peers.py [--rounds 7] [--seed-doc PATH] 2> rounds.log
+    /work/venv/bin/python core/benches/peers/peers.py --replay rounds.log
 
 Peers, each doing the same full step (two augmented views, encoder, loss, backward, SGD update
 with lr 5e-2 and weight decay 1e-4):
@@ -20,10 +21,14 @@ PyTorch runs in a subprocess per thread count (1 and 2), lightly's loss if `impo
 works (else the same formula written out). The machine is shared: selfsup, PyTorch on one
 thread and the C++ program are timed by CPU time (of the timing thread, resp. of the C++
 process), which other processes do not inflate; PyTorch on two threads by wall time. Each peer
-is timed in `--rounds` interleaved rounds; each round reports its best and median, and the
-table shows the best of the rounds' medians (and of their bests). Ratios are peer / selfsup.
+is timed in `--rounds` interleaved rounds (a round times every peer once, one after the other),
+each round giving a median per step. The load of a shared machine changes from minute to
+minute, so ratios are taken within a round (peer's median / selfsup's median) and the table
+shows their median over the rounds with the smallest and largest (the spread); the µs columns
+are the medians over the rounds.
 """
 import argparse
+import json
 import os
 import re
 import resource
@@ -187,43 +192,61 @@ def time_torch(threads):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--seed-doc", default=os.environ.get("SELFSUP_SEED_DOC", SEED_DOC))
+    ap.add_argument("--replay", metavar="LOG",
+                    help="print the table from the 'round' lines (stderr) of an earlier run, e.g. one "
+                         "stopped before its last round, instead of timing")
     args = ap.parse_args()
-    # Build first, so compilation does not share a round with the timings.
-    exe = build_ours()
     rounds = {k: [] for k in ["ours", "cpp", "torch1", "torch2"]}
     lightly = False
-    for r in range(args.rounds):
-        rounds["ours"].append(time_ours(exe))
-        rounds["cpp"].append({"ring": time_cpp(args.seed_doc, 3)})
-        t1, lightly = time_torch(1)
-        rounds["torch1"].append(t1)
-        rounds["torch2"].append(time_torch(2)[0])
-        print(f"round {r + 1}: " + ", ".join(f"{p} {rounds[p][-1]}" for p in rounds), file=sys.stderr)
+    if args.replay:
+        for line in open(args.replay, encoding="utf-8"):
+            if line.startswith("round "):
+                r = json.loads(line.split(": ", 1)[1])
+                lightly = r.pop("lightly")
+                for p in rounds:
+                    rounds[p].append(r[p])
+    else:
+        # Build first, so compilation does not share a round with the timings.
+        exe = build_ours()
+        for r in range(args.rounds):
+            rounds["ours"].append(time_ours(exe))
+            rounds["cpp"].append({"ring": time_cpp(args.seed_doc, 3)})
+            t1, lightly = time_torch(1)
+            rounds["torch1"].append(t1)
+            rounds["torch2"].append(time_torch(2)[0])
+            line = json.dumps({**{p: rounds[p][-1] for p in rounds}, "lightly": lightly})
+            print(f"round {r + 1}: {line}", file=sys.stderr, flush=True)
+    n_rounds = len(rounds["ours"])
 
-    def agg(peer, step):
-        vals = [x[step] for x in rounds[peer] if step in x]
-        if not vals:
-            return None
-        return min(v[0] for v in vals), min(v[1] for v in vals)
+    def per_round(peer, step):
+        """The peer's per-round medians (µs) of one step, or None."""
+        vals = [x[step][1] for x in rounds[peer] if step in x]
+        return vals or None
+
+    def ratios(peer, step):
+        """Per round: the peer's median over ours, from the same round (same machine state)."""
+        return [p[step][1] / o[step][1] for p, o in zip(rounds[peer], rounds["ours"]) if step in p]
 
     names = {"ring": "(a) ring 2→2, B=64, InfoNCE, f32 Const", "linear": "(b) 64→16, B=256, NT-Xent, f32",
              "mlp": "(c) MLP 64→128→16, B=256, NT-Xent, f32"}
-    print(f"PyTorch {__import__('subprocess').run([sys.executable, '-c', 'import torch; print(torch.__version__)'], capture_output=True, text=True).stdout.strip()}, "
-          f"lightly {'used' if lightly else 'not installed (same formula written out)'}; {args.rounds} interleaved rounds; "
-          "µs per step, best of the rounds' medians (best of bests)\n")
+    version = subprocess.run([sys.executable, "-c", "import torch; print(torch.__version__)"],
+                             capture_output=True, text=True).stdout.strip()
+    print(f"PyTorch {version}, lightly {'used' if lightly else 'not installed (same formula written out)'}; "
+          f"{n_rounds} interleaved rounds" + ("" if args.replay else f"; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}") + "\n")
+    print("µs per step: median over the rounds of each round's median. Ratios: peer / selfsup within "
+          "each round, median over the rounds (min–max).\n")
     print("| step | selfsup | reference C++ | PyTorch 1 thread | PyTorch 2 threads | C++ / selfsup | PyTorch 1t / selfsup | PyTorch 2t / selfsup |")
     print("|---|---|---|---|---|---|---|---|")
     for step, label in names.items():
-        ours = agg("ours", step)
         row = [label]
         for peer in ["ours", "cpp", "torch1", "torch2"]:
-            v = agg(peer, step)
-            row.append("–" if v is None else f"{v[1]:.1f} ({v[0]:.1f})")
+            v = per_round(peer, step)
+            row.append("–" if v is None else f"{statistics.median(v):.1f}")
         for peer in ["cpp", "torch1", "torch2"]:
-            v = agg(peer, step)
-            row.append("–" if v is None else f"{v[1] / ours[1]:.2f}× ({v[0] / ours[0]:.2f}×)")
+            r = ratios(peer, step)
+            row.append("–" if not r else f"{statistics.median(r):.2f}× ({min(r):.2f}–{max(r):.2f})")
         print("| " + " | ".join(row) + " |")
 
 
