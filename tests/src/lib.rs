@@ -64,6 +64,20 @@ pub fn scaled_iris(dir: &Path, name: &str, f: f64, edit: impl Fn(usize, &mut [f6
     write(dir, name, s.as_bytes())
 }
 
+/// `data/FILE` with the split of the issues' baseline tables (`label` column, 30 % test,
+/// seed 0).
+pub fn dataset(file: &str) -> probe::dataset::Dataset {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data").join(file);
+    let opts = probe::dataset::LoadOptions {
+        label: Some("label".into()),
+        test_frac: 0.3,
+        seed: 0,
+        channels: None,
+        columns: Default::default(),
+    };
+    probe::dataset::load(&path, &opts).unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// An empty scratch directory `root/name` for one test (emptied if it exists).
 pub fn scratch_in(root: &Path, name: &str) -> PathBuf {
     let d = root.join(name);
