@@ -217,15 +217,7 @@ pub fn scatter(r: &CompareReport) -> PlotResult {
     })
 }
 
-/// Method colours: plot.rs's Tableau 10 without its greys and olive, because grey marks the
-/// baselines (raw, random, PCA) in this plot.
-const METHOD_PALETTE: [RGBColor; 8] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(23, 190, 207),
-];
+/// Method colours: [`PALETTE`] without its grey and olive, because grey marks the baselines
+/// (raw, random, PCA) in this plot.
+const METHOD_PALETTE: [RGBColor; 8] =
+    [PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[3], PALETTE[4], PALETTE[5], PALETTE[6], PALETTE[9]];
