@@ -57,6 +57,13 @@ pub(super) fn svg_document(
     Ok(svg)
 }
 
+/// A chart with axes `X` × `Y` on the backend `DB`.
+pub(super) type Chart<'a, DB, X, Y> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<<X as AsRangedCoord>::CoordDescType, <Y as AsRangedCoord>::CoordDescType>,
+>;
+
 /// How a chart is laid out on its area: caption font size, margin, and the widths of the
 /// x- and y-label areas, in pixels.
 #[derive(Clone, Copy)]
@@ -78,7 +85,7 @@ impl Frame {
         title: impl AsRef<str>,
         x: X,
         y: Y,
-    ) -> Result<ChartContext<'a, DB, Cartesian2d<X::CoordDescType, Y::CoordDescType>>, String> {
+    ) -> Result<Chart<'a, DB, X, Y>, String> {
         ChartBuilder::on(area)
             .caption(title, ("sans-serif", self.font))
             .margin(self.margin)
