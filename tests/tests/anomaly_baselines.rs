@@ -4,26 +4,14 @@
 //! are deterministic and must agree within 0.3 points; the Isolation Forest is random (other
 //! generator, other trees) and must agree within 2.
 
-use probe::dataset::{LoadOptions, load};
 use probe::eval::anomaly::baselines::baseline_scores;
 use probe::eval::anomaly::metrics::auroc;
 use probe::eval::anomaly::protocol::{raw, select, task};
-use std::path::Path;
+use selfsup_tests::dataset;
 
 /// scikit-learn's mean AUROC: (kNN k=1, kNN k=5, PCA recon, IsolationForest).
 fn check(file: &str, sklearn: [f64; 4]) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data").join(file);
-    let ds = load(
-        &path,
-        &LoadOptions {
-            label: Some("label".into()),
-            test_frac: 0.3,
-            seed: 0,
-            channels: None,
-            columns: Default::default(),
-        },
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let ds = dataset(file);
     let d = ds.dim();
     let (train, test) = (raw(&ds, &ds.train), raw(&ds, &ds.test));
     let mut sums = std::collections::BTreeMap::<&str, f64>::new();

@@ -2,28 +2,16 @@
 //! `data/BASELINES.md` exactly (to its two decimals), and the linear probe agrees with
 //! scikit-learn's `LogisticRegression()` (lbfgs, C = 1) within 1 point.
 
-use probe::dataset::{LoadOptions, load};
 use probe::knn;
 use probe::linear_probe::LogisticRegression;
 use probe::pca::Pca;
-use std::path::Path;
+use selfsup_tests::dataset;
 
 /// (LR, kNN k=1, k=5, k=20, k=20 weighted) from BASELINES.md; None = not run there.
 type Row = (f64, Option<[f64; 4]>);
 
 fn check(file: &str, d_expected: usize, rows: &[(&str, Row)]) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data").join(file);
-    let data = load(
-        &path,
-        &LoadOptions {
-            label: Some("label".into()),
-            test_frac: 0.3,
-            seed: 0,
-            channels: None,
-            columns: Default::default(),
-        },
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let data = dataset(file);
     let d = data.dim();
     assert_eq!(d, d_expected);
     let c = data.num_classes();

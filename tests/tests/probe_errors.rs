@@ -4,29 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use selfsup_tests::{Run, run, scratch_in};
+use selfsup_tests::{assert_error, run, scratch_in, write};
 
 /// A scratch directory for one test.
 fn scratch(name: &str) -> PathBuf {
     scratch_in(&Path::new(env!("CARGO_TARGET_TMPDIR")).join("probe_errors"), name)
-}
-
-fn write(dir: &Path, name: &str, contents: &[u8]) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, contents).unwrap();
-    p.to_str().unwrap().to_string()
-}
-
-/// Asserts exit code 2 and a single error line containing every fragment.
-fn assert_error(r: &Run, fragments: &[&str]) {
-    assert_eq!(r.code, 2, "stdout: {}\nstderr: {}", r.out, r.err);
-    let line = r.err.trim_end();
-    assert!(!line.contains('\n'), "not one line: {line:?}");
-    assert!(line.starts_with("error: "), "{line}");
-    assert!(line.contains("; fix: "), "no fix in: {line}");
-    for f in fragments {
-        assert!(line.contains(f), "{f:?} missing from: {line}");
-    }
 }
 
 const GOOD: &str = "a,b,label\n0,1,x\n1,0,x\n2,2,y\n3,1,y\n1,3,x\n0,0,y\n";

@@ -5,29 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
-use selfsup_tests::{Run, run, scratch_in};
+use selfsup_tests::{Run, assert_error, report, run, scaled_iris, scratch_in, write};
 
 /// A scratch directory for one test.
 fn scratch(name: &str) -> PathBuf {
     scratch_in(&Path::new(env!("CARGO_TARGET_TMPDIR")).join("probe_inputs"), name)
-}
-
-fn write(dir: &Path, name: &str, contents: &[u8]) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, contents).unwrap();
-    p.to_str().unwrap().to_string()
-}
-
-/// Asserts exit code 2 and a single error line containing every fragment.
-fn assert_error(r: &Run, fragments: &[&str]) {
-    assert_eq!(r.code, 2, "stdout: {}\nstderr: {}", r.out, r.err);
-    let line = r.err.trim_end();
-    assert!(!line.contains('\n'), "not one line: {line:?}");
-    assert!(line.starts_with("error: "), "{line}");
-    assert!(line.contains("; fix: "), "no fix in: {line}");
-    for f in fragments {
-        assert!(line.contains(f), "{f:?} missing from: {line}");
-    }
 }
 
 #[test]
@@ -85,29 +67,12 @@ fn one_training_row_says_so_instead_of_a_batch_loop() {
     );
 }
 
-/// iris.csv with every feature multiplied by `f` (written with 17 significant digits).
-fn scaled_iris(dir: &Path, name: &str, f: f64, edit: impl Fn(usize, &mut Vec<f64>)) -> String {
-    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/iris.csv")).unwrap();
-    let mut lines = src.lines();
-    let mut s = format!("{}\n", lines.next().unwrap());
-    for (r, line) in lines.enumerate() {
-        let cells: Vec<&str> = line.split(',').collect();
-        let (feats, rest) = cells.split_at(4);
-        let mut v: Vec<f64> = feats.iter().map(|c| c.parse::<f64>().unwrap() * f).collect();
-        edit(r, &mut v);
-        let v: Vec<String> = v.iter().map(|x| format!("{x:e}")).collect();
-        s.push_str(&format!("{},{}\n", v.join(","), rest.join(",")));
-    }
-    write(dir, name, s.as_bytes())
-}
-
 /// The raw representation's linear-probe accuracy and effective rank of a run on `p`.
 fn raw_metrics(dir: &Path, p: &str, tag: &str) -> (f64, f64, Run) {
     let o = dir.join(tag);
     let r = run(&[p, "--epochs", "2", "--out", o.to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}", r.err);
-    let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(o.join("report.json")).unwrap()).unwrap();
+    let json = report(&o);
     let raw = &json["evaluation"][0];
     assert_eq!(raw["name"], "raw");
     let m = &raw["mean"];

@@ -5,33 +5,13 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use selfsup_tests::{run, scratch_in};
+use selfsup_tests::{report, run, scaled_iris, scratch_in};
 
 fn scratch(name: &str) -> PathBuf {
     scratch_in(&Path::new(env!("CARGO_TARGET_TMPDIR")).join("probe_reports"), name)
 }
 
-fn report(dir: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap()
-}
-
 const IRIS: &str = include_str!("../../data/iris.csv");
-
-/// iris.csv with every feature times `f`, then `edit(row, features)`.
-fn iris(dir: &Path, name: &str, f: f64, edit: impl Fn(usize, &mut [f64])) -> String {
-    let mut lines = IRIS.lines();
-    let mut s = format!("{}\n", lines.next().unwrap());
-    for (r, line) in lines.enumerate() {
-        let cells: Vec<&str> = line.split(',').collect();
-        let mut v: Vec<f64> = cells[..4].iter().map(|c| c.parse::<f64>().unwrap() * f).collect();
-        edit(r, &mut v);
-        let v: Vec<String> = v.iter().map(|x| format!("{x:e}")).collect();
-        let _ = writeln!(s, "{},{}", v.join(","), cells[4..].join(","));
-    }
-    let p = dir.join(name);
-    std::fs::write(&p, s).unwrap();
-    p.to_str().unwrap().to_string()
-}
 
 /// The first row of iris.csv in each split.
 fn first_rows() -> (usize, usize) {
@@ -112,7 +92,7 @@ fn sampled_metrics_are_reported() {
 fn outlier_cells_are_recorded_in_the_reports() {
     let d = scratch("outliers");
     let (train, test) = first_rows();
-    let p = iris(&d, "outliers.csv", 1.0, |r, v| {
+    let p = scaled_iris(&d, "outliers.csv", 1.0, |r, v| {
         if r == train || r == test {
             v[2] = 1e200;
         }
@@ -143,7 +123,7 @@ fn outlier_cells_are_recorded_in_the_reports() {
     assert!(md.contains("## Warnings"), "{md}");
     assert!(md.contains(&format!("- line {}, column 3 (`f2`, train): 1e200", train + 2)), "{md}");
     // A clean file records none.
-    let clean = iris(&d, "clean.csv", 1.0, |_, _| {});
+    let clean = scaled_iris(&d, "clean.csv", 1.0, |_, _| {});
     let o = d.join("clean");
     assert_eq!(run(&[&clean, "--epochs", "2", "--quiet", "--out", o.to_str().unwrap()]).code, 0);
     assert_eq!(report(&o)["warnings"].as_array().map(Vec::len), Some(0));
@@ -155,7 +135,7 @@ fn outlier_cells_are_recorded_in_the_reports() {
 fn values_near_f64_max_are_not_blamed_on_the_learning_rate() {
     let d = scratch("near-max");
     let (train, _) = first_rows();
-    let p = iris(&d, "near-max.csv", 1.2e307, |r, v| {
+    let p = scaled_iris(&d, "near-max.csv", 1.2e307, |r, v| {
         if r == train {
             v[0] = 1e308;
         }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use selfsup_tests::{Run, run, scratch_in};
+use selfsup_tests::{Run, report, run, scratch_in};
 
 /// A scratch directory for one test.
 fn scratch(name: &str) -> PathBuf {
@@ -12,10 +12,6 @@ fn scratch(name: &str) -> PathBuf {
 
 fn data(file: &str) -> String {
     format!("{}/../data/{file}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn report(dir: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap()
 }
 
 #[test]

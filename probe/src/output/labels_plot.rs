@@ -5,7 +5,7 @@
 //! Colours are plot.rs's palette, one per representation.
 
 use super::labels::{Curve, LabelsReport};
-use super::plot::PALETTE;
+use super::plot::{Frame, PALETTE, err, legend, line_mark, svg_document};
 use plotters::prelude::*;
 
 /// Each curve's colour index and line width, by its position among all curves.
@@ -39,7 +39,6 @@ fn legend_corner(curves: &[&Curve], (lo, hi): (f64, f64), (ylo, yhi): (f64, f64)
 
 /// The SVG document of the report's curves, or what went wrong drawing it.
 pub fn labels_curve(r: &LabelsReport) -> Result<String, String> {
-    let e = |x: &dyn std::fmt::Display| x.to_string();
     let lo = r.fractions.first().copied().unwrap_or(1.0) / 1.5;
     let hi = r.fractions.last().copied().unwrap_or(100.0) * 1.5;
     let (ylo, yhi) = r
@@ -75,21 +74,14 @@ pub fn labels_curve(r: &LabelsReport) -> Result<String, String> {
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (1100, 480)).into_drawing_area();
-        root.fill(&WHITE).map_err(|x| e(&x))?;
+    svg_document((1100, 480), |root| {
         let panels = root.split_evenly((1, 2));
         for (panel, (evaluation, title)) in
             panels.iter().zip([("linear", "linear probe"), ("knn", "weighted kNN")])
         {
-            let mut chart = ChartBuilder::on(panel)
-                .caption(format!("{file}: {title} vs fine-tuning"), ("sans-serif", 17))
-                .margin(12)
-                .x_label_area_size(40)
-                .y_label_area_size(50)
-                .build_cartesian_2d((lo..hi).log_scale().with_key_points(r.fractions.clone()), ylo..yhi)
-                .map_err(|x| e(&x))?;
+            let x = (lo..hi).log_scale().with_key_points(r.fractions.clone());
+            let frame = Frame { font: 17, y_labels: 50, ..Frame::PLAIN };
+            let mut chart = frame.chart(panel, format!("{file}: {title} vs fine-tuning"), x, ylo..yhi)?;
             chart
                 .configure_mesh()
                 .x_label_formatter(&|v| format!("{v}"))
@@ -97,7 +89,7 @@ pub fn labels_curve(r: &LabelsReport) -> Result<String, String> {
                 .x_desc("training labels used (%, log scale)")
                 .y_desc("test accuracy (%)")
                 .draw()
-                .map_err(|x| e(&x))?;
+                .map_err(err)?;
             let shown: Vec<&Curve> = r
                 .curves
                 .iter()
@@ -110,14 +102,10 @@ pub fn labels_curve(r: &LabelsReport) -> Result<String, String> {
                 let pts: Vec<(f64, f64)> = c.points.iter().map(|p| (p.fraction * shift, p.mean)).collect();
                 chart
                     .draw_series(LineSeries::new(pts.clone(), color.stroke_width(width)))
-                    .map_err(|x| e(&x))?
+                    .map_err(err)?
                     .label(c.label())
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(width))
-                    });
-                chart
-                    .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))
-                    .map_err(|x| e(&x))?;
+                    .legend(line_mark(color.stroke_width(width)));
+                chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled()))).map_err(err)?;
                 let bars = c.points.iter().filter(|p| p.std > 0.0).flat_map(|p| {
                     let x = p.fraction * shift;
                     let (a, b) = (p.mean - p.std, p.mean + p.std);
@@ -127,17 +115,10 @@ pub fn labels_curve(r: &LabelsReport) -> Result<String, String> {
                         PathElement::new(vec![(x / 1.02, b), (x * 1.02, b)], color.stroke_width(1)),
                     ]
                 });
-                chart.draw_series(bars).map_err(|x| e(&x))?;
+                chart.draw_series(bars).map_err(err)?;
             }
-            chart
-                .configure_series_labels()
-                .position(legend_corner(&shown, (lo, hi), (ylo, yhi)))
-                .border_style(BLACK)
-                .background_style(WHITE.mix(0.85))
-                .draw()
-                .map_err(|x| e(&x))?;
+            legend(&mut chart, Some(legend_corner(&shown, (lo, hi), (ylo, yhi))), 0.85)?;
         }
-        root.present().map_err(|x| e(&x))?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }

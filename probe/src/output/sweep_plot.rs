@@ -5,7 +5,7 @@
 //! error bars of ±1 std; and `loss_vs_accuracy.svg`, every point's pretext loss against its
 //! linear-probe accuracy (coloured by factor) — a low loss is no promise of accuracy.
 
-use super::plot::PALETTE;
+use super::plot::{Frame, PALETTE, err, legend, svg_document};
 use super::sweep::{Point, SweepReport, label};
 use plotters::prelude::*;
 
@@ -25,10 +25,6 @@ const METRICS: [Metric; 7] = [
     ("effective rank", |p| p.pretrained.as_ref().map(|r| (r.mean.effective_rank, r.std.effective_rank))),
 ];
 
-fn err<E: std::fmt::Display>(e: E) -> String {
-    e.to_string()
-}
-
 fn range(v: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = v
         .filter(|x| x.is_finite())
@@ -39,6 +35,9 @@ fn range(v: impl Iterator<Item = f64>) -> (f64, f64) {
     let pad = ((hi - lo) * 0.08).max(1e-6 * hi.abs().max(1.0));
     (lo - pad, hi + pad)
 }
+
+/// The frame of each of a factor's seven panels.
+const PANEL: Frame = Frame { font: 14, margin: 8, x_labels: 28, y_labels: 52 };
 
 /// A vertical bar from `y − s` to `y + s` at `x`, with caps `cap` wide on each side.
 fn error_bar(x: f64, y: f64, s: f64, cap: f64, style: ShapeStyle) -> PathElement<(f64, f64)> {
@@ -71,10 +70,7 @@ pub fn plots(r: &SweepReport) -> Result<Vec<(String, String)>, String> {
 }
 
 fn factor_plot(name: &str, values: &[String], pts: &[(usize, &Point)]) -> Result<String, String> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (1280, 600)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
+    svg_document((1280, 600), |root| {
         let root = root.titled(&format!("probe sweep: {name}"), ("sans-serif", 20)).map_err(err)?;
         let panels = root.split_evenly((2, 4));
         let n = values.len().max(1) as f64;
@@ -85,13 +81,7 @@ fn factor_plot(name: &str, values: &[String], pts: &[(usize, &Point)]) -> Result
                 .filter(|t| t.1.is_finite())
                 .collect();
             let (lo, hi) = range(ys.iter().flat_map(|&(_, m, s)| [m - s, m + s]));
-            let mut chart = ChartBuilder::on(area)
-                .caption(*title, ("sans-serif", 14))
-                .margin(8)
-                .x_label_area_size(28)
-                .y_label_area_size(52)
-                .build_cartesian_2d(-0.5f64..n - 0.5, lo..hi)
-                .map_err(err)?;
+            let mut chart = PANEL.chart(area, title, -0.5f64..n - 0.5, lo..hi)?;
             let labels = values.to_vec();
             chart
                 .configure_mesh()
@@ -123,9 +113,8 @@ fn factor_plot(name: &str, values: &[String], pts: &[(usize, &Point)]) -> Result
                     .map_err(err)?;
             }
         }
-        root.present().map_err(err)?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 fn loss_vs_accuracy(r: &SweepReport) -> Result<String, String> {
@@ -145,19 +134,11 @@ fn loss_vs_accuracy(r: &SweepReport) -> Result<String, String> {
         })
         .filter(|t| t.0.is_finite())
         .collect();
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (760, 520)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
+    svg_document((760, 520), |root| {
         let (x0, x1) = range(pts.iter().map(|t| t.0));
         let (y0, y1) = range(pts.iter().flat_map(|t| [t.1 - t.2, t.1 + t.2]));
-        let mut chart = ChartBuilder::on(&root)
-            .caption("pretext loss vs linear-probe accuracy (every point)", ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(err)?;
+        let title = "pretext loss vs linear-probe accuracy (every point)";
+        let mut chart = Frame::PLAIN.chart(root, title, x0..x1, y0..y1)?;
         chart
             .configure_mesh()
             .max_light_lines(0)
@@ -181,13 +162,6 @@ fn loss_vs_accuracy(r: &SweepReport) -> Result<String, String> {
                 .label(v.factor.as_str())
                 .legend(move |(x, y)| Circle::new((x + 6, y), 5, color.filled()));
         }
-        chart
-            .configure_series_labels()
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.8))
-            .draw()
-            .map_err(err)?;
-        root.present().map_err(err)?;
-    }
-    Ok(svg)
+        legend(&mut chart, None, 0.8)
+    })
 }
