@@ -60,6 +60,8 @@ fn main() {
         let p = timed("linear probe", n, || LogisticRegression::evaluate(trx, try_, tex, tey, DIM, CLASSES));
         let k =
             timed("kNN", n, || knn::evaluate_with(trx, try_, tex, tey, DIM, CLASSES, &KnnOptions::default()));
+        let no_map = KnnOptions { max_map_queries: 0, ..KnnOptions::default() };
+        timed("kNN without mAP", n, || knn::evaluate_with(trx, try_, tex, tey, DIM, CLASSES, &no_map));
         let d = timed("diagnostics", n, || diagnose(tex, tex, tex, DIM));
         println!(
             "<!-- {n} rows: LR {:.2} % in {} iterations, kNN k=20 w {:.2} % over {} queries (mAP over {}), uniformity over {} rows -->",
