@@ -31,6 +31,8 @@ linear, default aug, head mlp|--head mlp
 mlp (300 epochs), default aug|--encoder mlp --epochs 300
 mlp (500 epochs), default aug|--encoder mlp --epochs 500
 mlp (300 epochs), aug none|--encoder mlp --epochs 300 --aug none
+mlp, default recipe, output (K 16)|--encoder mlp
+mlp, default recipe, hidden layer (128)|--encoder mlp --represent hidden
 C
     ;;
     ring) cat <<'C'
@@ -49,6 +51,8 @@ linear, noise:0.5, tau 0.2|--tau 0.2
 linear, noise:0.5, head mlp|--head mlp
 mlp, default recipe (noise:0.1,scarf:0.4, head mlp)|--encoder mlp
 mlp, noise:0.5|--encoder mlp --aug noise:0.5
+mlp, default recipe, hidden layer (128)|--encoder mlp --represent hidden
+mlp, noise:0.5, hidden layer (128)|--encoder mlp --aug noise:0.5 --represent hidden
 C
     ;;
     digits) cat <<'C'
@@ -61,6 +65,8 @@ linear, noise:0.5, head mlp|--head mlp
 mlp, default recipe (noise:0.1,scarf:0.4, head mlp), K 16|--encoder mlp
 mlp, default recipe, K 32|--encoder mlp --dim 32
 mlp, noise:0.5|--encoder mlp --aug noise:0.5
+mlp, default recipe, hidden layer (128)|--encoder mlp --represent hidden
+mlp, default recipe, K 32, hidden layer (128)|--encoder mlp --dim 32 --represent hidden
 C
     ;;
   esac

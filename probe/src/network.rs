@@ -22,6 +22,23 @@ pub enum EncoderKind {
     Mlp,
 }
 
+/// Which layer of a trained MLP encoder is evaluated (`--represent`).
+///
+/// SimCLR (Chen et al. 2020, §4.2) evaluates the backbone's output `h`, before the projection
+/// head, because the layers closest to the loss discard what the augmentations vary. Here the
+/// MLP encoder `d → H → K` is followed by the head `K → 64 → K`; `hidden` evaluates the
+/// encoder's `H` ReLU units `relu(W₁ x + b₁)`, `output` its `K` outputs. A linear encoder has
+/// only its output.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Represent {
+    /// The encoder's output (`K` values).
+    #[default]
+    Output,
+    /// The MLP encoder's hidden layer after its ReLU (`--hidden` values).
+    Hidden,
+}
+
 /// Projection head (`--head`), trained with the loss and dropped for evaluation.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -311,6 +328,24 @@ impl Embedder {
             width = l.outputs;
         }
         cur
+    }
+
+    /// The part of this encoder that `r` evaluates: all of it for [`Represent::Output`], its
+    /// first layer (with its ReLU) for [`Represent::Hidden`] when it has more than one.
+    ///
+    /// ```
+    /// use probe::network::{Dense, Embedder, Represent};
+    /// let layer = |i, o, relu| Dense { w: vec![1.0; i * o], b: vec![-1.0; o], inputs: i, outputs: o, relu };
+    /// let e = Embedder { layers: vec![layer(2, 3, true), layer(3, 1, false)] };
+    /// assert_eq!(e.apply(&[1.0, 1.0], 2), vec![5.0]);
+    /// let h = e.represent(Represent::Hidden);
+    /// assert_eq!((h.dim(2), h.apply(&[1.0, 1.0], 2)), (3, vec![1.0, 1.0, 1.0]));
+    /// ```
+    pub fn represent(mut self, r: Represent) -> Embedder {
+        if r == Represent::Hidden && self.layers.len() > 1 {
+            self.layers.truncate(1);
+        }
+        self
     }
 
     /// The first layer's weights as a matrix (for the report's linear encoders).

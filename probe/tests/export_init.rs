@@ -3,6 +3,7 @@
 //! in through `--init` and scores exactly as it did; mismatches are one-line errors (exit 2);
 //! a failed export leaves nothing that looks whole.
 
+use probe::network::Represent;
 use probe::run_cli;
 use probe::weights::{Checkpoint, LayerWeights, Precision};
 use serde_json::Value;
@@ -167,7 +168,15 @@ fn mlp_export_is_the_mlp_in_both_files() {
             .skip(1)
             .map(|l| l.split(',').take(4).map(|v| v.parse().unwrap()).collect())
             .collect();
-        let emb = c.net.encoder.embedder();
+        // embeddings.csv holds the layer the run evaluated (the search may pick the hidden one).
+        let report: Value =
+            serde_json::from_str(&std::fs::read_to_string(rep.join("report.json")).unwrap()).unwrap();
+        let layer = match report["config"]["model"]["represent"].as_str() {
+            Some("hidden") => Represent::Hidden,
+            Some("output") => Represent::Output,
+            other => panic!("config.model.represent: {other:?}"),
+        };
+        let emb = c.net.encoder.embedder().represent(layer);
         let csv_out = std::fs::read_to_string(rep.join("embeddings.csv")).unwrap();
         for (line, x) in csv_out.lines().skip(1).zip(&raw) {
             let xs: Vec<f64> = x.iter().enumerate().map(|(j, v)| (v - st.mean[j]) / st.scale[j]).collect();

@@ -3,9 +3,10 @@
 //! depend on the thread count, and without labels selects by RankMe and says so.
 
 use probe::dataset::{Columns, LoadOptions, load};
+use probe::network::Represent;
 use probe::search::halving::halve;
 use probe::search::result::Criterion;
-use probe::search::validation::{fold_data, folds, plan};
+use probe::search::validation::{Round, fold_data, folds, plan};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -73,12 +74,14 @@ fn search_prefers_the_clearly_better_candidate() {
     let data = load(&path, &opts).unwrap();
     let p = plan(data.train.len(), 28);
     let fold_of = folds(&data.train.y, 4, p.k, 0);
-    let rounds: Vec<_> = (0..p.rounds).map(|f| fold_data(&data, &fold_of, f)).collect();
+    let rounds: Vec<Round> =
+        (0..p.rounds).map(|f| Round { data: fold_data(&data, &fold_of, f), seed: 0 }).collect();
+    let layers = vec![vec![Represent::Output]; 2];
     // The worse candidate first, so that the tie-break (candidates' order) cannot pick it.
     let cands =
         [parse(&["x.csv", "--dim", "1", "--epochs", "9"]), parse(&["x.csv", "--dim", "8", "--epochs", "9"])];
     for threads in [1, 2] {
-        let (scores, win) = halve(&cands, &[0, 0], &rounds, &path, Criterion::ProbeAndKnn, 0, threads);
+        let (scores, win) = halve(&cands, &layers, &[0, 0], &rounds, &path, Criterion::ProbeAndKnn, threads);
         assert_eq!(win, 1, "{scores:?}");
         let (a, b) = (scores[0][0].score.unwrap(), scores[1][0].score.unwrap());
         assert!(b > a + 10.0, "K = 8 {b} vs K = 1 {a}");

@@ -111,9 +111,17 @@ pub fn train_each(
     };
     let mut out: Vec<Vec<Result<Trained>>> = settings.iter().map(|_| Vec::new()).collect();
     for (&(i, _), (r, _)) in jobs.iter().zip(results) {
-        out[i].push(r);
+        out[i].push(r.map(|t| represented(t, &settings[i])));
     }
     out
+}
+
+/// `t` with its encoders cut to the layer that `s` evaluates (`--represent`).
+pub fn represented(mut t: Trained, s: &Settings) -> Trained {
+    let r = s.model.represent;
+    t.initial = t.initial.represent(r);
+    t.trained = t.trained.represent(r);
+    t
 }
 
 fn progress_bar(on: bool, s: &Settings, seed: u64) -> indicatif::ProgressBar {
@@ -210,7 +218,8 @@ pub fn encoders(
         let (seed, e) = encoders[i];
         (seed, bars.score(name, data, &Representation::Encoder { e, input }, &s.aug, seed))
     });
-    representation_report(name, s.dim, scores)
+    let k = encoders.first().map_or(s.dim, |(_, e)| e.dim(data.dim()));
+    representation_report(name, k, scores)
 }
 
 #[cfg(test)]

@@ -20,14 +20,22 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
         args,
         "run `probe data/ring.csv` (make it with `probe gen ring --out data/ring.csv`); `probe --help` lists every option",
     )?;
-    let hidden = if args.encoder == crate::network::EncoderKind::Mlp { args.hidden } else { 0 };
-    let footprint = data.footprint(args.dim, hidden, args.batch, args.repeats);
-    crate::dataset::memory::check_memory(&footprint, crate::dataset::memory::available_bytes())?;
+    // The memory the final run needs, checked for the user's options before the search and
+    // again for the search's winner (whose encoder or K may be larger) before the final run.
+    let check_memory = |a: &RunArgs| {
+        let hidden = if a.encoder == crate::network::EncoderKind::Mlp { a.hidden } else { 0 };
+        // The hidden layer, when it is the representation, is the width of the embeddings.
+        let dim = if a.represent == crate::network::Represent::Hidden { Some(a.hidden) } else { a.dim };
+        let footprint = data.footprint(dim, hidden, a.batch, a.repeats);
+        crate::dataset::memory::check_memory(&footprint, crate::dataset::memory::available_bytes())
+    };
+    check_memory(args)?;
     let s = resolve(args, &data, &path)?;
     let t_search = Instant::now();
     let found = crate::search::select::search(args, &data, &path, s.threads)?;
     let s = match &found {
         Some((winner, record)) => {
+            check_memory(winner)?;
             let mut s = resolve(winner, &data, &path)?;
             let c = &record.candidates[record.chosen];
             s.chosen.push(choice("search", &c.options, &record.why));

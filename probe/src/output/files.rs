@@ -42,8 +42,8 @@ pub fn write_outputs(
     let svg = plot::loss_curve(&title, &curves).map_err(|e| ProbeError::output(&dir.join("loss.svg"), &e))?;
     files.push(("loss.svg", svg.into_bytes()));
     let d = data.dim();
-    let k = report.config.settings.dim;
     let first = Representation::Encoder { e: &runs[0].trained, input: data.encoder_input.as_ref() };
+    let k = first.dim(d);
     if data.labelled() {
         let z = first.apply(&data.test.x, d);
         let seed = report.config.settings.seeds[0];

@@ -4,13 +4,17 @@
 //! this machine and appear here only.
 
 use super::verdict::Verdict;
+use crate::network::Represent;
 use crate::search::result::{RungScore, Search, ValidationComparison};
 use std::fmt::Write;
 
 fn cell(r: &RungScore) -> String {
+    let layer = if r.represent == Represent::Hidden { " hidden layer" } else { "" };
     match (r.score, r.linear_probe, r.knn) {
         (None, _, _) => format!("failed ({} ep)", r.epochs),
-        (Some(_), Some(lr), Some(knn)) => format!("{lr:.1} / {knn:.1} ({} ep, {:.1} s)", r.epochs, r.seconds),
+        (Some(_), Some(lr), Some(knn)) => {
+            format!("{lr:.1} / {knn:.1}{layer} ({} ep, {:.1} s)", r.epochs, r.seconds)
+        }
         (Some(_), _, _) => format!("RankMe {:.2} ({} ep, {:.1} s)", r.rankme, r.epochs, r.seconds),
     }
 }
@@ -43,7 +47,12 @@ fn rows(s: &Search) -> Vec<Vec<String>> {
 }
 
 fn rounds(s: &Search) -> String {
-    if s.rounds > 1 {
+    if s.repetitions > 1 {
+        format!(
+            "{}-fold cross-validation over the training rows, repeated {} times with new folds and seeds",
+            s.folds, s.repetitions
+        )
+    } else if s.rounds > 1 {
         format!("{}-fold cross-validation over the training rows", s.folds)
     } else {
         format!("one held-out fold (1/{}) of the training rows", s.folds)
@@ -107,6 +116,14 @@ pub fn terminal(s: &Search) -> String {
 }
 
 /// One sentence: the chosen configuration against raw features and PCA on validation.
+///
+/// ```
+/// use probe::output::search::validation_sentence;
+/// use probe::search::result::{ValidationComparison, ValidationScore};
+/// let v = |linear_probe, knn| ValidationScore { linear_probe, knn };
+/// let c = ValidationComparison { pretrained: v(97.2, 95.9), raw: v(96.5, 96.5), pca: v(92.4, 96.5) };
+/// assert!(validation_sentence(&c).ends_with("(+0.7 / -0.6 points against the better of the two)."));
+/// ```
 pub fn validation_sentence(v: &ValidationComparison) -> String {
     format!(
         "On validation (folds of the training rows) the chosen encoder scores {:.1} / {:.1} (linear probe / weighted kNN-20) against raw features {:.1} / {:.1} and PCA {:.1} / {:.1} ({:+.1} / {:+.1} points against the better of the two).",

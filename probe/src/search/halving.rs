@@ -25,10 +25,11 @@
 //! ```
 
 use super::result::{Criterion, RungScore};
-use crate::dataset::Dataset;
+use super::validation::Round;
 use crate::error::Result;
 use crate::eval::diagnostics::effective_rank;
 use crate::eval::{Representation, parallel, score};
+use crate::network::Represent;
 use crate::settings::options::RunArgs;
 use crate::settings::resolve;
 use crate::train::train;
@@ -44,19 +45,26 @@ pub fn schedule(n: usize) -> Vec<(usize, usize)> {
     }
 }
 
-/// One training of one candidate on one validation round.
-struct Trial {
-    epochs: usize,
+/// Scores of one layer of one trained candidate on one validation round.
+struct LayerScore {
     linear_probe: f64,
     knn: f64,
     rankme: f64,
+}
+
+/// One training of one candidate on one validation round, scored at each layer tried.
+struct Trial {
+    epochs: usize,
+    layers: Vec<LayerScore>,
+    validated: usize,
     seconds: f64,
 }
 
-/// Trains the candidate `args` on round `fold` (`1/divisor` of its epochs, seed `seed`) and
-/// scores it on the round's held-out rows.
-fn trial(args: &RunArgs, fold: &Dataset, path: &Path, divisor: usize, seed: u64) -> Result<Trial> {
+/// Trains the candidate `args` on `round` (`1/divisor` of its epochs, the round's seed) and
+/// scores it on the round's held-out rows at each of `layers`.
+fn trial(args: &RunArgs, layers: &[Represent], round: &Round, path: &Path, divisor: usize) -> Result<Trial> {
     let t = Instant::now();
+    let (fold, seed) = (&round.data, round.seed);
     let mut a = args.clone();
     a.repeats = 1;
     a.seed = seed;
@@ -66,51 +74,116 @@ fn trial(args: &RunArgs, fold: &Dataset, path: &Path, divisor: usize, seed: u64)
     s.epochs = s.epochs.div_ceil(divisor);
     let d = fold.dim();
     let run = train(&fold.encoder_train(), d, &s, seed, &mut |_, _| {}, &mut |_| {})?;
-    let rep = Representation::Encoder { e: &run.trained, input: fold.encoder_input.as_ref() };
-    let (linear_probe, knn, rankme) = if fold.labelled() {
-        let sc = score(fold, &rep, &s.aug, seed);
-        (sc.probe.accuracy, sc.knn.k20_weighted, sc.diagnostics.effective_rank)
-    } else {
-        (f64::NAN, f64::NAN, effective_rank(&rep.apply(&fold.test.x, d), s.dim))
-    };
-    Ok(Trial { epochs: s.epochs, linear_probe, knn, rankme, seconds: t.elapsed().as_secs_f64() })
+    let scores = layers
+        .iter()
+        .map(|&r| {
+            let e = run.trained.clone().represent(r);
+            let rep = Representation::Encoder { e: &e, input: fold.encoder_input.as_ref() };
+            if fold.labelled() {
+                let sc = score(fold, &rep, &s.aug, seed);
+                LayerScore {
+                    linear_probe: sc.probe.accuracy,
+                    knn: sc.knn.k20_weighted,
+                    rankme: sc.diagnostics.effective_rank,
+                }
+            } else {
+                let rankme = effective_rank(&rep.apply(&fold.test.x, d), rep.dim(d));
+                LayerScore { linear_probe: f64::NAN, knn: f64::NAN, rankme }
+            }
+        })
+        .collect();
+    Ok(Trial {
+        epochs: s.epochs,
+        layers: scores,
+        validated: fold.test.len(),
+        seconds: t.elapsed().as_secs_f64(),
+    })
 }
 
-/// The mean over the rounds of each candidate's trials, scored by `criterion`.
-fn summarize(trials: &[Result<Trial>], criterion: Criterion, divisor: usize) -> RungScore {
+/// The criterion's value of one layer's scores.
+fn value(l: &LayerScore, criterion: Criterion) -> f64 {
+    match criterion {
+        Criterion::ProbeAndKnn => (l.linear_probe + l.knn) / 2.0,
+        Criterion::Rankme => l.rankme,
+    }
+}
+
+/// The standard error of the mean of `v` (the criterion over the rounds): `sd / √n` with the
+/// sample standard deviation over two or more rounds; over a single round of `m` validation
+/// rows, the binomial `√(c (100 − c) / m)` of an accuracy `c` in % (0 for RankMe).
+pub fn std_error(v: &[f64], m: usize, criterion: Criterion) -> f64 {
+    let n = v.len() as f64;
+    if v.len() >= 2 {
+        let mean = v.iter().sum::<f64>() / n;
+        (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0) / n).sqrt()
+    } else if criterion == Criterion::ProbeAndKnn && m > 0 {
+        let c = v.first().copied().unwrap_or(0.0).clamp(0.0, 100.0);
+        (c * (100.0 - c) / m as f64).sqrt()
+    } else {
+        0.0
+    }
+}
+
+/// The mean over the rounds of each candidate's trials at the layer (of `layers`) that scores
+/// best by `criterion` (the first on a tie).
+fn summarize(
+    trials: &[Result<Trial>],
+    layers: &[Represent],
+    criterion: Criterion,
+    divisor: usize,
+) -> RungScore {
     let n = trials.len().max(1) as f64;
     let ok: Vec<&Trial> = trials.iter().filter_map(|t| t.as_ref().ok()).collect();
     let error = trials.iter().find_map(|t| t.as_ref().err().map(|e| e.to_string()));
-    let mean = |f: &dyn Fn(&Trial) -> f64| ok.iter().map(|t| f(t)).sum::<f64>() / n;
-    let (lr, knn, rankme) = (mean(&|t| t.linear_probe), mean(&|t| t.knn), mean(&|t| t.rankme));
+    let mean = |j: usize, f: &dyn Fn(&LayerScore) -> f64| ok.iter().map(|t| f(&t.layers[j])).sum::<f64>() / n;
+    let at = |j: usize| mean(j, &|l| value(l, criterion));
+    let best = (0..layers.len()).fold(0, |b, j| if at(j) > at(b) { j } else { b });
+    let (lr, knn, rankme) =
+        (mean(best, &|l| l.linear_probe), mean(best, &|l| l.knn), mean(best, &|l| l.rankme));
     let labels = criterion == Criterion::ProbeAndKnn;
-    let score = match criterion {
-        Criterion::ProbeAndKnn => (lr + knn) / 2.0,
-        Criterion::Rankme => rankme,
-    };
+    let score = at(best);
+    let per_round: Vec<f64> = ok.iter().map(|t| value(&t.layers[best], criterion)).collect();
+    let validated = ok.iter().map(|t| t.validated).sum();
     RungScore {
         fraction: 1.0 / divisor as f64,
         epochs: ok.first().map_or(0, |t| t.epochs),
+        represent: layers.get(best).copied().unwrap_or_default(),
         linear_probe: labels.then_some(lr),
         knn: labels.then_some(knn),
         rankme,
         score: if error.is_none() && score.is_finite() { Some(score) } else { None },
+        std_error: std_error(&per_round, validated, criterion),
         error,
         seconds: ok.iter().map(|t| t.seconds).sum(),
     }
 }
 
-/// Runs successive halving over `candidates` (their run options) on the validation rounds
-/// `folds`, training with `seed` on `threads` threads, separately within each family
-/// (`family[i]` of candidate `i`: the encoder), the families' finalists meeting at full
-/// training. Returns each candidate's scores per rung reached and the index of the winner.
+/// The one-standard-error rule (Hastie, Tibshirani & Friedman, *The Elements of Statistical
+/// Learning*, §7.10): of `among` (candidate indices), the first in the candidates' order (the
+/// defaults first, then the simpler variants) whose score is within one standard error of the
+/// best score. A win inside the validation noise does not move the choice away from the
+/// defaults.
+pub fn one_se(among: &[usize], scores: &[Vec<RungScore>]) -> Option<usize> {
+    let last = |c: usize| scores[c].last().and_then(|r| r.score.map(|s| (s, r.std_error)));
+    let best = among.iter().filter_map(|&c| last(c)).max_by(|a, b| a.0.total_cmp(&b.0))?;
+    let mut order = among.to_vec();
+    order.sort_unstable();
+    order.into_iter().find(|&c| last(c).is_some_and(|(s, _)| s >= best.0 - best.1))
+}
+
+/// Runs successive halving over `candidates` (their run options; `layers[i]` the layers
+/// candidate `i` is scored at) on the validation `rounds`, on `threads` threads, separately
+/// within each family (`family[i]` of candidate `i`: the encoder), the families' finalists
+/// meeting at full training. The one candidate a family sends to full training, and the winner
+/// among the finalists, are picked by [`one_se`]; promotions to a third keep the best scores.
+/// Returns each candidate's scores per rung reached and the index of the winner.
 pub fn halve(
     candidates: &[RunArgs],
+    layers: &[Vec<Represent>],
     family: &[usize],
-    folds: &[Dataset],
+    rounds: &[Round],
     path: &Path,
     criterion: Criterion,
-    seed: u64,
     threads: usize,
 ) -> (Vec<Vec<RungScore>>, usize) {
     let mut scores: Vec<Vec<RungScore>> = vec![Vec::new(); candidates.len()];
@@ -138,24 +211,68 @@ pub fn halve(
             continue;
         }
         let jobs: Vec<(usize, usize)> =
-            now.iter().flat_map(|&c| (0..folds.len()).map(move |f| (c, f))).collect();
+            now.iter().flat_map(|&c| (0..rounds.len()).map(move |f| (c, f))).collect();
         let mut results = parallel::map(jobs.len(), threads, |j| {
             let (c, f) = jobs[j];
-            trial(&candidates[c], &folds[f], path, divisor, seed)
+            trial(&candidates[c], &layers[c], &rounds[f], path, divisor)
         })
         .into_iter();
         for &c in &now {
-            let trials: Vec<Result<Trial>> = results.by_ref().take(folds.len()).collect();
-            scores[c].push(summarize(&trials, criterion, divisor));
+            let trials: Vec<Result<Trial>> = results.by_ref().take(rounds.len()).collect();
+            scores[c].push(summarize(&trials, &layers[c], criterion, divisor));
         }
         let last = |c: usize| scores[c].last().and_then(|r| r.score).unwrap_or(f64::NEG_INFINITY);
-        for a in &mut alive {
+        for (a, plan) in alive.iter_mut().zip(&plans) {
             // Stable sort: equal scores keep the candidates' order.
             a.sort_by(|&x, &y| last(y).total_cmp(&last(x)));
+            let next = plan.iter().find(|r| r.0 < divisor).map(|r| r.1);
+            if next == Some(1) {
+                if let Some(p) = one_se(a, &scores) {
+                    a.retain(|&c| c != p);
+                    a.insert(0, p);
+                }
+            }
         }
     }
-    let last = |c: usize| scores[c].last().and_then(|r| r.score).unwrap_or(f64::NEG_INFINITY);
-    let mut finalists: Vec<usize> = alive.iter().filter_map(|a| a.first().copied()).collect();
-    finalists.sort_by(|&x, &y| last(y).total_cmp(&last(x)).then(x.cmp(&y)));
-    (scores, finalists.first().copied().unwrap_or(0))
+    let finalists: Vec<usize> = alive.iter().filter_map(|a| a.first().copied()).collect();
+    let winner = one_se(&finalists, &scores).unwrap_or(0);
+    (scores, winner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rung(score: f64, std_error: f64) -> Vec<RungScore> {
+        vec![RungScore {
+            fraction: 1.0,
+            epochs: 1,
+            represent: Represent::Output,
+            linear_probe: Some(score),
+            knn: Some(score),
+            rankme: 1.0,
+            score: Some(score),
+            std_error,
+            error: None,
+            seconds: 0.0,
+        }]
+    }
+
+    #[test]
+    fn one_se_keeps_the_earlier_candidate_inside_the_noise() {
+        let scores = vec![rung(90.0, 0.5), rung(90.6, 1.0), rung(95.0, 1.0)];
+        assert_eq!(one_se(&[0, 1], &scores), Some(0), "0.6 ahead with a standard error of 1.0");
+        assert_eq!(one_se(&[1, 0], &scores), Some(0), "the list's order, not the argument's");
+        assert_eq!(one_se(&[0, 1, 2], &scores), Some(2), "5 points ahead");
+        assert_eq!(one_se(&[], &scores), None);
+    }
+
+    #[test]
+    fn std_error_over_rounds_or_binomial_over_one() {
+        // sd of 1, 2, 3 is 1; over √3 rounds.
+        assert!((std_error(&[1.0, 2.0, 3.0], 90, Criterion::ProbeAndKnn) - 1.0 / 3f64.sqrt()).abs() < 1e-12);
+        // One round of 100 rows at 90 %: √(90 · 10 / 100) = 3.
+        assert!((std_error(&[90.0], 100, Criterion::ProbeAndKnn) - 3.0).abs() < 1e-12);
+        assert_eq!(std_error(&[5.0], 100, Criterion::Rankme), 0.0);
+    }
 }

@@ -1,7 +1,15 @@
 //! What the search found, as the report records it (`search` in `report.json`): every
 //! candidate with its validation scores and cost at each rung it reached, the one chosen and
 //! why, the command line that reproduces it, and the validation scores of the baselines.
+//!
+//! ```
+//! use probe::search::result::Criterion;
+//! assert!(Criterion::Rankme.describe().ends_with("no labels were used"));
+//! let json = serde_json::to_string(&Criterion::ProbeAndKnn).unwrap();
+//! assert_eq!(json, "\"probe-and-knn\"");
+//! ```
 
+use crate::network::Represent;
 use serde::Serialize;
 
 /// How candidates are ranked.
@@ -37,6 +45,8 @@ pub struct RungScore {
     pub fraction: f64,
     /// Training epochs at this rung.
     pub epochs: usize,
+    /// The layer scored (the better one by the criterion when both were tried).
+    pub represent: Represent,
     /// Validation linear-probe accuracy, % (null without labels).
     pub linear_probe: Option<f64>,
     /// Validation weighted kNN-20 accuracy, % (null without labels).
@@ -45,6 +55,8 @@ pub struct RungScore {
     pub rankme: f64,
     /// The criterion's value (higher is better; null when a round failed).
     pub score: Option<f64>,
+    /// Standard error of `score` over the rounds ([`crate::search::halving::std_error`]).
+    pub std_error: f64,
     /// Why a round failed (divergence), if one did.
     pub error: Option<String>,
     /// Wall time of the rounds, summed (not in `report.json`: it depends on the machine).
@@ -90,8 +102,11 @@ pub struct Search {
     pub labels_used: bool,
     /// Number of folds of the training rows.
     pub folds: usize,
-    /// Validation rounds (held-out folds) per candidate.
+    /// Validation rounds per candidate (held-out folds × repetitions).
     pub rounds: usize,
+    /// Repetitions of the k-fold split, each with its own fold assignment and training seed
+    /// (more than one on small training sets).
+    pub repetitions: usize,
     /// Seed of the folds and of the validation trainings.
     pub seed: u64,
     /// The schedule, in words.

@@ -9,18 +9,44 @@
 //! `p_k = σ_k / Σσ` the normalized singular values of the held-out rows' embeddings (the
 //! `effective_rank` of the diagnostics): the higher, the less collapsed. No label is read.
 //!
+//! Small training sets (fewer than 200 rows) are validated by 4-fold cross-validation repeated
+//! 3 times with new folds and training seeds; the choice follows the one-standard-error rule
+//! ([`super::halving::one_se`]): a lead inside the validation noise keeps the earlier, simpler
+//! candidate.
+//!
 //! `--no-search`, a method the searched options do not apply to (`ae`), or every searched
 //! option set by the user leaves the run as it was: one configuration, no search.
+//!
+//! ```
+//! use clap::Parser;
+//! use probe::search::select::command_line;
+//! use std::path::Path;
+//! let path = Path::new("../data/iris.csv");
+//! let args = probe::cli::Cli::try_parse_from(["probe", "../data/iris.csv", "--tau", "0.2"]).unwrap().run;
+//! let opts = probe::dataset::LoadOptions {
+//!     label: Some("label".into()),
+//!     test_frac: 0.3,
+//!     seed: 0,
+//!     channels: None,
+//!     columns: Default::default(),
+//! };
+//! let data = probe::dataset::load(path, &opts).unwrap();
+//! let s = probe::settings::resolve(&args, &data, path).unwrap();
+//! // Every option of the run spelled out, so that it repeats without searching.
+//! let c = command_line(path, &args, &s);
+//! assert!(c.starts_with("probe ../data/iris.csv --method ntxent --encoder linear --head none --dim 4"));
+//! assert!(c.contains(" --tau 0.2 ") && c.ends_with(" --no-search"));
+//! ```
 
 use super::halving::halve;
-use super::result::{CandidateResult, Criterion, Search, ValidationComparison, ValidationScore};
-use super::space::candidates;
-use super::validation::{SEARCH_ROWS, UNUSED, fold_data, folds, plan, sample};
+use super::result::{CandidateResult, Criterion, RungScore, Search, ValidationComparison, ValidationScore};
+use super::space::{Candidate, candidates, layers};
+use super::validation::{Round, SEARCH_ROWS, UNUSED, fold_data, folds, plan, sample};
 use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::eval::pca::Pca;
 use crate::eval::{Representation, score};
-use crate::network::{EncoderKind, HeadKind};
+use crate::network::{EncoderKind, HeadKind, Represent};
 use crate::settings::options::RunArgs;
 use crate::settings::{Settings, resolve};
 use std::path::Path;
@@ -46,30 +72,42 @@ pub fn search(
     let (y, classes) = if labels { (data.train.y.clone(), data.num_classes()) } else { (vec![0; n], 1) };
     let min_class = (0..classes).map(|c| y.iter().filter(|&&v| v == c).count()).min().unwrap_or(0);
     let p = plan(n, min_class);
-    let mut fold_of = folds(&y, classes, p.k, args.seed);
-    sample(&mut fold_of, &y, classes, SEARCH_ROWS, args.seed);
-    let used = fold_of.iter().filter(|&&f| f != UNUSED).count();
-    // Every round needs a batch of 2 training rows and a row to validate on; with fewer rows
-    // there is nothing to validate on, and the run keeps the defaults.
-    let held_out = |f: usize| fold_of.iter().filter(|&&g| g == f).count();
-    if (0..p.rounds).any(|f| held_out(f) == 0 || used - held_out(f) < 2) {
-        return Ok(None);
+    let mut rounds: Vec<Round> = Vec::new();
+    let mut used = n;
+    for r in 0..p.repetitions {
+        let seed = args.seed ^ (r as u64).wrapping_mul(REPETITION_STRIDE);
+        let mut fold_of = folds(&y, classes, p.k, seed);
+        sample(&mut fold_of, &y, classes, SEARCH_ROWS, seed);
+        used = fold_of.iter().filter(|&&f| f != UNUSED).count();
+        // Every round needs a batch of 2 training rows and a row to validate on; with fewer
+        // rows there is nothing to validate on, and the run keeps the defaults.
+        let held_out = |f: usize| fold_of.iter().filter(|&&g| g == f).count();
+        if (0..p.rounds).any(|f| held_out(f) == 0 || used - held_out(f) < 2) {
+            return Ok(None);
+        }
+        rounds.extend((0..p.rounds).map(|f| Round { data: fold_data(data, &fold_of, f), seed }));
     }
-    let rounds: Vec<Dataset> = (0..p.rounds).map(|f| fold_data(data, &fold_of, f)).collect();
     let criterion = if labels { Criterion::ProbeAndKnn } else { Criterion::Rankme };
     let runs: Vec<RunArgs> = space.iter().map(|c| c.apply(args)).collect();
+    let tried: Vec<Vec<Represent>> = runs.iter().map(|a| layers(a, labels)).collect();
     let family: Vec<usize> = runs.iter().map(|a| a.encoder as usize).collect();
-    let (scores, win) = halve(&runs, &family, &rounds, path, criterion, args.seed, threads);
-    let winner = runs[win].clone();
+    let (scores, win) = halve(&runs, &tried, &family, &rounds, path, criterion, threads);
+    let mut winner = runs[win].clone();
+    winner.represent = scores[win].last().map_or(winner.represent, |r| r.represent);
     let s = resolve(&winner, data, path)?;
     let validation =
         if labels { compare(&rounds, &s, scores[win].last().map(|r| (r.linear_probe, r.knn))) } else { None };
-    let full_trainings = scores.iter().flatten().map(|r| r.fraction).sum::<f64>() * p.rounds as f64;
-    let mut schedule = "within each encoder family, all candidates × 1/9 of their epochs, the best third × 1/3, the best one × all; the families' best compared at full training".to_string();
+    let full_trainings = scores.iter().flatten().map(|r| r.fraction).sum::<f64>() * rounds.len() as f64;
+    let mut schedule = "within each encoder family, all candidates × 1/9 of their epochs, the best third × 1/3, the best one × all; the families' best compared at full training; the one sent to full training and the winner picked by the one-standard-error rule (the first candidate, in the list's order, within one standard error of the best)".to_string();
+    if tried.iter().any(|l| l.len() > 1) {
+        schedule +=
+            "; MLP candidates scored at the encoder's output and at its hidden layer, the better kept";
+    }
     if used < n {
         schedule += &format!("; validated on a stratified sample of {used} of the {n} training rows");
     }
-    let why = why(&space.iter().map(|c| c.flags()).collect::<Vec<_>>(), &scores, win, criterion);
+    let names: Vec<String> = space.iter().zip(&scores).map(|(c, r)| flags(c, r)).collect();
+    let why = why(&names, &scores, win, criterion);
     let mut fixed: Vec<String> =
         args.explicit.iter().filter(|id| SEARCHED.contains(&id.as_str())).cloned().collect();
     fixed.sort();
@@ -77,14 +115,15 @@ pub fn search(
         criterion,
         labels_used: labels,
         folds: p.k,
-        rounds: p.rounds,
+        rounds: rounds.len(),
+        repetitions: p.repetitions,
         seed: args.seed,
         schedule: format!("successive halving (η = 3): {schedule}"),
         fixed: fixed.iter().map(|id| format!("--{id}")).collect(),
         candidates: space
             .iter()
             .zip(scores)
-            .map(|(c, rungs)| CandidateResult { options: c.flags(), rungs })
+            .map(|(c, rungs)| CandidateResult { options: flags(c, &rungs), rungs })
             .collect(),
         chosen: win,
         why,
@@ -96,17 +135,26 @@ pub fn search(
 }
 
 /// The options the search varies (clap ids).
-const SEARCHED: [&str; 4] = ["encoder", "aug", "tau", "dim"];
+const SEARCHED: [&str; 5] = ["encoder", "aug", "tau", "dim", "represent"];
+
+/// Mixes the repetition index into the seed of a repetition's folds and trainings (the first
+/// repetition keeps the run's seed).
+const REPETITION_STRIDE: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// The candidate's options, with `--represent hidden` when its last rung scored the hidden layer.
+fn flags(c: &Candidate, rungs: &[RungScore]) -> String {
+    match rungs.last().map(|r| r.represent) {
+        Some(Represent::Hidden) if c.flags() == "(defaults)" => "--represent hidden".into(),
+        Some(Represent::Hidden) => format!("{} --represent hidden", c.flags()),
+        _ => c.flags(),
+    }
+}
 
 /// Why the winner won: its score at full training, and the best other candidate trained in
 /// full (the other encoder family's finalist) or, failing one, its lead in its own family at the
-/// rung before.
-fn why(
-    names: &[String],
-    scores: &[Vec<crate::search::result::RungScore>],
-    win: usize,
-    c: Criterion,
-) -> String {
+/// rung before; and when a candidate with a higher score lost by the one-standard-error rule,
+/// which one.
+fn why(names: &[String], scores: &[Vec<RungScore>], win: usize, c: Criterion) -> String {
     let measure = match c {
         Criterion::ProbeAndKnn => "mean of validation linear probe and weighted kNN-20",
         Criterion::Rankme => "validation RankMe (no labels used)",
@@ -124,7 +172,15 @@ fn why(
             .max_by(|&a, &b| at(a, f).total_cmp(&at(b, f)).then(b.cmp(&a)))
     };
     let mut text = format!("highest {measure}: {:.2} at full training", at(win, 1.0));
-    if let Some(o) = best_other(1.0) {
+    if let Some(o) = best_other(1.0).filter(|&o| at(o, 1.0) > at(win, 1.0)) {
+        let se = scores[o].last().map_or(0.0, |r| r.std_error);
+        text = format!(
+            "{measure} {:.2} at full training, within one standard error ({se:.2}) of the best, {:.2} for {}, and earlier in the list (the defaults, then the simpler variants)",
+            at(win, 1.0),
+            at(o, 1.0),
+            names[o]
+        );
+    } else if let Some(o) = best_other(1.0) {
         text.push_str(&format!(
             ", against {:.2} for the next best trained in full, {}",
             at(o, 1.0),
@@ -146,7 +202,7 @@ fn why(
 /// The chosen configuration's full-training validation scores against raw features and PCA to
 /// its K, on the same rounds.
 fn compare(
-    rounds: &[Dataset],
+    rounds: &[Round],
     s: &Settings,
     pretrained: Option<(Option<f64>, Option<f64>)>,
 ) -> Option<ValidationComparison> {
@@ -154,11 +210,12 @@ fn compare(
     let n = rounds.len().max(1) as f64;
     let mut raw = ValidationScore { linear_probe: 0.0, knn: 0.0 };
     let mut pca = raw;
-    for f in rounds {
+    for r in rounds {
+        let f = &r.data;
         let d = f.dim();
         let p = Pca::fit(&f.train.x, d, s.dim.min(d));
         for (acc, rep) in [(&mut raw, Representation::Raw), (&mut pca, Representation::Pca(&p))] {
-            let sc = score(f, &rep, &s.aug, s.seed);
+            let sc = score(f, &rep, &s.aug, r.seed);
             acc.linear_probe += sc.probe.accuracy / n;
             acc.knn += sc.knn.k20_weighted / n;
         }
@@ -202,6 +259,9 @@ pub fn command_line(path: &Path, a: &RunArgs, s: &Settings) -> String {
     );
     if s.model.encoder == EncoderKind::Mlp {
         opt(&mut c, "hidden", s.model.hidden.to_string());
+    }
+    if s.model.represent == Represent::Hidden {
+        opt(&mut c, "represent", "hidden".into());
     }
     opt(
         &mut c,

@@ -40,6 +40,21 @@ pub const SMALL_TRAIN: usize = 200;
 /// Number of folds (4: a 75/25 split of the training rows per round).
 pub const FOLDS: usize = 4;
 
+/// Repetitions of the k-fold split on small training sets (fewer than [`SMALL_TRAIN`] rows):
+/// each with its own seeded fold assignment and training seed, so that a candidate's score
+/// averages `FOLDS × REPETITIONS` trainings, not one seed on four folds of a few dozen rows.
+pub const REPETITIONS: usize = 3;
+
+/// One validation round: a fold's training and held-out rows ([`fold_data`]) and the seed of
+/// the trainings on it.
+#[derive(Clone, Debug)]
+pub struct Round {
+    /// The round's rows.
+    pub data: Dataset,
+    /// The seed of every training on this round.
+    pub seed: u64,
+}
+
 /// Training rows the search validates on at most (15 000 train / 5 000 validation per round).
 pub const SEARCH_ROWS: usize = 20_000;
 
@@ -66,20 +81,25 @@ pub fn sample(fold_of: &mut [usize], y: &[usize], classes: usize, cap: usize, se
 }
 
 /// How the training rows are split for validation: `k` folds, of which the first `rounds` are
-/// used as validation sets (all `k` on small training sets, 1 otherwise).
+/// used as validation sets (all `k` on small training sets, 1 otherwise), the whole split
+/// repeated `repetitions` times.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Plan {
     /// Number of folds.
     pub k: usize,
-    /// Validation rounds (fold 0 … rounds − 1).
+    /// Validation rounds (fold 0 … rounds − 1) per repetition.
     pub rounds: usize,
+    /// Repetitions of the split ([`REPETITIONS`] on small training sets, else 1).
+    pub repetitions: usize,
 }
 
 /// The validation plan for `n_train` training rows whose smallest class has `min_class` rows:
-/// k-fold (k = min([`FOLDS`], min_class)) below [`SMALL_TRAIN`] rows, one held-out fold otherwise.
+/// k-fold (k = min([`FOLDS`], min_class)) repeated [`REPETITIONS`] times below [`SMALL_TRAIN`]
+/// rows, one held-out fold otherwise.
 pub fn plan(n_train: usize, min_class: usize) -> Plan {
     let k = FOLDS.min(min_class).max(2);
-    Plan { k, rounds: if n_train < SMALL_TRAIN { k } else { 1 } }
+    let small = n_train < SMALL_TRAIN;
+    Plan { k, rounds: if small { k } else { 1 }, repetitions: if small { REPETITIONS } else { 1 } }
 }
 
 /// The fold (0 … k − 1) of each row with class id `y[i]` (`classes` classes), stratified and
@@ -198,8 +218,8 @@ mod tests {
 
     #[test]
     fn plan_uses_k_fold_on_small_training_sets() {
-        assert_eq!(plan(40, 10), Plan { k: 4, rounds: 4 });
-        assert_eq!(plan(105, 2), Plan { k: 2, rounds: 2 });
-        assert_eq!(plan(1257, 122), Plan { k: 4, rounds: 1 });
+        assert_eq!(plan(40, 10), Plan { k: 4, rounds: 4, repetitions: REPETITIONS });
+        assert_eq!(plan(105, 2), Plan { k: 2, rounds: 2, repetitions: REPETITIONS });
+        assert_eq!(plan(1257, 122), Plan { k: 4, rounds: 1, repetitions: 1 });
     }
 }

@@ -1,7 +1,7 @@
 //! The architecture and the method-specific settings of a run.
 
 use super::options::NormalizeKind;
-use crate::network::{EncoderKind, HeadKind};
+use crate::network::{EncoderKind, HeadKind, Represent};
 use nalgebra::Dyn;
 use selfsup_core::loss::BarlowTwins;
 use serde::Serialize;
@@ -24,6 +24,8 @@ pub struct ModelOptions {
     pub encoder: EncoderKind,
     /// Hidden units of the MLP encoder.
     pub hidden: usize,
+    /// The layer that is evaluated.
+    pub represent: Represent,
     /// Projection head.
     pub head: HeadKind,
     /// Hidden units of the MLP head.
@@ -50,6 +52,7 @@ impl ModelOptions {
         Self {
             encoder,
             hidden,
+            represent: Represent::Output,
             head,
             head_hidden: 64,
             predictor_hidden: (2 * k).max(32),

@@ -2,7 +2,7 @@
 //! `probe compare`) and the kinds they choose from. [`super::resolve`] turns them, with the
 //! data, into the one resolved [`super::Settings`].
 
-use crate::network::{EncoderKind, HeadKind};
+use crate::network::{EncoderKind, HeadKind, Represent};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -103,6 +103,11 @@ pub struct RunArgs {
     /// Hidden units of the MLP encoder (--encoder mlp), at least 1.
     #[arg(long, value_name = "H", default_value_t = 128)]
     pub hidden: usize,
+    /// The layer that is evaluated: `output` (the encoder's K outputs) or `hidden` (the MLP
+    /// encoder's H ReLU units, before the K-dimensional layer and the head; SimCLR's `h`;
+    /// needs --encoder mlp).
+    #[arg(long, value_enum, default_value_t = Represent::Output)]
+    pub represent: Represent,
     /// Projection head, used by the loss only [default: none with a linear encoder, mlp
     /// (K → 64 → K) with an MLP encoder].
     #[arg(long, value_enum)]

@@ -152,6 +152,12 @@ pub fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Settings> 
             "pass a temperature between 0.05 and 1 (SimCLR's range), e.g. --tau 0.5",
         ));
     }
+    if args.represent == crate::network::Represent::Hidden && args.encoder != EncoderKind::Mlp {
+        return Err(ProbeError::usage(
+            "--represent hidden: a linear encoder has no hidden layer",
+            "add --encoder mlp, or leave out --represent",
+        ));
+    }
     if args.encoder == EncoderKind::Mlp && args.hidden == 0 {
         return Err(ProbeError::usage(
             "--hidden 0: an MLP needs at least one hidden unit",
@@ -342,5 +348,6 @@ pub fn resolve_model(args: &RunArgs, k: usize) -> (ModelOptions, Vec<Choice>) {
     let mut m = ModelOptions::defaults_for(k, args.encoder, args.hidden, head);
     m.normalize = args.normalize;
     m.queue = args.queue;
+    m.represent = args.represent;
     (m, chosen)
 }
