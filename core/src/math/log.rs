@@ -7,8 +7,11 @@
 //! Subnormal inputs are first scaled by `2^25` (`2^54`). Special cases are chosen by selects at
 //! the end: `ln(±0) = −∞`, `ln(x < 0) = NaN`, `ln(+∞) = +∞`, `ln(NaN) = NaN`.
 //!
-//! Accuracy, measured against `libm` by the tests (dense sample, subnormals included): within
-//! 1 ulp. No data-dependent branch (a slice loop vectorizes), no fused multiply-add.
+//! Accuracy, measured against `libm`'s `f64` `log` (the `math` tests; the exhaustive run by
+//! hand, see `BENCHMARKS.md`): `f32` within 0.835 ulp of the exact result over all 2³² inputs,
+//! subnormal inputs included (worst at `x = 1.4054595`), and correctly rounded for all but
+//! 0.31 % of them; `f64` within 1 ulp on a sample of all positive doubles, subnormals included. No
+//! data-dependent branch (a slice loop vectorizes), no fused multiply-add.
 //!
 //! The coefficients are fdlibm's (Sun Microsystems, 1993), whose notice reads: "Copyright (C)
 //! 1993 by Sun Microsystems, Inc. All rights reserved. Developed at SunPro, a Sun
