@@ -134,6 +134,11 @@ pub struct AnomalyArgs {
     /// rows (how the defaults were chosen; the test rows are never read).
     #[arg(long)]
     pub validate: bool,
+    /// Shifted negatives (CSI, Tack et al. 2020): K copies (0 to 16) of the normal rows, each
+    /// under a fixed random permutation of the standardized features, added to the encoder's
+    /// training rows as instances of their own (the kNN memory keeps the normal rows); 0: none.
+    #[arg(long, default_value_t = 0, value_name = "K")]
+    pub shifted: usize,
     /// Everything else as for the main run.
     #[command(flatten)]
     pub run: RunArgs,

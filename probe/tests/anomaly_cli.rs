@@ -83,6 +83,41 @@ fn one_normal_class_and_unlabelled_scores() {
         serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
     assert_eq!(json["tasks"].as_array().unwrap().len(), 1);
     assert_eq!(json["tasks"][0]["class"], "1");
+    // Tabular rows: the one-class temperature unless --tau is given.
+    assert_eq!(json["config"]["tau"], 0.02);
+    assert!(json["chosen"][0][1].as_array().unwrap().iter().any(|c| c["option"] == "--tau"));
+    let (code, _, err) = run(&[
+        iris().to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+        "--normal",
+        "1",
+        "--tau",
+        "0.5",
+        "--quiet",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["config"]["tau"], 0.5, "--tau given: kept");
+    assert_eq!(json["config"]["shifted"], 0);
+    assert_eq!(json["config"]["batch"], 35);
+    let (code, _, err) = run(&[
+        iris().to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+        "--normal",
+        "1",
+        "--shifted",
+        "2",
+        "--quiet",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["config"]["shifted"], 2);
+    // The 35 normal rows and their 2 shifted copies are the encoder's training rows (one batch).
+    assert_eq!(json["config"]["batch"], 105);
 
     let dir = tmp("nolabel");
     let (code, _, err) =
@@ -140,6 +175,7 @@ fn bad_options_are_one_line_with_exit_code_2() {
         (vec!["--calibration", "0"], "--calibration 0"),
         (vec!["--calibration", "kfold"], "--calibration kfold"),
         (vec!["--score", "manhattan"], "manhattan"),
+        (vec!["--shifted", "17"], "--shifted 17"),
     ] {
         let mut a = vec![iris().to_str().unwrap().to_string()];
         a.extend(args.iter().map(|s| s.to_string()));

@@ -53,7 +53,10 @@ where
     let run = || match cli.command {
         Some(Command::Gen(g)) => generate::run(&g, out),
         Some(Command::Compare(c)) => compare::run(&c, out, err),
-        Some(Command::Anomaly(a)) => anomaly::run(&a, out),
+        Some(Command::Anomaly(mut a)) => {
+            a.run.explicit = matches.subcommand_matches("anomaly").map(given_options).unwrap_or_default();
+            anomaly::run(&a, out)
+        }
         Some(Command::Sweep(s)) => {
             let repeats = matches.subcommand_matches("sweep").and_then(|m| m.value_source("repeats"));
             sweep::run(&s, repeats == Some(clap::parser::ValueSource::CommandLine), out, err)

@@ -5,7 +5,9 @@
 //! seeded by `--seed`): the encoder's input is standardized with these rows' statistics (per
 //! channel for series; `--standardize pool`: every training row's), the encoder is pretrained
 //! on them with the main run's pipeline and defaults (resolved for this class's rows; time
-//! series get a larger time shift, [`task::SERIES_AUG`]), once per seed, and a row's score is
+//! series get a larger time shift, [`task::SERIES_AUG`], tabular rows a lower temperature,
+//! [`task::TABULAR_TAU`]; `--shifted K` adds CSI's shifted negatives,
+//! [`crate::eval::anomaly::shifted`]), once per seed, and a row's score is
 //! its Euclidean kNN distance (`--score`, `--knn`, default 5) to their embeddings. The
 //! threshold is the exact order statistic at `--fpr` (core's `anomaly::UpperScores`) of
 //! calibration scores of normal rows the detector was not fitted on: out-of-fold scores of 5
@@ -48,6 +50,12 @@ fn check_args(a: &AnomalyArgs) -> Result<()> {
     }
     if !(1..=selfsup_core::anomaly::MAX_K).contains(&a.knn) {
         return Err(ProbeError::usage(format!("--knn {} is not in 1..=32", a.knn), "pass e.g. --knn 5"));
+    }
+    if a.shifted > 16 {
+        return Err(ProbeError::usage(
+            format!("--shifted {} is more than 16", a.shifted),
+            "pass e.g. --shifted 3",
+        ));
     }
     Ok(())
 }
@@ -149,7 +157,7 @@ pub fn run(args: &AnomalyArgs, out: &mut dyn Write) -> Result<()> {
                         "precision": format!("{:?}", s.precision), "model": format!("{:?}", s.model),
                         "standardize": format!("{:?}", args.standardize).to_lowercase(),
                         "score": args.score, "calibration": args.calibration.to_string(),
-                        "validate": args.validate,
+                        "validate": args.validate, "shifted": args.shifted,
                     });
                 }
                 chosen.push((name.clone(), s.chosen.clone()));
