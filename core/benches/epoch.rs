@@ -22,8 +22,8 @@ use selfsup_core::encoder::{Bias, Init, Mlp, WithHead};
 use selfsup_core::loss::{BarlowTwins, InfoNce, LinearAutoencoder, NtXent, VicReg};
 use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::{Rng, fill_normal, seeded};
-use selfsup_core::train::byol::{Byol, TAU_BASE};
-use selfsup_core::train::simsiam::SimSiam;
+use selfsup_core::train::byol::TAU_BASE;
+use selfsup_core::train::siamese::Siamese;
 use selfsup_core::train::{AeTrainer, Learner, Trainer, identity_order};
 use std::hint::black_box;
 
@@ -63,12 +63,12 @@ fn learner(method: &str, rng: &mut Rng) -> Box<dyn Learner<f32, Dyn, Dyn>> {
         "byol" => {
             let n = net(rng);
             let q = M::new(k, Dyn(PREDICTOR_HIDDEN), k, rng);
-            Box::new(Byol::new(n, q, opt(), aug, shape, TAU_BASE, EPOCHS * (ROWS / B)))
+            Box::new(Siamese::byol(n, q, opt(), aug, shape, TAU_BASE, EPOCHS * (ROWS / B)))
         }
         "simsiam" => {
             let n = net(rng);
             let q = M::new(k, Dyn(PREDICTOR_HIDDEN), k, rng);
-            Box::new(SimSiam::new(n, q, opt(), aug, shape))
+            Box::new(Siamese::simsiam(n, q, opt(), aug, shape))
         }
         "ae" => {
             let ae = LinearAutoencoder::new(k, Dyn(D), Init::Normal { std: 0.1 }, Bias::No, rng);
