@@ -337,7 +337,7 @@ impl Embedder {
     /// use probe::network::{Dense, Embedder, Represent};
     /// let layer = |i, o, relu| Dense { w: vec![1.0; i * o], b: vec![-1.0; o], inputs: i, outputs: o, relu };
     /// let e = Embedder { layers: vec![layer(2, 3, true), layer(3, 1, false)] };
-    /// assert_eq!(e.apply(&[1.0, 1.0], 2), vec![5.0]);
+    /// assert_eq!(e.apply(&[1.0, 1.0], 2), vec![2.0]);
     /// let h = e.represent(Represent::Hidden);
     /// assert_eq!((h.dim(2), h.apply(&[1.0, 1.0], 2)), (3, vec![1.0, 1.0, 1.0]));
     /// ```

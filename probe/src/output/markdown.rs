@@ -244,10 +244,11 @@ impl Report {
         };
         let _ = writeln!(
             s,
-            "`--method {} --encoder {} --hidden {} --head {} --dim {} --epochs {} --batch {} --lr {} --tau {} --optimizer {} --weight-decay {} --aug {} --seed {} --repeats {}` ({}, init {init}, the encoders see the {})\n",
+            "`--method {} --encoder {} --hidden {}{} --head {} --dim {} --epochs {} --batch {} --lr {} --tau {} --optimizer {} --weight-decay {} --aug {} --seed {} --repeats {}` ({}, init {init}, the encoders see the {})\n",
             st.method.name(),
             name_of(&st.model.encoder),
             st.model.hidden,
+            if st.model.represent == crate::network::Represent::Hidden { " --represent hidden" } else { "" },
             name_of(&st.model.head),
             st.dim,
             st.epochs,

@@ -133,7 +133,10 @@ fn command_line(path: &Path, a: &RunArgs, s: &Settings) -> String {
     if s.model.queue > 0 {
         c.push_str(&format!(" --queue {}", s.model.queue));
     }
-    if a.encoder != crate::network::EncoderKind::Linear {
+    // The encoder is always given, so that the plain run does not search it.
+    if a.encoder == crate::network::EncoderKind::Linear {
+        c.push_str(" --encoder linear");
+    } else {
         c.push_str(&format!(" --encoder mlp --hidden {}", a.hidden));
     }
     if a.optimizer != crate::settings::OptimizerKind::Adam {
