@@ -28,7 +28,7 @@ use super::result::{Criterion, RungScore};
 use super::validation::Round;
 use crate::error::Result;
 use crate::eval::diagnostics::effective_rank;
-use crate::eval::{Representation, parallel, score};
+use crate::eval::{Representation, parallel, score_selection};
 use crate::network::Represent;
 use crate::settings::options::RunArgs;
 use crate::settings::resolve;
@@ -80,7 +80,7 @@ fn trial(args: &RunArgs, layers: &[Represent], round: &Round, path: &Path, divis
             let e = run.trained.clone().represent(r);
             let rep = Representation::Encoder { e: &e, input: fold.encoder_input.as_ref() };
             if fold.labelled() {
-                let sc = score(fold, &rep, &s.aug, seed);
+                let sc = score_selection(fold, &rep, &s.aug, seed);
                 LayerScore {
                     linear_probe: sc.probe.accuracy,
                     knn: sc.knn.k20_weighted,

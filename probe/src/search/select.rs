@@ -45,7 +45,7 @@ use super::validation::{Round, SEARCH_ROWS, UNUSED, fold_data, folds, plan, samp
 use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::eval::pca::Pca;
-use crate::eval::{Representation, score};
+use crate::eval::{Representation, score_selection};
 use crate::network::{EncoderKind, HeadKind, Represent};
 use crate::settings::options::RunArgs;
 use crate::settings::{Settings, resolve};
@@ -215,7 +215,7 @@ fn compare(
         let d = f.dim();
         let p = Pca::fit(&f.train.x, d, s.dim.min(d));
         for (acc, rep) in [(&mut raw, Representation::Raw), (&mut pca, Representation::Pca(&p))] {
-            let sc = score(f, &rep, &s.aug, r.seed);
+            let sc = score_selection(f, &rep, &s.aug, r.seed);
             acc.linear_probe += sc.probe.accuracy / n;
             acc.knn += sc.knn.k20_weighted / n;
         }
