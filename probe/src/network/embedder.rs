@@ -1,8 +1,25 @@
-//! The frozen encoder probe evaluates: [`Embedder`], a chain of [`Dense`] layers in f64.
+//! The frozen encoder probe evaluates: [`Embedder`], a chain of [`Dense`] layers in f64, cut
+//! at the layer [`Represent`] names.
 //! The trained [`Layer`](super::Layer)s give theirs through `Layer::embedder`.
 
-use super::Represent;
 use nalgebra::DMatrix;
+
+/// Which layer of a trained MLP encoder is evaluated (`--represent`).
+///
+/// SimCLR (Chen et al. 2020, §4.2) evaluates the backbone's output `h`, before the projection
+/// head, because the layers closest to the loss discard what the augmentations vary. Here the
+/// MLP encoder `d → H → K` is followed by the head `K → 64 → K`; `hidden` evaluates the
+/// encoder's `H` ReLU units `relu(W₁ x + b₁)`, `output` its `K` outputs. A linear encoder has
+/// only its output.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Represent {
+    /// The encoder's output (`K` values).
+    #[default]
+    Output,
+    /// The MLP encoder's hidden layer after its ReLU (`--hidden` values).
+    Hidden,
+}
 
 /// One dense layer of a frozen encoder, in f64: `y = W x + b`, then ReLU when `relu`.
 #[derive(Clone, Debug, PartialEq)]

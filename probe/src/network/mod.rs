@@ -13,7 +13,7 @@ use selfsup_core::optim::Optimizer;
 use selfsup_core::rng::Rng;
 
 mod embedder;
-pub use embedder::{Dense, Embedder};
+pub use embedder::{Dense, Embedder, Represent};
 
 /// Encoder architecture (`--encoder`).
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -23,23 +23,6 @@ pub enum EncoderKind {
     Linear,
     /// `z = W₂ relu(W₁ x + b₁) + b₂` with `--hidden` units.
     Mlp,
-}
-
-/// Which layer of a trained MLP encoder is evaluated (`--represent`).
-///
-/// SimCLR (Chen et al. 2020, §4.2) evaluates the backbone's output `h`, before the projection
-/// head, because the layers closest to the loss discard what the augmentations vary. Here the
-/// MLP encoder `d → H → K` is followed by the head `K → 64 → K`; `hidden` evaluates the
-/// encoder's `H` ReLU units `relu(W₁ x + b₁)`, `output` its `K` outputs. A linear encoder has
-/// only its output.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Represent {
-    /// The encoder's output (`K` values).
-    #[default]
-    Output,
-    /// The MLP encoder's hidden layer after its ReLU (`--hidden` values).
-    Hidden,
 }
 
 /// Projection head (`--head`), trained with the loss and dropped for evaluation.
