@@ -144,3 +144,31 @@ fn commands_that_never_search_refuse_no_search() {
         assert!(err.contains("never searches") && err.lines().count() == 1, "{cmd}: {err}");
     }
 }
+
+/// The export holds the whole MLP; when the report evaluated its hidden layer the terminal says
+/// which part of the exported encoder gives that representation, and says nothing otherwise.
+#[test]
+fn an_export_of_a_hidden_layer_run_says_which_layer_was_evaluated() {
+    let note = "apply only its first layer";
+    for (represent, says) in [("hidden", true), ("output", false)] {
+        let dir = scratch(&format!("export_{represent}"));
+        let (exp, out) = (dir.join("export"), dir.join("out"));
+        let r = run(&[
+            &data("iris.csv"),
+            "--no-search",
+            "--encoder",
+            "mlp",
+            "--represent",
+            represent,
+            "--epochs",
+            "3",
+            "--export",
+            exp.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.err);
+        assert!(r.out.contains("exported the encoder"), "{}", r.out);
+        assert_eq!(r.out.contains(note), says, "--represent {represent}: {}", r.out);
+    }
+}

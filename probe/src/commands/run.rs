@@ -122,6 +122,12 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
         if show {
             let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
             let _ = writeln!(out, "exported the encoder (seed {}) to {}", s.seeds[0], names.join(", "));
+            if s.model.represent == crate::network::Represent::Hidden {
+                let _ = writeln!(
+                    out,
+                    "note: the report evaluated the MLP's hidden layer relu(W1 x + b1) (--represent hidden); the export holds the whole encoder, so apply only its first layer to get that representation"
+                );
+            }
         }
     }
     if show {
