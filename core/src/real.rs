@@ -18,7 +18,7 @@ use rand_core::Rng;
 /// assert_eq!(2.0_f32.sqrt_(), libm::sqrtf(2.0));
 /// ```
 pub trait Real: RealField + Copy + Default + core::fmt::Debug + 'static {
-    /// `e^self` ([`crate::math::exp`]).
+    /// `e^self` ([`crate::math::exp()`]).
     fn exp_(self) -> Self;
     /// Natural logarithm ([`crate::math::log`]).
     fn ln_(self) -> Self;

@@ -1,6 +1,6 @@
 //! Command-line interface (clap derive): the commands and their options. `probe --help`
 //! lists every option with its default; the options of a training run are
-//! [`RunArgs`](crate::settings::options::RunArgs), and defaults that depend on the data ("auto")
+//! [`crate::settings::options::RunArgs`], and defaults that depend on the data ("auto")
 //! are chosen by [`crate::settings::resolve`], which the report records with the reason.
 
 use crate::eval::anomaly::detector::Metric;

@@ -9,9 +9,9 @@
 //! the compiler vectorizes, never by reordering a sum.
 //!
 //! Two families, by the order in which an entry collects its terms:
-//! - [`columns`]: `out += a b` and `out += a bᵀ`, each entry adding its terms onto its old
+//! - `columns`: `out += a b` and `out += a bᵀ`, each entry adding its terms onto its old
 //!   value (axpy order), with the output held in registers strip by strip;
-//! - [`dots`]: `out += aᵀ b` and the triangle of `xᵀ y`, each entry a dot product summed from
+//! - `dots`: `out += aᵀ b` and the triangle of `xᵀ y`, each entry a dot product summed from
 //!   zero and then added.
 //!
 //! All kernels except [`tr_mul_rows`] **add** into `out` (`out += …`); clear it first with

@@ -10,8 +10,8 @@
 //! `F.cross_entropy(normalize(z_a) @ normalize(z_b).T / τ, arange(B))` in PyTorch.
 //! The log-sum-exp is shifted by the largest possible logit `1/τ` (exact and overflow-free for
 //! unit vectors), or by each row's maximum when `τ` is so small that `e^(−2/τ)` would
-//! underflow ([`fixed_shift_ok`](super::fixed_shift_ok)); row sums run in the fixed
-//! eight-lane order of [`lane_sum`](super::lane_sum), and the exponentials of a row form one
+//! underflow (`fixed_shift_ok`); row sums run in the fixed
+//! eight-lane order of `lane_sum`, and the exponentials of a row form one
 //! branch-free loop the compiler vectorizes ([`crate::math`]).
 //!
 //! Gradient: with `P = softmax_rows(S)` and `G = (P − I) / (B τ)`,

@@ -1,7 +1,7 @@
 //! One-directional InfoNCE (the reference program's form, see [`InfoNce`](super::InfoNce)) with
 //! streaming log-sum-exp: each anchor `a_i` keeps a running maximum and sum over its candidates
 //! `b_0 … b_{B−1}`, so working memory is `O(B·K)`. The sweeps are
-//! [`infonce_sweeps`](super::infonce_sweeps)' (shared with [`InfoNceQueue`](super::InfoNceQueue));
+//! `infonce_sweeps`' (shared with [`InfoNceQueue`](super::InfoNceQueue));
 //! the formulas, the agreement with the dense form and the costs are in
 //! [`streaming`](super::streaming).
 //!

@@ -3,7 +3,7 @@
 //!
 //! - [`LseMode::Online`] (Milakov & Gimelshein, 2018, "Online normalizer calculation for
 //!   softmax"): one sweep; for every logit `x`, `if x > m { σ ← σ·exp(m − x) + 1; m ← x }
-//!   else { σ ← σ + exp(x − m) }` ([`online_push`]). Each rescale rounds once.
+//!   else { σ ← σ + exp(x − m) }` (`online_push`). Each rescale rounds once.
 //! - [`LseMode::TwoPass`]: one sweep for the maximum `m` (or the fixed `1/τ` for unit
 //!   vectors), one for the sum, in the fixed eight-lane order of the dense losses.
 //!

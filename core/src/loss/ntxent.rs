@@ -13,7 +13,7 @@
 //!
 //! **Fused evaluation.** The `2B × 2B` similarity matrix is symmetric, and for unit vectors
 //! every logit is at most `1/τ`, so with the fixed shift `m = 1/τ` (exact, overflow-free; see
-//! [`fixed_shift_ok`](super::fixed_shift_ok)) each pair's exponential `e_rc = exp(s_rc − m)`
+//! `fixed_shift_ok`) each pair's exponential `e_rc = exp(s_rc − m)`
 //! serves both of its anchors: it is computed once, added to both row sums `S_r` and `S_c`, and
 //! the pair's gradient weight is `(G + Gᵀ)_rc = (e_rc (1/S_r + 1/S_c) − 2·[c = pos(r)]) / (2Bτ)`.
 //! Two `B × B` buffers hold the pairs: the cross block `a_i · b_j` (all of it), and the two
@@ -21,7 +21,7 @@
 //! the gradient products read each triangle as a full symmetric matrix in place.
 //! Similarities are dot products eight at a time ([`tr_mul_rows`]), exponentials run over
 //! contiguous columns (vectorized, [`crate::math`]), row sums in the fixed eight-lane order of
-//! [`lane_sum`](super::lane_sum). When `τ` is so small that `e^(−2/τ)` would underflow, each
+//! `lane_sum`. When `τ` is so small that `e^(−2/τ)` would underflow, each
 //! anchor is shifted by its own maximum instead, and each pair then needs one exponential per
 //! anchor.
 //!

@@ -22,7 +22,7 @@
 //! temperature, the normalization, the [`LseMode`], and the [`PairLoss`] implementation over a
 //! [`StreamingForm`]); the log-sum-exp modes are in [`lse`](super::lse), the one-directional
 //! form in [`infonce_streaming`](super::infonce_streaming) (its sweeps, shared with the queue
-//! loss, in [`infonce_sweeps`](super::infonce_sweeps)), the symmetric form in
+//! loss, in `infonce_sweeps`), the symmetric form in
 //! [`ntxent_streaming`](super::ntxent_streaming). Both losses take
 //! [`Normalization::None`] as the dense ones do (then [`LseMode::TwoPass`] shifts by each
 //! anchor's maximum).

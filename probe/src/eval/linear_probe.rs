@@ -131,7 +131,7 @@ impl LogisticRegression {
     }
 }
 
-/// Rows per work item of [`objective`]: the loss and gradient of each block of rows are
+/// Rows per work item of `objective`: the loss and gradient of each block of rows are
 /// summed in row order, then the blocks' sums in block order, whatever the thread count.
 /// Up to this many training rows there is one block, the plain sum over the rows.
 pub const BLOCK_ROWS: usize = 4096;

@@ -93,7 +93,7 @@ impl Embedder {
     /// `Iterator::sum`) and adding its terms in order `i = 0, 1, …`; then the ReLU if the layer
     /// has one. The outputs of a row are computed side by side from an input-major copy of `W`
     /// (an axpy per input, which vectorizes across outputs), each with its own sum in that
-    /// order; [`ROWS`] rows × [`OUTS`] outputs at a time stay in registers for the whole sum,
+    /// order; `ROWS` rows × `OUTS` outputs at a time stay in registers for the whole sum,
     /// so a weight is loaded once per four rows and an output stored once.
     pub fn apply(&self, x: &[f64], d: usize) -> Vec<f64> {
         let mut cur = x.to_vec();

@@ -1,5 +1,5 @@
 //! The one training loop, shared by `probe`, `probe compare` and every later command: build
-//! the learner ([`super::build`]), then per epoch core's [`Learner::epoch`] (shuffle the
+//! the learner ([`super::build`]), then per epoch core's [`Learner::epoch`](selfsup_core::train::learner::Learner::epoch) (shuffle the
 //! training rows with the run's seeded generator, cut them into `⌊n / B⌋` full batches — a
 //! partial last batch is dropped —, one step per batch: two augmented views, forward, loss,
 //! exact gradient, one optimizer update), then the divergence check and the collapse guard.

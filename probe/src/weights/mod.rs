@@ -29,7 +29,7 @@
 //!
 //! Modules: [`net`] the parameters independent of any library (and their conversion to and
 //! from core's layers), [`state_dict`] the safetensors file ([`dtype`] its value types), [`rust_source`] the `const`
-//! arrays, [`export`] the atomic `--export`, [`init`] the checked `--init`.
+//! arrays, [`export()`] the atomic `--export`, [`init`] the checked `--init`.
 
 pub mod dtype;
 pub mod export;

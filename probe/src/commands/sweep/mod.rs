@@ -6,7 +6,7 @@
 //! default pinned to its resolved value, [`factor::pin_defaults`]) with one option replaced
 //! ([`factor::apply`]), resolved by the same [`resolve`], trained by the same loop (all points
 //! and seeds spread over the cores, [`train_each`]), scored by the same [`score`] into the same
-//! [`RepresentationReport`]. So a point's settings differ from the base's in the varied field
+//! [`RepresentationReport`](crate::output::report::RepresentationReport). So a point's settings differ from the base's in the varied field
 //! only, every point uses the same split (the base's `--seed`), and its command line
 //! reproduces it with plain `probe`. Without `--grid` each factor is varied alone around the
 //! base (one factor at a time); with `--grid` every combination of the values is run. Points
