@@ -22,14 +22,28 @@ fn tmp(name: &str) -> PathBuf {
     d
 }
 
+/// The `report.json` a run wrote into `dir`.
+fn report(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap()
+}
+
+/// `probe anomaly iris.csv --normal 1 --quiet EXTRA…` into `dir`: its report, after checking
+/// that it succeeded.
+fn normal_one(dir: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![iris().to_str().unwrap().to_string(), "--out".into(), dir.to_str().unwrap().into()];
+    args.extend(["--normal", "1", "--quiet"].iter().chain(extra).map(|a| a.to_string()));
+    let (code, _, err) = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{err}");
+    report(dir)
+}
+
 #[test]
 fn one_vs_rest_report_with_baselines_and_roc() {
     let dir = tmp("ovr");
     let (code, out, err) = run(&[iris().to_str().unwrap(), "--out", dir.to_str().unwrap(), "--repeats", "2"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("| ssl_euc5 |") && out.contains("| iforest |"), "{out}");
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    let json = report(&dir);
     assert_eq!(json["schema"], "probe-anomaly/2");
     assert_eq!(json["tasks"].as_array().unwrap().len(), 3, "one task per class");
     let names: Vec<&str> =
@@ -76,45 +90,17 @@ fn one_vs_rest_report_with_baselines_and_roc() {
 #[test]
 fn one_normal_class_and_unlabelled_scores() {
     let dir = tmp("normal");
-    let (code, _, err) =
-        run(&[iris().to_str().unwrap(), "--out", dir.to_str().unwrap(), "--normal", "1", "--quiet"]);
-    assert_eq!(code, 0, "{err}");
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    let json = normal_one(&dir, &[]);
     assert_eq!(json["tasks"].as_array().unwrap().len(), 1);
     assert_eq!(json["tasks"][0]["class"], "1");
     // Tabular rows: the one-class temperature unless --tau is given.
     assert_eq!(json["config"]["tau"], 0.02);
     assert!(json["chosen"][0][1].as_array().unwrap().iter().any(|c| c["option"] == "--tau"));
-    let (code, _, err) = run(&[
-        iris().to_str().unwrap(),
-        "--out",
-        dir.to_str().unwrap(),
-        "--normal",
-        "1",
-        "--tau",
-        "0.5",
-        "--quiet",
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    let json = normal_one(&dir, &["--tau", "0.5"]);
     assert_eq!(json["config"]["tau"], 0.5, "--tau given: kept");
     assert_eq!(json["config"]["shifted"], 0);
     assert_eq!(json["config"]["batch"], 35);
-    let (code, _, err) = run(&[
-        iris().to_str().unwrap(),
-        "--out",
-        dir.to_str().unwrap(),
-        "--normal",
-        "1",
-        "--shifted",
-        "2",
-        "--quiet",
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    let json = normal_one(&dir, &["--shifted", "2"]);
     assert_eq!(json["config"]["shifted"], 2);
     // The 35 normal rows and their 2 shifted copies are the encoder's training rows (one batch).
     assert_eq!(json["config"]["batch"], 105);
@@ -145,8 +131,7 @@ fn held_out_calibration_and_validation_folds() {
         "--quiet",
     ]);
     assert_eq!(code, 0, "{err}");
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    let json = report(&dir);
     // 7 of the class's 35 training rows are held out for the threshold.
     assert_eq!(json["tasks"][0]["calibration_rows"], 7);
     assert_eq!(json["tasks"][0]["fit_rows"], 28);
@@ -157,8 +142,7 @@ fn held_out_calibration_and_validation_folds() {
     let (code, _, err) =
         run(&[iris().to_str().unwrap(), "--out", dir.to_str().unwrap(), "--validate", "--quiet"]);
     assert_eq!(code, 0, "{err}");
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    let json = report(&dir);
     assert_eq!(json["validate"], true);
     let first = &json["tasks"][0];
     let scored = first["test_normal"].as_u64().unwrap() + first["test_anomalies"].as_u64().unwrap();
