@@ -47,7 +47,7 @@ use crate::error::Result;
 use crate::eval::pca::Pca;
 use crate::eval::{Representation, score_selection};
 use crate::network::{EncoderKind, HeadKind, Represent};
-use crate::settings::options::RunArgs;
+use crate::settings::options::{NormalizeKind, RunArgs};
 use crate::settings::{Settings, resolve};
 use std::path::Path;
 
@@ -224,7 +224,8 @@ fn compare(
 }
 
 /// `probe …` with every option of the final run spelled out (and `--no-search`), which repeats
-/// it without searching.
+/// it without searching: the search's winner and every point of `probe sweep` are reported
+/// with it.
 pub fn command_line(path: &Path, a: &RunArgs, s: &Settings) -> String {
     let mut c: Vec<String> = vec!["probe".into(), quote(&path.display().to_string())];
     let opt = |c: &mut Vec<String>, name: &str, value: String| c.push(format!("--{name} {}", quote(&value)));
@@ -272,6 +273,12 @@ pub fn command_line(path: &Path, a: &RunArgs, s: &Settings) -> String {
             HeadKind::Mlp => "mlp".into(),
         },
     );
+    if s.model.normalize == NormalizeKind::None {
+        opt(&mut c, "normalize", "none".into());
+    }
+    if s.model.queue > 0 {
+        opt(&mut c, "queue", s.model.queue.to_string());
+    }
     opt(&mut c, "dim", s.dim.to_string());
     opt(&mut c, "epochs", s.epochs.to_string());
     opt(&mut c, "batch", s.batch.to_string());

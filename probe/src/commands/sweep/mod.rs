@@ -36,6 +36,7 @@ use crate::output::build::{config, representation_report};
 use crate::output::files::write_atomically;
 use crate::output::sweep::{self, Point, SweepReport};
 use crate::output::sweep_plot;
+use crate::search::select::command_line;
 use crate::settings::options::RunArgs;
 use crate::settings::{Method, Settings, resolve};
 use crate::train::Trained;
@@ -109,43 +110,6 @@ fn mi_bound(s: &Settings, loss: f64) -> Option<f64> {
         _ => return None,
     };
     Some(n.ln() - loss)
-}
-
-/// The options that differ from `probe FILE` with defaults, as a command line.
-fn command_line(path: &Path, a: &RunArgs, s: &Settings) -> String {
-    let mut c = format!(
-        "probe {} --method {} --dim {} --epochs {} --batch {} --lr {} --tau {} --aug {} --head {} --seed {} --repeats {}",
-        path.display(),
-        s.method.name(),
-        s.dim,
-        s.epochs,
-        s.batch,
-        s.lr,
-        s.tau,
-        s.aug,
-        crate::output::report::name_of(&s.model.head),
-        s.seed,
-        s.repeats
-    );
-    if s.model.normalize != crate::settings::NormalizeKind::L2 {
-        c.push_str(" --normalize none");
-    }
-    if s.model.queue > 0 {
-        c.push_str(&format!(" --queue {}", s.model.queue));
-    }
-    // The encoder is always given, so that the plain run does not search it.
-    if a.encoder == crate::network::EncoderKind::Linear {
-        c.push_str(" --encoder linear");
-    } else {
-        c.push_str(&format!(" --encoder mlp --hidden {}", a.hidden));
-    }
-    if a.optimizer != crate::settings::OptimizerKind::Adam {
-        c.push_str(" --optimizer sgd");
-    }
-    if a.double {
-        c.push_str(" --f64");
-    }
-    c
 }
 
 fn set_names(set: &[(Factor, String)]) -> Vec<(String, String)> {
