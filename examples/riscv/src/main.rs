@@ -13,10 +13,9 @@
 #![no_main]
 
 use core::fmt::{self, Write};
+use selfsup_stack::{call_stack, peak_since_reset};
 use selfsup_transcript::{RingStream, ring_config, ring_loss, ring_stream, run_ring};
 
-/// The stack painting pattern (the same as cortex-m-rt's `paint-stack`).
-const PAINT: u32 = 0xCCCC_CCCC;
 /// QEMU `virt`: the NS16550A UART's transmit register and line status register.
 const UART_THR: *mut u8 = 0x1000_0000 as *mut u8;
 const UART_LSR: *const u8 = 0x1000_0005 as *const u8;
@@ -24,15 +23,16 @@ const UART_LSR: *const u8 = 0x1000_0005 as *const u8;
 /// `(code << 16) | 0x3333` with status `code`.
 const TEST_DEVICE: *mut u32 = 0x0010_0000 as *mut u32;
 
-// Start code: stack pointer to the top of the stack region, paint the whole region (so the run's
-// high-water mark can be read afterwards), zero .bss, call `main`.
+// Start code: stack pointer to the top of the stack region, paint the whole region with
+// `selfsup_stack::PAINT` (so the run's high-water mark can be read afterwards), zero .bss, call
+// `main`.
 core::arch::global_asm!(
     ".section .text.start, \"ax\"",
     ".globl _start",
     "_start:",
     "    la sp, _stack_start",
     "    la t0, _stack_end",
-    "    li t1, 0xCCCCCCCC",
+    "    li t1, {paint}",
     "1:  bgeu t0, sp, 2f",
     "    sw t1, 0(t0)",
     "    addi t0, t0, 4",
@@ -45,53 +45,8 @@ core::arch::global_asm!(
     "    j 3b",
     "4:  call main",
     "5:  j 5b",
+    paint = const selfsup_stack::PAINT,
 );
-
-unsafe extern "C" {
-    /// Lowest address of the stack region (link.x).
-    static _stack_end: u32;
-    /// Highest address of the stack region (initial SP).
-    static _stack_start: u32;
-}
-
-/// `(lowest, highest)` address of the stack region.
-fn stack_region() -> (usize, usize) {
-    (&raw const _stack_end as usize, &raw const _stack_start as usize)
-}
-
-/// Lowest address written since the region below it was last painted.
-fn lowest_touched() -> usize {
-    let (lo, hi) = stack_region();
-    let mut p = lo;
-    // SAFETY: `p` stays inside the stack region, which is RAM owned by this program.
-    while p < hi && unsafe { core::ptr::read_volatile(p as *const u32) } == PAINT {
-        p += 4;
-    }
-    p
-}
-
-/// The current stack pointer.
-#[inline(always)]
-fn sp() -> usize {
-    let sp: usize;
-    // SAFETY: reads a register, touches no memory.
-    unsafe { core::arch::asm!("mv {}, sp", out(reg) sp, options(nomem, nostack)) };
-    sp
-}
-
-/// Paints the unused stack below the current stack pointer (minus `margin` bytes, left for
-/// this function's own frame), so that [`lowest_touched`] afterwards measures what runs next.
-#[inline(always)]
-fn repaint_below_sp(margin: usize) {
-    let (lo, _) = stack_region();
-    let top = (sp() - margin) & !3;
-    let mut p = lo;
-    while p < top {
-        // SAFETY: `lo..top` is the unused part of the stack region, below every live frame.
-        unsafe { core::ptr::write_volatile(p as *mut u32, PAINT) };
-        p += 4;
-    }
-}
 
 /// The UART as a `fmt::Write`.
 struct Uart;
@@ -133,12 +88,9 @@ extern "C" fn main() -> ! {
     if run_ring(&mut t, &mut out).is_err() {
         exit(false);
     }
-    let total = stack_region().1 - lowest_touched();
+    let total = peak_since_reset();
     // One more step, alone, on a freshly painted stack: its own peak below this frame.
-    repaint_below_sp(64);
-    let base = sp();
-    let _ = core::hint::black_box(t.step());
-    let step = base - lowest_touched();
+    let step = call_stack(|| t.step());
     let state = core::mem::size_of::<RingStream>();
     let _ = writeln!(
         out,

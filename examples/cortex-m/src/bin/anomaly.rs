@@ -11,7 +11,8 @@
 use core::fmt::Write;
 use cortex_m_rt::entry;
 use selfsup_core::anomaly::device::SensorDetector;
-use selfsup_cortex_m::{Host, exit, peak_since_reset};
+use selfsup_cortex_m::{Host, exit};
+use selfsup_stack::peak_since_reset;
 use selfsup_transcript::run_anomaly;
 
 /// Budget for the whole run's peak stack (detector state, buffers, output), in bytes: what

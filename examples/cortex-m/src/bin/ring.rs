@@ -9,7 +9,8 @@
 
 use core::fmt::Write;
 use cortex_m_rt::entry;
-use selfsup_cortex_m::{Host, exit, lowest_touched, peak_since_reset, repaint_below_sp, sp};
+use selfsup_cortex_m::{Host, exit};
+use selfsup_stack::{call_stack, peak_since_reset};
 use selfsup_transcript::{RingStream, ring_config, ring_loss, ring_stream, run_ring};
 
 /// Budget for the peak stack of one ring training step (`StreamTrainer::step`, measured below
@@ -34,10 +35,7 @@ fn main() -> ! {
     }
     let total = peak_since_reset();
     // One more step, alone, on a freshly painted stack: its own peak below this frame.
-    repaint_below_sp(64);
-    let base = sp();
-    let _ = core::hint::black_box(t.step());
-    let step = base - lowest_touched();
+    let step = call_stack(|| t.step());
     let state = core::mem::size_of::<RingStream>();
     let _ = writeln!(
         out,

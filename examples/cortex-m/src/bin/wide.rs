@@ -5,7 +5,8 @@
 
 use core::fmt::Write;
 use cortex_m_rt::entry;
-use selfsup_cortex_m::{Host, exit, lowest_touched, peak_since_reset, repaint_below_sp, sp};
+use selfsup_cortex_m::{Host, exit};
+use selfsup_stack::{call_stack, peak_since_reset};
 use selfsup_transcript::{WideStream, run_wide, wide_config, wide_loss, wide_stream};
 
 #[entry]
@@ -18,10 +19,7 @@ fn main() -> ! {
         exit(false);
     }
     let total = peak_since_reset();
-    repaint_below_sp(64);
-    let base = sp();
-    let _ = core::hint::black_box(t.step());
-    let step = base - lowest_touched();
+    let step = call_stack(|| t.step());
     let state = core::mem::size_of::<WideStream>();
     let _ = writeln!(
         out,
