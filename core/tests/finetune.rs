@@ -142,10 +142,10 @@ fn static_equals_dynamic_and_allocates_nothing() {
     let ed = Linear::<f32, Dyn, Dyn>::from_weights(DMatrix::from_column_slice(3, 4, es.w.as_slice()));
     let mut ed = ed;
     ed.b = nalgebra::DVector::from_column_slice(es.b.as_slice());
-    ed.bias = true;
+    ed.bias = Bias::Yes;
     let mut cd = Linear::<f32, Dyn, Dyn>::from_weights(DMatrix::from_column_slice(2, 3, cs.w.as_slice()));
     cd.b = nalgebra::DVector::from_column_slice(cs.b.as_slice());
-    cd.bias = true;
+    cd.bias = Bias::Yes;
     let opt = Optimizer::adam(0.01, 1e-4);
     let mut fs = FineTune::new(es, cs, opt, EncoderUpdate::Train, Const::<8>);
     let mut fd = FineTune::new(ed, cd, opt, EncoderUpdate::Train, Dyn(8));

@@ -47,7 +47,8 @@ pub enum Init {
     HeUniform,
 }
 
-/// Whether a layer has a trained bias `b` (`y = W x + b`) or not (`y = W x`).
+/// Whether a layer has a trained bias `b` (`y = W x + b`) or not (`y = W x`): the argument of
+/// [`Linear::new`] and the layer's [`Linear::bias`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Bias {
     /// No bias: `y = W x` (the reference programs' encoder).
@@ -65,10 +66,10 @@ where
 {
     /// Weights, `K × D`.
     pub w: Mat<T, K, D>,
-    /// Bias, length `K` (kept at zero and ignored when `bias` is false).
+    /// Bias, length `K` (kept at zero and ignored when `bias` is [`Bias::No`]).
     pub b: Vector<T, K>,
-    /// Whether the bias is used and trained (set from [`Bias`] by [`Linear::new`]).
-    pub bias: bool,
+    /// Whether `b` is used and trained ([`Bias::Yes`]) or not ([`Bias::No`]).
+    pub bias: Bias,
 }
 
 impl<T: Real, K: Dim, D: Dim> Linear<T, K, D>
@@ -93,13 +94,13 @@ where
                 }
             }
         }
-        Self { w, b: zeros(k, nalgebra::U1), bias: bias == Bias::Yes }
+        Self { w, b: zeros(k, nalgebra::U1), bias }
     }
 
     /// A layer with the given weights and no bias.
     pub fn from_weights(w: Mat<T, K, D>) -> Self {
         let b = zeros(w.shape_generic().0, nalgebra::U1);
-        Self { w, b, bias: false }
+        Self { w, b, bias: Bias::No }
     }
 
     /// All-zero parameters of the same shape (a gradient accumulator).
@@ -119,7 +120,7 @@ where
     where
         DefaultAllocator: Allocator<D, B> + Allocator<K, B>,
     {
-        if self.bias {
+        if self.bias == Bias::Yes {
             let b = self.b.as_slice();
             for c in y.as_mut_slice().chunks_exact_mut(b.len().max(1)) {
                 c.copy_from_slice(b);
@@ -136,7 +137,7 @@ where
         DefaultAllocator: Allocator<D, B> + Allocator<K, B>,
     {
         add_mul_tr(&mut grad.w, dy, x);
-        if self.bias {
+        if self.bias == Bias::Yes {
             let gb = grad.b.as_mut_slice();
             for c in dy.as_slice().chunks_exact(gb.len().max(1)) {
                 for (g, &v) in gb.iter_mut().zip(c) {
@@ -157,7 +158,7 @@ where
 
     /// Number of trainable scalars.
     pub fn num_params(&self) -> usize {
-        self.w.len() + if self.bias { self.b.len() } else { 0 }
+        self.w.len() + if self.bias == Bias::Yes { self.b.len() } else { 0 }
     }
 }
 
@@ -202,7 +203,7 @@ where
 
     fn apply_update(&mut self, opt: &Optimizer<T>, state: &mut Self::OptState, grad: &Self) {
         opt.update(&mut state.0, &mut self.w, &grad.w);
-        if self.bias {
+        if self.bias == Bias::Yes {
             opt.update(&mut state.1, &mut self.b, &grad.b);
         }
     }

@@ -71,7 +71,7 @@ pub(crate) fn update_linear<T: Real, O: Dim, I: Dim>(
     DefaultAllocator: Allocator<O, I> + Allocator<O>,
 {
     opt.update(&mut state.0, &mut layer.w, &grad.w);
-    if layer.bias {
+    if layer.bias == Bias::Yes {
         opt.update(&mut state.1, &mut layer.b, &grad.b);
     }
 }

@@ -36,6 +36,7 @@
 use super::{Learner, Schedule};
 use crate::Real;
 use crate::dims::{Batch, Dims};
+use crate::encoder::Bias;
 use crate::loss::autoencoder::{AeBuffers, LinearAutoencoder};
 use crate::optim::{OptState, Optimizer};
 use crate::rng::Rng;
@@ -85,10 +86,10 @@ where
         let loss = ae.loss_grad(x, &mut self.grad, buf);
         opt.update(&mut self.enc_w, &mut ae.enc.w, &self.grad.enc.w);
         opt.update(&mut self.dec_w, &mut ae.dec.w, &self.grad.dec.w);
-        if ae.enc.bias {
+        if ae.enc.bias == Bias::Yes {
             opt.update(&mut self.enc_b, &mut ae.enc.b, &self.grad.enc.b);
         }
-        if ae.dec.bias {
+        if ae.dec.bias == Bias::Yes {
             opt.update(&mut self.dec_b, &mut ae.dec.b, &self.grad.dec.b);
         }
         loss

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use nalgebra::{DMatrix, Dyn};
-use selfsup_core::encoder::{Linear, Mlp, Mlp2, WithHead};
+use selfsup_core::encoder::{Bias, Linear, Mlp, Mlp2, WithHead};
 
 /// Step of the five-point central difference (truncation `O(h⁴)`, round-off `~1e-12`).
 pub const H: f64 = 1e-4;
@@ -45,7 +45,7 @@ pub trait Params {
 
 impl Params for Linear<f64, Dyn, Dyn> {
     fn blocks(&mut self) -> Vec<&mut [f64]> {
-        if self.bias {
+        if self.bias == Bias::Yes {
             vec![self.w.as_mut_slice(), self.b.as_mut_slice()]
         } else {
             vec![self.w.as_mut_slice()]

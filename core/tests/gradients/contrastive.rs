@@ -63,12 +63,12 @@ fn check_linear<K: Dim, D: Dim, B: Dim>(
     let (k, d) = enc.w.shape_generic();
     let b = x.shape_generic().1;
     let c = randn(k, b, rng);
-    let (nw, nb) = (enc.w.len(), if enc.bias { k.value() } else { 0 });
+    let (nw, nb) = (enc.w.len(), if enc.bias == Bias::Yes { k.value() } else { 0 });
     let p = concat(&[enc.w.as_slice(), &enc.b.as_slice()[..nb], x.as_slice()]);
     let f = |p: &[f64]| {
         let mut e = Linear::from_weights(mat(k, d, p));
         e.bias = enc.bias;
-        if enc.bias {
+        if enc.bias == Bias::Yes {
             e.b = mat(k, U1, &p[nw..]);
         }
         let x = mat(d, b, &p[nw + nb..]);
@@ -81,7 +81,7 @@ fn check_linear<K: Dim, D: Dim, B: Dim>(
     let mut dx = zeros(d, b);
     enc.backward_input(&c, &mut dx);
     let a = concat(&[g.w.as_slice(), &g.b.as_slice()[..nb], dx.as_slice()]);
-    assert_grad(&format!("{what}: linear (bias {})", enc.bias), &a, fd(&numeric(&p, f), ..));
+    assert_grad(&format!("{what}: linear (bias {:?})", enc.bias), &a, fd(&numeric(&p, f), ..));
     // The `Encoder` trait's backward is the same computation (accumulating into a zero grad).
     let (mut g2, mut dx2) = (enc.zeros_like(), zeros(d, b));
     Encoder::<f64, D, K, B>::backward(enc, x, &mut (), &c, &mut g2, Some(&mut dx2));
@@ -124,8 +124,8 @@ fn check_autoencoder<K: Dim, D: Dim, B: Dim>(
     let l = ae.loss_grad(x, &mut g, &mut buf);
     assert_eq!(l.to_bits(), ae.loss(x, &mut buf).to_bits(), "{what}: loss() differs from loss_grad()");
     let (ne, nd) = (ae.enc.w.len(), ae.dec.w.len());
-    let nbe = if ae.enc.bias { k.value() } else { 0 };
-    let nbd = if ae.dec.bias { d.value() } else { 0 };
+    let nbe = if ae.enc.bias == Bias::Yes { k.value() } else { 0 };
+    let nbd = if ae.dec.bias == Bias::Yes { d.value() } else { 0 };
     let parts = |m: &LinearAutoencoder<f64, K, D>| {
         concat(&[
             m.enc.w.as_slice(),
@@ -174,7 +174,7 @@ fn check_chain<K: Dim, D: Dim, B: Dim, L: PairLoss<f64, K, B>>(
     let mut g = enc.zeros_like();
     enc.backward(xa, &ga, &mut g);
     enc.backward(xb, &gb, &mut g);
-    let (nw, nb) = (enc.w.len(), if enc.bias { k.value() } else { 0 });
+    let (nw, nb) = (enc.w.len(), if enc.bias == Bias::Yes { k.value() } else { 0 });
     let p = concat(&[enc.w.as_slice(), &enc.b.as_slice()[..nb]]);
     let num = numeric(&p, |p| {
         let mut e = enc.clone();

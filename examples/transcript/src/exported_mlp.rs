@@ -9,18 +9,8 @@
 //! compares their output with `examples/expected/exported_mlp.txt`.
 
 use core::fmt::{self, Write};
-use selfsup_core::dims::{Const, Mat};
-use selfsup_core::encoder::{Encoder, Linear, Mlp};
-use selfsup_core::rng::seeded;
-use selfsup_core::synth::plane_point;
-
-/// A dense layer `outputs × inputs` from column-major weights and a bias.
-fn layer<const O: usize, const I: usize>(w: &[f32], b: &[f32; O]) -> Linear<f32, Const<O>, Const<I>> {
-    let mut l = Linear::from_weights(Mat::<f32, Const<O>, Const<I>>::from_column_slice(w));
-    l.b = Mat::<f32, Const<O>, Const<1>>::from_column_slice(b);
-    l.bias = true;
-    l
-}
+use selfsup_core::dims::Const;
+use selfsup_core::encoder::{Encoder, Mlp};
 
 /// See the [module docs](self). `w1` is `H × D` and `w2` `K × H`, column-major.
 pub fn run_exported_mlp<const K: usize, const D: usize, const H: usize, W: Write>(
@@ -32,24 +22,8 @@ pub fn run_exported_mlp<const K: usize, const D: usize, const H: usize, W: Write
     seed: u64,
     out: &mut W,
 ) -> fmt::Result {
-    let mlp = Mlp::from_layers(layer::<H, D>(w1, b1), layer::<K, H>(w2, b2));
+    let mlp = Mlp::from_layers(crate::dense::<H, D>(w1, Some(b1)), crate::dense::<K, H>(w2, Some(b2)));
     let mut cache = Encoder::<f32, Const<D>, Const<K>, Const<1>>::new_cache(&mlp, Const::<1>);
     writeln!(out, "exported MLP encoder K={K} D={D} H={H}")?;
-    let mut rng = seeded(seed);
-    let mut x = Mat::<f32, Const<D>, Const<1>>::zeros();
-    let mut z = Mat::<f32, Const<K>, Const<1>>::zeros();
-    for i in 0..n {
-        let (p, _) = plane_point::<f32, _>(&mut rng);
-        for (j, xj) in x.iter_mut().enumerate() {
-            *xj = (p.get(j).copied().unwrap_or(0.0) - mean[j]) / scale[j];
-        }
-        mlp.forward(&x, &mut z, &mut cache);
-        write!(out, "sample {i} z")?;
-        for &v in z.iter() {
-            out.write_char(' ')?;
-            crate::hex(out, v)?;
-        }
-        writeln!(out)?;
-    }
-    Ok(())
+    crate::embed_samples((mean, scale), n, seed, out, |x, z| mlp.forward(x, z, &mut cache))
 }

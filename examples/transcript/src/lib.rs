@@ -31,6 +31,7 @@ use nalgebra::{Const, DefaultAllocator, Dim, allocator::Allocator};
 use selfsup_core::Real;
 use selfsup_core::augment::Pipeline;
 use selfsup_core::dims::Dims;
+use selfsup_core::encoder::Bias;
 use selfsup_core::fixed::{SBatch, SInfoNceQueue, SLinear, SStreamTrainer};
 use selfsup_core::loss::LossError;
 use selfsup_core::rng::seeded;
@@ -200,12 +201,33 @@ pub fn run_exported<const K: usize, const D: usize, W: Write>(
     seed: u64,
     out: &mut W,
 ) -> fmt::Result {
-    let mut enc = SLinear::<f32, K, D>::from_weights(nalgebra::SMatrix::from_column_slice(w));
-    if let Some(b) = bias {
-        enc.b = nalgebra::SVector::from_column_slice(b);
-        enc.bias = true;
-    }
+    let enc: SLinear<f32, K, D> = dense(w, bias);
     writeln!(out, "exported encoder K={K} D={D} bias={}", bias.is_some())?;
+    embed_samples((mean, scale), n, seed, out, |x, z| enc.forward(x, z))
+}
+
+/// A dense layer `O × I` from column-major weights `w` and, if given, a bias (then
+/// [`Bias::Yes`]), as `probe --export` writes them.
+fn dense<const O: usize, const I: usize>(w: &[f32], bias: Option<&[f32; O]>) -> SLinear<f32, O, I> {
+    let mut l = SLinear::<f32, O, I>::from_weights(nalgebra::SMatrix::from_column_slice(w));
+    if let Some(b) = bias {
+        l.b = nalgebra::SVector::from_column_slice(b);
+        l.bias = Bias::Yes;
+    }
+    l
+}
+
+/// The sample loop of [`run_exported`] and [`run_exported_mlp`]: `n` plane samples from a
+/// generator seeded with `seed`, padded or cut to `D` features, standardized with
+/// `(mean, scale)`, embedded by `embed` and printed one line per sample with the embedding's
+/// bits.
+fn embed_samples<const K: usize, const D: usize, W: Write>(
+    (mean, scale): (&[f32; D], &[f32; D]),
+    n: usize,
+    seed: u64,
+    out: &mut W,
+    mut embed: impl FnMut(&SBatch<f32, D, 1>, &mut SBatch<f32, K, 1>),
+) -> fmt::Result {
     let mut rng = seeded(seed);
     let mut x = SBatch::<f32, D, 1>::zeros();
     let mut z = SBatch::<f32, K, 1>::zeros();
@@ -214,7 +236,7 @@ pub fn run_exported<const K: usize, const D: usize, W: Write>(
         for (j, xj) in x.iter_mut().enumerate() {
             *xj = (p.get(j).copied().unwrap_or(0.0) - mean[j]) / scale[j];
         }
-        enc.forward(&x, &mut z);
+        embed(&x, &mut z);
         write!(out, "sample {i} z")?;
         for &v in z.iter() {
             out.write_char(' ')?;

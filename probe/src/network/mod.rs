@@ -77,7 +77,7 @@ impl<T: Real> Layer<T> {
                     w.push(l.w[(i, j)].to_f64());
                 }
             }
-            let b = if l.bias { l.b.iter().map(|v| v.to_f64()).collect() } else { vec![0.0; k] };
+            let b = if l.bias == Bias::Yes { l.b.iter().map(|v| v.to_f64()).collect() } else { vec![0.0; k] };
             Dense { w, b, inputs: d, outputs: k, relu }
         }
         let layers = match self {

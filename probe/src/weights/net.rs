@@ -22,7 +22,7 @@
 use crate::network::{Dense, Embedder, EncoderKind, HeadKind, Layer, Net};
 use nalgebra::{DMatrix, DVector, Dyn};
 use selfsup_core::Real;
-use selfsup_core::encoder::{Linear, Mlp};
+use selfsup_core::encoder::{Bias, Linear, Mlp};
 
 /// Floating-point precision of trained (and stored) values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,7 +71,7 @@ impl DenseWeights {
                 w.push(l.w[(i, j)].to_f64());
             }
         }
-        let b = l.bias.then(|| l.b.iter().map(|v| v.to_f64()).collect());
+        let b = (l.bias == Bias::Yes).then(|| l.b.iter().map(|v| v.to_f64()).collect());
         Self { outputs, inputs, w, b }
     }
 
@@ -82,7 +82,7 @@ impl DenseWeights {
         let mut l = Linear::from_weights(w);
         if let Some(b) = &self.b {
             l.b = DVector::from_iterator(self.outputs, b.iter().map(|&v| T::of_f64(v)));
-            l.bias = true;
+            l.bias = Bias::Yes;
         }
         l
     }

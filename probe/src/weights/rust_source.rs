@@ -15,9 +15,9 @@
 //!
 //! ```ignore
 //! let mut hidden = Linear::<f32, Const<H>, Const<D>>::from_weights(SMatrix::from_column_slice(&W1));
-//! hidden.b = SVector::from_column_slice(&B1); hidden.bias = true;
+//! hidden.b = SVector::from_column_slice(&B1); hidden.bias = Bias::Yes;
 //! let mut out = Linear::<f32, Const<K>, Const<H>>::from_weights(SMatrix::from_column_slice(&W2));
-//! out.b = SVector::from_column_slice(&B2); out.bias = true;
+//! out.b = SVector::from_column_slice(&B2); out.bias = Bias::Yes;
 //! let enc = Mlp::from_layers(hidden, out);
 //! ```
 //!
@@ -103,8 +103,10 @@ pub fn rust_source(c: &Checkpoint, source: &str) -> String {
             );
             let _ = writeln!(s, "//       nalgebra::SMatrix::from_column_slice(&W));");
             if l.b.is_some() {
-                let _ =
-                    writeln!(s, "//   enc.b = nalgebra::SVector::from_column_slice(&B); enc.bias = true;");
+                let _ = writeln!(
+                    s,
+                    "//   enc.b = nalgebra::SVector::from_column_slice(&B); enc.bias = selfsup_core::encoder::Bias::Yes;"
+                );
             }
             let _ = writeln!(
                 s,
@@ -128,7 +130,7 @@ pub fn rust_source(c: &Checkpoint, source: &str) -> String {
             );
             let _ = writeln!(
                 s,
-                "// biases B1 and B2 set with bias = true. The same parameters are in encoder.safetensors"
+                "// biases B1 and B2 set with bias = Bias::Yes. The same parameters are in encoder.safetensors"
             );
             let _ = writeln!(
                 s,

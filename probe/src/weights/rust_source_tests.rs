@@ -71,7 +71,7 @@ fn linear_source_matches_the_golden_file_and_loads_bit_exactly() {
         Linear::<f32, Const<{ g::K }>, Const<{ g::D }>>::from_weights(SMatrix::from_column_slice(&g::W));
     if g::HAS_BIAS {
         dev.b = SVector::from_column_slice(&g::B);
-        dev.bias = true;
+        dev.bias = Bias::Yes;
     }
     assert_eq!(g::ARCH, "linear");
     assert_eq!(dev.w.as_slice(), enc.w.as_slice());
@@ -95,11 +95,11 @@ fn mlp_source_matches_the_golden_file_and_runs_bit_exactly() {
     let mut hidden =
         Linear::<f32, Const<{ g::H }>, Const<{ g::D }>>::from_weights(SMatrix::from_column_slice(&g::W1));
     hidden.b = SVector::from_column_slice(&g::B1);
-    hidden.bias = true;
+    hidden.bias = Bias::Yes;
     let mut out =
         Linear::<f32, Const<{ g::K }>, Const<{ g::H }>>::from_weights(SMatrix::from_column_slice(&g::W2));
     out.b = SVector::from_column_slice(&g::B2);
-    out.bias = true;
+    out.bias = Bias::Yes;
     let dev = Mlp::from_layers(hidden, out);
     assert_eq!(dev.hidden.w.as_slice(), m.hidden.w.as_slice());
     assert_eq!(dev.out.b.as_slice(), m.out.b.as_slice());

@@ -2,7 +2,7 @@
 // y = W x_enc (+ b), f32, K = 2 outputs, D = 3 inputs. Load it with no parsing:
 //   let enc = selfsup_core::encoder::Linear::<f32, nalgebra::Const<K>, nalgebra::Const<D>>::from_weights(
 //       nalgebra::SMatrix::from_column_slice(&W));
-//   enc.b = nalgebra::SVector::from_column_slice(&B); enc.bias = true;
+//   enc.b = nalgebra::SVector::from_column_slice(&B); enc.bias = selfsup_core::encoder::Bias::Yes;
 // The same parameters are in encoder.safetensors (encoder.weight is (K, D) row-major).
 
 /// Architecture: "linear" or "mlp".

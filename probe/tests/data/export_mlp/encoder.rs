@@ -2,7 +2,7 @@
 // z = W2 relu(W1 x_enc + B1) + B2, f32, D = 3 inputs, H = 8 hidden units, K = 2 outputs.
 // Load it with no parsing: selfsup_core::encoder::Mlp::from_layers(hidden, out) of two Linear
 // layers built with from_weights(nalgebra::SMatrix::from_column_slice(&W1)) (H × D) and W2 (K × H),
-// biases B1 and B2 set with bias = true. The same parameters are in encoder.safetensors
+// biases B1 and B2 set with bias = Bias::Yes. The same parameters are in encoder.safetensors
 // as PyTorch's nn.Sequential(Linear(D, H), ReLU(), Linear(H, K)): encoder.0.weight (H, D), encoder.0.bias,
 // encoder.2.weight (K, H), encoder.2.bias, row-major.
 
