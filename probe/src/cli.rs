@@ -26,26 +26,37 @@ pub struct Cli {
     pub run: RunArgs,
 }
 
-/// Subcommands.
+/// Subcommands. Their help text is in `about` (clap would print a doc comment as written, and
+/// rustdoc would take `<csv stem>` for an HTML tag).
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Write a synthetic dataset from the seed's recipes as CSV (header `x0,x1[,x2],label`).
     Gen(GenArgs),
-    /// Run every method on the same data, split, seeds and budget; one report with a table and
-    /// an alignment–uniformity plot (under reports/<csv stem>/compare/).
+    /// `probe compare`: every method on the same data, one report (`reports/<csv stem>/compare/`).
+    #[command(
+        about = "Run every method on the same data, split, seeds and budget; one report with a table and \
+        an alignment–uniformity plot (under reports/<csv stem>/compare/)"
+    )]
     Compare(Box<CompareArgs>),
-    /// One-class anomaly detection, one-vs-rest: for each normal class, pretrain on its training
-    /// rows only, score every test row (the other classes are the anomalies), next to kNN, PCA,
-    /// Isolation Forest and random-encoder baselines (under reports/<csv stem>/anomaly/).
+    /// `probe anomaly`: one-class anomaly detection, one-vs-rest (`reports/<csv stem>/anomaly/`).
+    #[command(
+        about = "One-class anomaly detection, one-vs-rest: for each normal class, pretrain on its training \
+        rows only, score every test row (the other classes are the anomalies), next to kNN, PCA, \
+        Isolation Forest and random-encoder baselines (under reports/<csv stem>/anomaly/)"
+    )]
     Anomaly(Box<AnomalyArgs>),
-    /// Vary one option at a time around the defaults (or every combination, --grid): temperature,
-    /// batch size, embedding size, augmentation strength, normalization, memory queue, head,
-    /// epochs, method; each point run like `probe FILE` with several seeds and scored (under
-    /// reports/<csv stem>/sweep/).
+    /// `probe sweep`: one option varied at a time, or a grid (`reports/<csv stem>/sweep/`).
+    #[command(
+        about = "Vary one option at a time around the defaults (or every combination, --grid): temperature, \
+        batch size, embedding size, augmentation strength, normalization, memory queue, head, \
+        epochs, method; each point run like `probe FILE` with several seeds and scored (under \
+        reports/<csv stem>/sweep/)"
+    )]
     Sweep(Box<SweepArgs>),
-    /// Label efficiency: linear probe and kNN of raw features, PCA, the random and the
-    /// pretrained encoder trained on a fraction of the training labels, next to fine-tuning
-    /// from the pretrained and from the random encoder (under reports/<csv stem>/labels/).
+    /// `probe labels`: label efficiency of every representation (`reports/<csv stem>/labels/`).
+    #[command(about = "Label efficiency: linear probe and kNN of raw features, PCA, the random and the \
+        pretrained encoder trained on a fraction of the training labels, next to fine-tuning \
+        from the pretrained and from the random encoder (under reports/<csv stem>/labels/)")]
     Labels(Box<LabelsArgs>),
 }
 

@@ -153,8 +153,9 @@ pub struct RunArgs {
     /// Pretrain in f64 instead of f32 [default: off, f32].
     #[arg(long = "f64")]
     pub double: bool,
-    /// Report directory [default: reports/<csv stem>/].
-    #[arg(long, value_name = "DIR")]
+    /// Report directory (`--out`), default `reports/<csv stem>/` (the help text is in `help`:
+    /// rustdoc would take `<csv stem>` for an HTML tag).
+    #[arg(long, value_name = "DIR", help = "Report directory [default: reports/<csv stem>/]")]
     pub out: Option<PathBuf>,
     /// Also write the trained encoder and head (first seed) to DIR, all or nothing:
     /// `encoder.rs`, Rust `const` arrays a device loads with no parsing, and
