@@ -38,7 +38,7 @@ fn help_lists_every_option_with_its_default() {
         "[default: label]",
         "[default: 0.3]",
         "[default: ntxent]",
-        "[default: 2 for 2-D data, else min(16, d)]",
+        "[default: 2 for 2-D data, else min(16, d), 16 for an MLP encoder]",
         "[default: 0.5]",
         "[default: adam]",
         "[default: 0]",

@@ -90,7 +90,8 @@ impl Dataset {
 
     /// What decides the memory of a run on this data with the options `--dim`, `--hidden`
     /// (0 for a linear encoder), `--batch` and `--repeats`; unset ones take their usual
-    /// defaults (K = min(16, d), batch min(256, training rows)).
+    /// defaults (K = min(16, d) for a linear encoder, 16 for an MLP, batch min(256, training
+    /// rows); for an MLP on 2-D points, whose K is 2, this overestimates a little).
     pub fn footprint(
         &self,
         dim: Option<usize>,
@@ -101,7 +102,7 @@ impl Dataset {
         memory::Footprint {
             rows: self.train.len() + self.test.len(),
             features: self.dim(),
-            dim: dim.unwrap_or(self.dim().min(16)),
+            dim: dim.unwrap_or(if hidden > 0 { 16 } else { self.dim().min(16) }),
             hidden,
             batch: batch.unwrap_or(self.train.len().min(256)),
             repeats,

@@ -13,6 +13,14 @@
 //! With `n` candidates in a family the family costs `n/9 + ⌈n/3⌉/3 + 1` full trainings per
 //! round (2 or 3 candidates: `n/3 + 1`; one: 1).
 //!
+//! A rung shorter than [`MIN_RUNG_STEPS`] optimizer steps is skipped: its candidates start at
+//! the next rung (at full training, every candidate of the family: `n` full trainings). On a
+//! small training set a linear encoder's full training is 150 steps (one batch per epoch), so
+//! 1/9 of it is 17 steps, barely trained: on basic_motions' validation rounds the 1/9 rung
+//! ranked the default augmentation first (mean of linear probe and kNN 70.5) and the 20%
+//! shift last of the three (64.6), the reverse of full training (76.0 and 87.0 on the study's
+//! folds, `DECISIONS.md` "The search, step 5").
+//!
 //! Every (candidate, round) training is one job on the shared thread pool
 //! ([`crate::eval::parallel::map`]); each depends only on its candidate, round and the seed, so
 //! the results do not depend on the thread count. Ties are broken by the candidates' order
@@ -20,8 +28,11 @@
 //!
 //! ```
 //! use probe::search::halving::schedule;
-//! assert_eq!(schedule(9), vec![(9, 9), (3, 3), (1, 1)]);
-//! assert_eq!(schedule(3), vec![(3, 3), (1, 1)]);
+//! assert_eq!(schedule(9, 1000), vec![(9, 9), (3, 3), (1, 1)]);
+//! assert_eq!(schedule(3, 1000), vec![(3, 3), (1, 1)]);
+//! // 400 steps: 1/9 is 44 steps, too short; 150 steps: 1/3 is 50, too short.
+//! assert_eq!(schedule(9, 400), vec![(3, 9), (1, 1)]);
+//! assert_eq!(schedule(9, 150), vec![(1, 9)]);
 //! ```
 
 use super::result::{Criterion, RungScore};
@@ -36,13 +47,30 @@ use crate::train::train;
 use std::path::Path;
 use std::time::Instant;
 
-/// The rungs for `n` candidates: `(epoch divisor, candidates trained)`, η = 3.
-pub fn schedule(n: usize) -> Vec<(usize, usize)> {
+/// The fewest optimizer steps a rung trains for; shorter rungs are skipped.
+pub const MIN_RUNG_STEPS: usize = 100;
+
+/// The rungs for `n` candidates whose full training is `steps` optimizer steps: `(epoch
+/// divisor, candidates trained)`, η = 3, without the rungs shorter than [`MIN_RUNG_STEPS`].
+pub fn schedule(n: usize, steps: usize) -> Vec<(usize, usize)> {
+    let long = |divisor: usize| steps / divisor >= MIN_RUNG_STEPS;
     match n {
         0 | 1 => vec![(1, n)],
-        2 | 3 => vec![(3, n), (1, 1)],
-        _ => vec![(9, n), (3, n.div_ceil(3)), (1, 1)],
+        2 | 3 if long(3) => vec![(3, n), (1, 1)],
+        _ if long(9) => vec![(9, n), (3, n.div_ceil(3)), (1, 1)],
+        _ if long(3) => vec![(3, n), (1, 1)],
+        _ => vec![(1, n)],
     }
+}
+
+/// The optimizer steps of a full training of `args` on `round` (as [`trial`] sets it up: epochs
+/// × `⌊n / B⌋` batches); `usize::MAX` when the options do not resolve (the trial then records
+/// the error).
+fn full_steps(args: &RunArgs, round: &Round, path: &Path) -> usize {
+    let fold = &round.data;
+    let mut a = args.clone();
+    a.batch = a.batch.map(|b| b.min(fold.train.len()));
+    resolve(&a, fold, path).map_or(usize::MAX, |s| s.epochs * (fold.train.len() / s.batch.max(1)).max(1))
 }
 
 /// Scores of one layer of one trained candidate on one validation round.
@@ -192,7 +220,13 @@ pub fn halve(
     families.dedup();
     let mut alive: Vec<Vec<usize>> =
         families.iter().map(|&f| (0..candidates.len()).filter(|&i| family[i] == f).collect()).collect();
-    let plans: Vec<Vec<(usize, usize)>> = alive.iter().map(|a| schedule(a.len())).collect();
+    let plans: Vec<Vec<(usize, usize)>> = alive
+        .iter()
+        .map(|a| {
+            let steps = a.iter().map(|&c| rounds.first().map_or(0, |r| full_steps(&candidates[c], r, path)));
+            schedule(a.len(), steps.min().unwrap_or(0))
+        })
+        .collect();
     for divisor in [9, 3, 1] {
         for (a, plan) in alive.iter_mut().zip(&plans) {
             match plan.iter().find(|r| r.0 == divisor) {
@@ -226,7 +260,9 @@ pub fn halve(
             // Stable sort: equal scores keep the candidates' order.
             a.sort_by(|&x, &y| last(y).total_cmp(&last(x)));
             let next = plan.iter().find(|r| r.0 < divisor).map(|r| r.1);
-            if next == Some(1) {
+            // The family's one candidate for full training, or its finalist when all of its
+            // candidates trained in full.
+            if next == Some(1) || (divisor == 1 && plan.iter().any(|r| r.0 == 1)) {
                 if let Some(p) = one_se(a, &scores) {
                     a.retain(|&c| c != p);
                     a.insert(0, p);

@@ -38,7 +38,7 @@
 //! assert!(c.contains(" --tau 0.2 ") && c.ends_with(" --no-search"));
 //! ```
 
-use super::halving::halve;
+use super::halving::{MIN_RUNG_STEPS, halve};
 use super::result::{CandidateResult, Criterion, RungScore, Search, ValidationComparison, ValidationScore};
 use super::space::{Candidate, candidates, layers};
 use super::validation::{Round, SEARCH_ROWS, UNUSED, fold_data, folds, plan, sample};
@@ -98,7 +98,9 @@ pub fn search(
     let validation =
         if labels { compare(&rounds, &s, scores[win].last().map(|r| (r.linear_probe, r.knn))) } else { None };
     let full_trainings = scores.iter().flatten().map(|r| r.fraction).sum::<f64>() * rounds.len() as f64;
-    let mut schedule = "within each encoder family, all candidates × 1/9 of their epochs, the best third × 1/3, the best one × all; the families' best compared at full training; the one sent to full training and the winner picked by the one-standard-error rule (the first candidate, in the list's order, within one standard error of the best)".to_string();
+    let mut schedule = format!(
+        "within each encoder family, all candidates × 1/9 of their epochs, the best third × 1/3, the best one × all (a rung shorter than {MIN_RUNG_STEPS} optimizer steps is skipped, its candidates going on to the next); the families' best compared at full training; the one sent to full training and the winner picked by the one-standard-error rule (the first candidate, in the list's order, within one standard error of the best)"
+    );
     if tried.iter().any(|l| l.len() > 1) {
         schedule +=
             "; MLP candidates scored at the encoder's output and at its hidden layer, the better kept";

@@ -85,7 +85,7 @@ pub struct RunArgs {
     /// Self-supervised objective.
     #[arg(long, value_enum, default_value_t = Method::Ntxent)]
     pub method: Method,
-    /// Embedding size K [default: 2 for 2-D data, else min(16, d)].
+    /// Embedding size K [default: 2 for 2-D data, else min(16, d), 16 for an MLP encoder].
     #[arg(long, value_name = "K")]
     pub dim: Option<usize>,
     /// Training epochs [default: about 400 optimizer steps: ⌈400 / batches per epoch⌉, at most 150].
