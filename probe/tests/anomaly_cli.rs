@@ -117,6 +117,44 @@ fn one_normal_class_and_unlabelled_scores() {
     assert!(flagged <= 7, "at most 5 % of 150 rows above the threshold: {flagged}");
 }
 
+/// A tabular CSV of 20 features, two classes of 24 training and 6 test rows each.
+fn wide_csv(dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut csv: String = (0..20).map(|j| format!("f{j},")).collect::<String>() + "split,label\n";
+    for i in 0..60usize {
+        let class = i % 2;
+        for j in 0..20usize {
+            let v = ((i * 31 + j * 17) % 23) as f64 / 23.0 + (class * j) as f64 * 0.1;
+            csv.push_str(&format!("{v},"));
+        }
+        csv.push_str(&format!("{},{class}\n", if i < 48 { "train" } else { "test" }));
+    }
+    let p = dir.join("wide.csv");
+    std::fs::write(&p, csv).unwrap();
+    p
+}
+
+#[test]
+fn tabular_rows_keep_their_width_unless_dim_is_given() {
+    let dir = tmp("wide");
+    let csv = wide_csv(&dir);
+    let out = dir.join("out");
+    let base =
+        [csv.to_str().unwrap(), "--out", out.to_str().unwrap(), "--normal", "0", "--epochs", "2", "--quiet"];
+    let (code, _, err) = run(&base);
+    assert_eq!(code, 0, "{err}");
+    let json = report(&out);
+    // 20 features: the main run would embed them in min(16, d) = 16 dimensions.
+    assert_eq!(json["config"]["dim"], 20);
+    let dim = json["chosen"][0][1].as_array().unwrap().iter().find(|c| c["option"] == "--dim").cloned();
+    assert_eq!(dim.unwrap()["value"], "20");
+    let mut args = base.to_vec();
+    args.extend(["--dim", "8"]);
+    let (code, _, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(report(&out)["config"]["dim"], 8, "--dim given: kept");
+}
+
 #[test]
 fn held_out_calibration_and_validation_folds() {
     let dir = tmp("holdout");

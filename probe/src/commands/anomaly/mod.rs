@@ -6,7 +6,8 @@
 //! channel for series; `--standardize pool`: every training row's), the encoder is pretrained
 //! on them with the main run's pipeline and defaults (resolved for this class's rows; time
 //! series get a larger time shift, `task::SERIES_AUG`, tabular rows a lower temperature,
-//! `task::TABULAR_TAU`; `--shifted K` adds CSI's shifted negatives,
+//! `task::TABULAR_TAU`, and an embedding as wide as the input, `task::TABULAR_MAX_DIM`;
+//! `--shifted K` adds CSI's shifted negatives,
 //! [`crate::eval::anomaly::shifted`]), once per seed, and a row's score is
 //! its Euclidean kNN distance (`--score`, `--knn`, default 5) to their embeddings. The
 //! threshold is the exact order statistic at `--fpr` (core's `anomaly::UpperScores`) of

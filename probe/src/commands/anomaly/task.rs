@@ -13,6 +13,7 @@ use crate::eval::anomaly::baselines::{BASELINES, baseline_scores};
 use crate::eval::anomaly::detector::{Metric, calibration_folds, knn_scores};
 use crate::eval::anomaly::protocol::select;
 use crate::eval::anomaly::shifted::shifted_copies;
+use crate::settings::options::RunArgs;
 use crate::settings::{Choice, Method, Settings, resolve};
 use std::path::Path;
 
@@ -23,6 +24,10 @@ pub const SERIES_AUG: &str = "jitter:0.1,scale:0.2,shift:0.35";
 /// `probe anomaly`'s temperature of NT-Xent / InfoNCE on tabular rows (`--tau` default; the main
 /// run's is 0.5, kept for time series).
 pub const TABULAR_TAU: f64 = 0.02;
+
+/// `probe anomaly`'s largest embedding of tabular rows (`--dim` default: the input's width up to
+/// this; the main run's is `min(16, d)`).
+pub const TABULAR_MAX_DIM: usize = 64;
 
 /// Folds of the normal rows whose out-of-fold scores set the threshold (`--calibration crossfit`).
 pub const CALIBRATION_FOLDS: usize = 5;
@@ -156,7 +161,10 @@ fn fit_and_score(
         fd.train.y = fd.train.y.repeat(ctx.args.shifted + 1);
         fd.train.x.extend(extra);
     }
-    let mut s = resolve(&ctx.args.run, &fd, ctx.path)?;
+    let mut run = ctx.args.run.clone();
+    let dim_choice = tabular_dim(&mut run, &fd);
+    let mut s = resolve(&run, &fd, ctx.path)?;
+    s.chosen.extend(dim_choice);
     series_aug(ctx, &fd, &mut s)?;
     tabular_tau(ctx, &fd, &mut s);
     let k = ctx.args.knn.min(fit.len());
@@ -183,6 +191,22 @@ fn fit_and_score(
         out.push((name.to_string(), vec![scores]));
     }
     Ok((out, s))
+}
+
+/// The embedding size of one-class training on tabular rows unless `--dim` (or `--init`) is
+/// given: the input's width up to [`TABULAR_MAX_DIM`] (set in `run`), and its reason.
+fn tabular_dim(run: &mut RunArgs, fd: &Dataset) -> Option<Choice> {
+    if run.dim.is_some() || run.init.is_some() || !matches!(fd.kind, DataKind::Tabular) {
+        return None;
+    }
+    let k = fd.dim().min(TABULAR_MAX_DIM);
+    run.dim = Some(k);
+    let why = format!(
+        "one-class tabular rows: the input's width up to {TABULAR_MAX_DIM}, no reduction (digits' validation \
+         folds of the training rows at tau 0.02: 98.52 AUROC with 64 dimensions against 98.28 with the main \
+         run's 16; DECISIONS.md)"
+    );
+    Some(Choice { option: "--dim".into(), value: k.to_string(), reason: why })
 }
 
 /// The temperature of one-class training on tabular rows unless `--tau` is given, and its
