@@ -276,6 +276,7 @@ mod tests {
     /// whose similarities differ far below `f32` resolution, and is skipped when a value is
     /// not finite.
     #[test]
+    #[allow(clippy::type_complexity)]
     fn the_screen_returns_the_exact_neighbours() {
         let (n, d, m) = (3000, 64, 24);
         let unit =
