@@ -40,4 +40,6 @@ pub mod weights;
 
 pub use commands::run_cli;
 // The evaluation numerics refer to each other as `crate::knn`, `crate::lbfgs`, ….
-pub use eval::{diagnostics, knn, lbfgs, linear_probe, parallel, pca, ranking, similarity};
+pub use eval::{
+    diagnostics, knn, lbfgs, linear_probe, parallel, pca, ranking, similarity, softmax_objective,
+};

@@ -11,6 +11,7 @@
 //! weight row, class 0's logit fixed at 0.
 
 use crate::lbfgs::{LbfgsOptions, minimize_with};
+use crate::softmax_objective::{objective, outputs};
 
 /// Inverse regularization strength `C` (scikit-learn's default).
 pub const DEFAULT_C: f64 = 1.0;
@@ -131,109 +132,6 @@ impl LogisticRegression {
     }
 }
 
-/// Rows per work item of `objective`: the loss and gradient of each block of rows are
-/// summed in row order, then the blocks' sums in block order, whatever the thread count.
-/// Up to this many training rows there is one block, the plain sum over the rows.
-pub const BLOCK_ROWS: usize = 4096;
-
-/// `f(θ)` of the module doc, writing `∇f` into `g`, on `threads` threads.
-#[allow(clippy::too_many_arguments)]
-fn objective(
-    theta: &[f64],
-    x: &[f64],
-    y: &[usize],
-    dim: usize,
-    classes: usize,
-    lambda: f64,
-    threads: usize,
-    g: &mut [f64],
-) -> f64 {
-    let n = y.len();
-    let outs = outputs(classes);
-    let p = dim + 1;
-    // Weights feature-major (`wt[j·outs + o]`), so that one pass over a row's features updates
-    // every class's logit; each logit is still summed in feature order.
-    let mut wt = vec![0.0; dim * outs];
-    for o in 0..outs {
-        for j in 0..dim {
-            wt[j * outs + o] = theta[o * p + j];
-        }
-    }
-    let blocks = n.div_ceil(BLOCK_ROWS);
-    let parts = crate::parallel::map(blocks, threads, |b| {
-        let rows = b * BLOCK_ROWS..((b + 1) * BLOCK_ROWS).min(n);
-        block_loss(theta, &wt, &x[rows.start * dim..rows.end * dim], &y[rows], dim, classes)
-    });
-    g.fill(0.0);
-    let mut f = 0.0;
-    for (fb, gb) in parts {
-        f += fb;
-        g.iter_mut().zip(&gb).for_each(|(a, b)| *a += b);
-    }
-    let inv_n = 1.0 / n as f64;
-    f *= inv_n;
-    for o in 0..outs {
-        for j in 0..dim {
-            let w = theta[o * p + j];
-            g[o * p + j] = g[o * p + j] * inv_n + lambda * w;
-            f += 0.5 * lambda * w * w;
-        }
-        g[o * p + dim] *= inv_n;
-    }
-    f
-}
-
-/// Summed cross-entropy of a block of rows and its gradient (not yet divided by `n`).
-fn block_loss(
-    theta: &[f64],
-    wt: &[f64],
-    x: &[f64],
-    y: &[usize],
-    dim: usize,
-    classes: usize,
-) -> (f64, Vec<f64>) {
-    let outs = outputs(classes);
-    let p = dim + 1;
-    let mut g = vec![0.0; outs * p];
-    let mut f = 0.0;
-    let mut acc = vec![0.0; outs];
-    let mut logits = vec![0.0; classes];
-    let mut e = vec![0.0; classes];
-    for (i, &yi) in y.iter().enumerate() {
-        let xi = &x[i * dim..(i + 1) * dim];
-        acc.fill(-0.0);
-        for (xj, w) in xi.iter().zip(wt.chunks_exact(outs)) {
-            acc.iter_mut().zip(w).for_each(|(a, w)| *a += w * xj);
-        }
-        if classes == 2 {
-            logits[1] = acc[0] + theta[dim];
-            logits[0] = 0.0;
-        } else {
-            for (c, l) in logits.iter_mut().enumerate() {
-                *l = acc[c] + theta[c * p + dim];
-            }
-        }
-        let m = logits.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        e.iter_mut().zip(&logits).for_each(|(e, l)| *e = (l - m).exp());
-        let z: f64 = e.iter().sum();
-        f += z.ln() + m - logits[yi];
-        for o in 0..outs {
-            let cls = if classes == 2 { 1 } else { o };
-            let pr = e[cls] / z - if cls == yi { 1.0 } else { 0.0 };
-            let row = &mut g[o * p..(o + 1) * p];
-            for (gj, xj) in row[..dim].iter_mut().zip(xi) {
-                *gj += pr * xj;
-            }
-            row[dim] += pr;
-        }
-    }
-    (f, g)
-}
-
-fn outputs(classes: usize) -> usize {
-    if classes == 2 { 1 } else { classes }
-}
-
 fn class_logits(theta: &[f64], xi: &[f64], classes: usize, dim: usize, out: &mut [f64]) {
     let p = dim + 1;
     let mut set = |cls: usize, o: usize| {
@@ -298,41 +196,6 @@ pub fn macro_f1(y: &[usize], pred: &[usize], classes: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The gradient used by L-BFGS matches central finite differences (binary and multinomial).
-    #[test]
-    fn gradient_matches_finite_differences() {
-        let x = [0.3, -1.2, 0.5, 2.0, -0.7, 0.1, 1.5, 0.4, -0.2, -1.1];
-        for (classes, y) in [(3usize, vec![0usize, 2, 1, 1, 0]), (2, vec![0, 1, 1, 0, 1])] {
-            let outs = outputs(classes);
-            let theta: Vec<f64> = (0..outs * 3).map(|i| ((i * 7 % 5) as f64 - 2.0) * 0.3).collect();
-            let mut g = vec![0.0; theta.len()];
-            let mut scratch = g.clone();
-            objective(&theta, &x, &y, 2, classes, 0.2, 1, &mut g);
-            for k in 0..theta.len() {
-                let h = 1e-6;
-                let (mut a, mut b) = (theta.clone(), theta.clone());
-                a[k] += h;
-                b[k] -= h;
-                let fd = (objective(&a, &x, &y, 2, classes, 0.2, 1, &mut scratch)
-                    - objective(&b, &x, &y, 2, classes, 0.2, 1, &mut scratch))
-                    / (2.0 * h);
-                assert!((fd - g[k]).abs() <= 1e-6 * fd.abs().max(1e-3), "{k}: {fd} vs {}", g[k]);
-            }
-        }
-    }
-
-    #[test]
-    fn blocked_objective_is_independent_of_threads() {
-        let n = 2 * BLOCK_ROWS + 17;
-        let x: Vec<f64> = (0..n * 3).map(|i| ((i * 7919 % 101) as f64 - 50.0) / 25.0).collect();
-        let y: Vec<usize> = (0..n).map(|i| i * 13 % 4).collect();
-        let theta: Vec<f64> = (0..16).map(|i| (i as f64 - 8.0) * 0.05).collect();
-        let (mut g1, mut g3) = (vec![0.0; 16], vec![0.0; 16]);
-        let f1 = objective(&theta, &x, &y, 3, 4, 1e-3, 1, &mut g1);
-        let f3 = objective(&theta, &x, &y, 3, 4, 1e-3, 3, &mut g3);
-        assert_eq!((f1.to_bits(), g1), (f3.to_bits(), g3));
-    }
 
     #[test]
     fn separable_blobs_and_f1() {

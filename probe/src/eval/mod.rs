@@ -29,6 +29,7 @@ pub mod parallel;
 pub mod pca;
 pub mod ranking;
 pub mod similarity;
+pub mod softmax_objective;
 
 use crate::augment::{Pipeline, two_views};
 use crate::dataset::{Affine, Dataset};

@@ -21,6 +21,8 @@
 //! assert_eq!(full.unwrap(), vec![1.0, 0.0, h]);
 //! ```
 
+pub mod screen;
+
 use std::cmp::Ordering;
 
 /// Training rows per packed group (the tile's width: two 4-wide vectors).
@@ -35,6 +37,9 @@ pub struct Packed {
     dim: usize,
     rows: usize,
     data: Vec<f64>,
+    /// The same rows rounded to `f32`, in groups of [`screen::LANES`] (`None` when a value is
+    /// not finite or the width is beyond [`screen::MAX_DIM`]: then every query is exact).
+    screen: Option<Vec<f32>>,
 }
 
 impl Packed {
@@ -49,7 +54,15 @@ impl Packed {
                 data[(g * dim + j) * LANES + l] = *v;
             }
         }
-        Self { dim, rows, data }
+        let screen = screen::usable(&x[..rows * dim], dim).then(|| screen::pack(x, rows, dim));
+        Self { dim, rows, data, screen }
+    }
+
+    /// Similarity of a (normalized) query with training row `i`: the tile's sum, same bits.
+    fn exact(&self, q: &[f64], i: usize) -> f64 {
+        let (g, l) = (i / LANES, i % LANES);
+        let group = &self.data[g * self.dim * LANES..(g + 1) * self.dim * LANES];
+        q.iter().zip(group.chunks_exact(LANES)).fold(-0.0, |s, (a, t)| s + a * t[l])
     }
 
     /// Number of training rows.
@@ -112,13 +125,47 @@ impl TopK {
 /// it, so memory is read once per call instead of once per tile.
 pub const CHUNK_BYTES: usize = 256 * 1024;
 
-/// For each row `q` of `queries` (row-major `m × d`, normalized; multiplied [`QUERY_BLOCK`]
-/// rows at a time against chunks of [`CHUNK_BYTES`] of training rows), its `k` nearest
-/// training rows, best first, and, when `want_full[q]`, the similarity to every training row in
-/// row order.
+/// For each row `q` of `queries` (row-major `m × d`, normalized), its `k` nearest training
+/// rows, best first, and, when `want_full[q]`, the similarity to every training row in row
+/// order. Queries with `want_full` (and any query when the training rows have no
+/// [`screen`]) go through the `f64` tiles of [`exact_neighbours`]; the others through the
+/// `f32` screen of [`screen::neighbours`], which returns the same bits.
+#[allow(clippy::type_complexity)]
+pub fn neighbours(
+    train: &Packed,
+    queries: &[f64],
+    k: usize,
+    want_full: &[bool],
+) -> Vec<(Vec<(f64, usize)>, Option<Vec<f64>>)> {
+    let d = train.dim;
+    let Some(packed32) = &train.screen else {
+        return exact_neighbours(train, queries, k, want_full);
+    };
+    let row = |q: usize| &queries[q * d..(q + 1) * d];
+    let screened = |q: usize| !want_full[q] && row(q).iter().all(|v| v.is_finite());
+    let (fast, slow): (Vec<usize>, Vec<usize>) = (0..want_full.len()).partition(|&q| screened(q));
+    let gather = |qs: &[usize]| qs.iter().flat_map(|&q| row(q).to_vec()).collect::<Vec<f64>>();
+    let want: Vec<bool> = slow.iter().map(|&q| want_full[q]).collect();
+    let mut out = vec![(Vec::new(), None); want_full.len()];
+    for (q, r) in slow.iter().zip(exact_neighbours(train, &gather(&slow), k, &want)) {
+        out[*q] = r;
+    }
+    let fast_q = gather(&fast);
+    for (j, cand) in screen::neighbours(packed32, train.rows, d, &fast_q, k).into_iter().enumerate() {
+        // The candidates, in row order, hold every row of the exact top `k`.
+        let q = &fast_q[j * d..(j + 1) * d];
+        let mut top = TopK::new(k);
+        cand.into_iter().for_each(|i| top.offer(train.exact(q, i), i));
+        out[fast[j]] = (top.into_vec(), None);
+    }
+    out
+}
+
+/// [`neighbours`] with `f64` tiles only: [`QUERY_BLOCK`] queries at a time against chunks of
+/// [`CHUNK_BYTES`] of training rows.
 // `!(s < w)` is meant: unlike `s >= w` it holds for NaN, and it compiles to one vector compare.
 #[allow(clippy::type_complexity, clippy::neg_cmp_op_on_partial_ord)]
-pub fn neighbours(
+pub fn exact_neighbours(
     train: &Packed,
     queries: &[f64],
     k: usize,
@@ -223,6 +270,40 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The `f32` screen returns the `f64` ranking bit for bit, also for near-duplicate rows
+    /// whose similarities differ far below `f32` resolution, and is skipped when a value is
+    /// not finite.
+    #[test]
+    #[allow(clippy::type_complexity)]
+    fn the_screen_returns_the_exact_neighbours() {
+        let (n, d, m) = (3000, 64, 24);
+        let unit =
+            |i: usize| ((i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 11) as f64 / (1u64 << 53) as f64;
+        let mut x: Vec<f64> = (0..n * d).map(|i| unit(i) - 0.5).collect();
+        // Rows 100, 200, … are row 0 moved by 1e-12 · r in one feature.
+        for r in 1..25 {
+            for j in 0..d {
+                x[100 * r * d + j] = x[j] + if j == r % d { 1e-12 * r as f64 } else { 0.0 };
+            }
+        }
+        let x = crate::knn::normalize_rows(&x, d);
+        let packed = Packed::new(&x, d);
+        assert!(packed.screen.is_some());
+        let queries: Vec<f64> =
+            x[..m * d].iter().zip(0..).map(|(v, i)| v + 1e-3 * (unit(i + 7) - 0.5)).collect();
+        let queries = crate::knn::normalize_rows(&queries, d);
+        let want = vec![false; m];
+        let bits = |r: Vec<(Vec<(f64, usize)>, Option<Vec<f64>>)>| -> Vec<Vec<(u64, usize)>> {
+            r.into_iter().map(|(t, _)| t.iter().map(|&(s, i)| (s.to_bits(), i)).collect()).collect()
+        };
+        let got = bits(neighbours(&packed, &queries, 20, &want));
+        assert_eq!(got, bits(exact_neighbours(&packed, &queries, 20, &want)));
+        assert!(got[0].iter().filter(|&&(_, i)| i % 100 == 0).count() == 20);
+        let mut bad = x.clone();
+        bad[5] = f64::NAN;
+        assert!(Packed::new(&bad, d).screen.is_none());
     }
 
     #[test]
