@@ -115,6 +115,18 @@ fn one_normal_class_and_unlabelled_scores() {
     assert_eq!(rows.len(), 151, "every row scored");
     let flagged = rows[1..].iter().filter(|r| r.ends_with(",1")).count();
     assert!(flagged <= 7, "at most 5 % of 150 rows above the threshold: {flagged}");
+    // --no-label trains with the same one-class defaults as the labelled protocol (tabular: the
+    // one-class temperature), not the main run's.
+    let scores = |extra: &[&str]| {
+        let d = tmp(&format!("nolabel{}", extra.join("")));
+        let mut a = vec![iris().to_str().unwrap().to_string(), "--out".into(), d.to_str().unwrap().into()];
+        a.extend(["--no-label", "--quiet"].iter().chain(extra).map(|s| s.to_string()));
+        let (code, _, err) = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(code, 0, "{err}");
+        std::fs::read_to_string(d.join("scores.csv")).unwrap()
+    };
+    assert_eq!(csv, scores(&["--tau", "0.02"]), "--no-label uses the one-class temperature");
+    assert_ne!(csv, scores(&["--tau", "0.5"]), "not the main run's");
 }
 
 /// A tabular CSV of 20 features, two classes of 24 training and 6 test rows each.

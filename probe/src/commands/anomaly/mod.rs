@@ -34,7 +34,6 @@ use crate::eval::anomaly::metrics::{at_threshold, auroc, average_precision, roc_
 use crate::eval::anomaly::protocol::raw;
 use crate::output::anomaly::{AnomalyReport, ClassResult, RunMetrics, TaskSizes, summarize};
 use crate::output::roc::roc_curves;
-use crate::settings::resolve;
 use crate::train::train;
 use nalgebra::Dyn;
 use selfsup_core::anomaly::UpperScores;
@@ -239,7 +238,7 @@ fn write_report(dir: &Path, report: &AnomalyReport, roc: Option<(&str, &Curves)>
 fn unlabelled(args: &AnomalyArgs, data: &Dataset, path: &Path, out: &mut dyn Write) -> Result<()> {
     let a = &args.run;
     let d = data.dim();
-    let s = resolve(a, data, path)?;
+    let s = task::settings(args, data, path)?;
     // Every row (a `split` column, if any, is ignored): pretrain on all of them, score all.
     let mut x = data.train.x.clone();
     x.extend_from_slice(&data.test.x);

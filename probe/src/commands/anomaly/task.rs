@@ -161,12 +161,7 @@ fn fit_and_score(
         fd.train.y = fd.train.y.repeat(ctx.args.shifted + 1);
         fd.train.x.extend(extra);
     }
-    let mut run = ctx.args.run.clone();
-    let dim_choice = tabular_dim(&mut run, &fd);
-    let mut s = resolve(&run, &fd, ctx.path)?;
-    s.chosen.extend(dim_choice);
-    series_aug(ctx, &fd, &mut s)?;
-    tabular_tau(ctx, &fd, &mut s);
+    let s = settings(ctx.args, &fd, ctx.path)?;
     let k = ctx.args.knn.min(fit.len());
     let runs = train_runs(&fd, &s, false, &mut |_, _| {})?;
     let mut out: Scores = Vec::new();
@@ -193,6 +188,20 @@ fn fit_and_score(
     Ok((out, s))
 }
 
+/// The settings of one-class training on `fd` (the rows of the normal class, or every row with
+/// `--no-label`): the main run's, with the one-class defaults of this module wherever the user
+/// did not set the option (embedding size and temperature of tabular rows, augmentations of
+/// time series), each with its reason in `chosen`.
+pub fn settings(args: &AnomalyArgs, fd: &Dataset, path: &Path) -> Result<Settings> {
+    let mut run = args.run.clone();
+    let dim_choice = tabular_dim(&mut run, fd);
+    let mut s = resolve(&run, fd, path)?;
+    s.chosen.extend(dim_choice);
+    series_aug(args, fd, &mut s)?;
+    tabular_tau(args, fd, &mut s);
+    Ok(s)
+}
+
 /// The embedding size of one-class training on tabular rows unless `--dim` (or `--init`) is
 /// given: the input's width up to [`TABULAR_MAX_DIM`] (set in `run`), and its reason.
 fn tabular_dim(run: &mut RunArgs, fd: &Dataset) -> Option<Choice> {
@@ -211,8 +220,8 @@ fn tabular_dim(run: &mut RunArgs, fd: &Dataset) -> Option<Choice> {
 
 /// The temperature of one-class training on tabular rows unless `--tau` is given, and its
 /// reason in the report.
-fn tabular_tau(ctx: &Context<'_>, fd: &Dataset, s: &mut Settings) {
-    if ctx.args.run.explicit.iter().any(|id| id == "tau") || !matches!(fd.kind, DataKind::Tabular) {
+fn tabular_tau(args: &AnomalyArgs, fd: &Dataset, s: &mut Settings) {
+    if args.run.explicit.iter().any(|id| id == "tau") || !matches!(fd.kind, DataKind::Tabular) {
         return;
     }
     s.tau = TABULAR_TAU;
@@ -228,8 +237,8 @@ fn tabular_tau(ctx: &Context<'_>, fd: &Dataset, s: &mut Settings) {
 
 /// The augmentations of time series for one-class training unless `--aug` is given, and its
 /// reason in the report.
-fn series_aug(ctx: &Context<'_>, fd: &Dataset, s: &mut Settings) -> Result<()> {
-    if ctx.args.run.aug.is_some() || s.method == Method::Ae || !matches!(fd.kind, DataKind::Series { .. }) {
+fn series_aug(args: &AnomalyArgs, fd: &Dataset, s: &mut Settings) -> Result<()> {
+    if args.run.aug.is_some() || s.method == Method::Ae || !matches!(fd.kind, DataKind::Series { .. }) {
         return Ok(());
     }
     s.aug = augment::parse(SERIES_AUG, fd.dim(), &fd.kind)?;
