@@ -146,7 +146,8 @@ fn mlp_export_is_the_mlp_in_both_files() {
         let c = Checkpoint::read(&exp.join("encoder.safetensors")).unwrap();
         assert_eq!(c.net.precision, precision);
         let LayerWeights::Mlp { hidden, out } = &c.net.encoder else { panic!("not an MLP: {c:?}") };
-        assert_eq!((hidden.inputs, hidden.outputs, out.outputs), (4, 8, 4));
+        // The MLP's default K is 16 whatever d (`settings::resolve::MLP_DIM`).
+        assert_eq!((hidden.inputs, hidden.outputs, out.outputs), (4, 8, 16));
         assert!(hidden.b.is_some() && out.b.is_some());
         assert!(matches!(c.net.head, Some(LayerWeights::Mlp { .. })));
         assert_eq!(c.features, ["f0", "f1", "f2", "f3"]);
@@ -215,7 +216,7 @@ fn init_mismatches_are_one_line_errors_with_exit_code_2() {
     let cases: [(&[&str], &str); 5] = [
         (
             &[&csv],
-            "the file holds an MLP encoder (\"encoder.0.weight\" (8, 4), \"encoder.2.weight\" (4, 8)) but this run has --encoder linear; fix: pass --encoder mlp --hidden 8",
+            "the file holds an MLP encoder (\"encoder.0.weight\" (8, 4), \"encoder.2.weight\" (16, 8)) but this run has --encoder linear; fix: pass --encoder mlp --hidden 8",
         ),
         (
             &[&csv, "--encoder", "mlp"],
@@ -223,7 +224,7 @@ fn init_mismatches_are_one_line_errors_with_exit_code_2() {
         ),
         (
             &[&csv, "--encoder", "mlp", "--hidden", "8", "--dim", "3"],
-            "\"encoder.2.weight\" has shape (4, 8), expected (3, 8) for --dim 3; fix: drop --dim or pass --dim 4",
+            "\"encoder.2.weight\" has shape (16, 8), expected (3, 8) for --dim 3; fix: drop --dim or pass --dim 16",
         ),
         (
             &[&plane, "--encoder", "mlp", "--hidden", "8"],
