@@ -21,9 +21,9 @@ pub const LANES: usize = 16;
 const QUERY_BLOCK: usize = 4;
 /// Widest rows screened: the error bound needs `d·u` far below 1.
 pub const MAX_DIM: usize = 1 << 16;
-/// Bytes of packed rows per chunk (as [`super::CHUNK_BYTES`]: a chunk stays in L2 while the
+/// Bytes of packed rows per chunk (the `f64` tiles' 256 KiB: a chunk stays in L2 while the
 /// queries pass over it).
-const CHUNK_BYTES: usize = super::CHUNK_BYTES;
+const CHUNK_BYTES: usize = 256 * 1024;
 
 /// Whether rows of width `dim` can be screened: every value finite, `dim ≤ MAX_DIM`.
 pub fn usable(x: &[f64], dim: usize) -> bool {
