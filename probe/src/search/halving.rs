@@ -4,6 +4,10 @@
 //! for 1/3 of their epochs and the best one of each family goes on to a full training. The
 //! families' finalists are compared at full training only, and the best wins.
 //!
+//! A family is an encoder and an epoch budget (`select.rs`): a candidate with its own shorter
+//! budget (the series MLP's [`super::space::SHORT_MLP_EPOCHS`]) is a family of its own, so it
+//! is compared with the others at full training, not at a rung of their budget.
+//!
 //! Why by family: a short training ranks configurations of one encoder the way a full one
 //! does far better than it ranks a linear encoder (150 epochs, converged early) against an
 //! MLP (500 epochs, still learning at 1/9): on iris' validation folds the MLP recipe is the
@@ -201,7 +205,7 @@ pub fn one_se(among: &[usize], scores: &[Vec<RungScore>]) -> Option<usize> {
 
 /// Runs successive halving over `candidates` (their run options; `layers[i]` the layers
 /// candidate `i` is scored at) on the validation `rounds`, on `threads` threads, separately
-/// within each family (`family[i]` of candidate `i`: the encoder), the families' finalists
+/// within each family (`family[i]` of candidate `i`: its encoder and epoch budget), the families' finalists
 /// meeting at full training. The one candidate a family sends to full training, and the winner
 /// among the finalists, are picked by [`one_se`]; promotions to a third keep the best scores.
 /// Returns each candidate's scores per rung reached and the index of the winner.

@@ -64,7 +64,7 @@ pub fn search(
         return Ok(None);
     }
     let labels = data.labelled();
-    let space = candidates(args, &data.kind, data.dim(), labels);
+    let space = candidates(args, &data.kind, data.dim(), data.train.len(), labels);
     if space.is_empty() {
         return Ok(None);
     }
@@ -90,7 +90,9 @@ pub fn search(
     let criterion = if labels { Criterion::ProbeAndKnn } else { Criterion::Rankme };
     let runs: Vec<RunArgs> = space.iter().map(|c| c.apply(args)).collect();
     let tried: Vec<Vec<Represent>> = runs.iter().map(|a| layers(a, labels)).collect();
-    let family: Vec<usize> = runs.iter().map(|a| a.encoder as usize).collect();
+    // A family per encoder and epoch budget: short runs rank variants of one model and budget.
+    let budget: Vec<(usize, Option<usize>)> = runs.iter().map(|a| (a.encoder as usize, a.epochs)).collect();
+    let family: Vec<usize> = budget.iter().map(|b| budget.iter().position(|x| x == b).unwrap_or(0)).collect();
     let (scores, win) = halve(&runs, &tried, &family, &rounds, path, criterion, threads);
     let mut winner = runs[win].clone();
     winner.represent = scores[win].last().map_or(winner.represent, |r| r.represent);
@@ -137,7 +139,7 @@ pub fn search(
 }
 
 /// The options the search varies (clap ids).
-const SEARCHED: [&str; 5] = ["encoder", "aug", "tau", "dim", "represent"];
+const SEARCHED: [&str; 6] = ["encoder", "aug", "tau", "dim", "epochs", "represent"];
 
 /// Mixes the repetition index into the seed of a repetition's folds and trainings (the first
 /// repetition keeps the run's seed).
