@@ -168,10 +168,13 @@ fn columns_keep_the_order_across_panels() {
         let panel = &mut panel[..kc];
         panels_order::<21, 7>(panel);
         panels_order::<16, 4>(panel);
+        panels_order::<8, 9>(panel);
+        panels_order::<7, 5>(panel);
         panels_order::<2, 2>(panel);
         panels_order::<1, 5>(panel);
         sym_panels::<16, 150>(panel);
         sym_panels::<3, 131>(panel);
+        sym_panels::<9, 70>(panel);
         sym_panels::<2, 9>(panel);
     }
     sym_order::<16, 150>();
