@@ -6,7 +6,8 @@
 //!
 //! `cargo bench -p selfsup-core --features alloc --bench step_min` (all pieces), or with
 //! `-- peers`: only the three full steps the peer script (`benches/peers/peers.py`) compares,
-//! as `PEER <name> <best µs> <median µs>` lines.
+//! as `PEER <name> <best µs> <median µs>` lines; with `-- mlp`: only the MLP step (c), 600 times,
+//! for a profiler (`perf record … step_min-* mlp`).
 
 use nalgebra::{Const, DMatrix, Dyn, SMatrix};
 use selfsup_core::augment::Pipeline;
@@ -59,6 +60,10 @@ fn best<F: FnMut()>(name: &str, reps: usize, inner: usize, f: F) {
 fn main() {
     if std::env::args().any(|a| a == "peers") {
         peers();
+        return;
+    }
+    if std::env::args().any(|a| a == "mlp") {
+        mlp_step(&mut seeded(1), 600);
         return;
     }
     // (a) ring, f32, Const

@@ -162,11 +162,13 @@ pub fn tr_mul_rows<T: Real>(
                     row[l] = v;
                 }
             }
-            for (i, (oc, yc)) in o.chunks_exact_mut(r).zip(y.chunks_exact(m)).enumerate() {
+            let tile = &tile[..m];
+            // One column `i` of `y`: the rows of this tile that `rows(i)` asks for.
+            let one = |oc: &mut [T], yc: &[T], i: usize| {
                 let want = rows(i);
                 let (lo, hi) = (want.start.max(j0), want.end.min(j0 + w));
                 if lo >= hi {
-                    continue;
+                    return;
                 }
                 let mut s = [T::zero(); 8];
                 for (row, &yk) in tile.iter().zip(yc) {
@@ -174,7 +176,48 @@ pub fn tr_mul_rows<T: Real>(
                         s[l] += row[l] * yk;
                     }
                 }
-                oc[lo..hi].copy_from_slice(&s[lo - j0..hi - j0]);
+                if hi - lo == 8 {
+                    // A whole tile: a fixed-size store, not a call to `memcpy`.
+                    oc[lo..lo + 8].copy_from_slice(&s);
+                } else {
+                    for (o, &v) in oc[lo..hi].iter_mut().zip(&s[lo - j0..hi - j0]) {
+                        *o = v;
+                    }
+                }
+            };
+            // Four columns of `y` at once (four independent chains of adds, as in
+            // `add_tr_mul`) where all four want the whole tile; the same sums.
+            let rest = 4 * ((o.len() / r).min(y.len() / m) / 4);
+            let mut o4 = o.chunks_exact_mut(4 * r);
+            let mut y4 = y.chunks_exact(4 * m);
+            for (g, (ob, yb)) in (&mut o4).zip(&mut y4).enumerate() {
+                let i = 4 * g;
+                let whole = |i: usize| {
+                    let want = rows(i);
+                    w == 8 && want.start <= j0 && want.end >= j0 + 8
+                };
+                if (i..i + 4).all(whole) {
+                    let mut s = [[T::zero(); 8]; 4];
+                    for (k, row) in tile.iter().enumerate() {
+                        for (c, sc) in s.iter_mut().enumerate() {
+                            let yk = yb[c * m + k];
+                            for l in 0..8 {
+                                sc[l] += row[l] * yk;
+                            }
+                        }
+                    }
+                    for (c, sc) in s.iter().enumerate() {
+                        ob[c * r + j0..c * r + j0 + 8].copy_from_slice(sc);
+                    }
+                } else {
+                    for (c, (oc, yc)) in ob.chunks_exact_mut(r).zip(yb.chunks_exact(m)).enumerate() {
+                        one(oc, yc, i + c);
+                    }
+                }
+            }
+            let tail = o4.into_remainder().chunks_exact_mut(r).zip(y4.remainder().chunks_exact(m));
+            for (c, (oc, yc)) in tail.enumerate() {
+                one(oc, yc, rest + c);
             }
             j0 += w;
         }

@@ -156,3 +156,84 @@ fn sym_order<const R: usize, const N: usize>() {
         }
     }
 }
+
+/// Inner dimensions longer than one coefficient panel and not a multiple of it, with a column
+/// remainder, for every panel length a target may use (64 on 64-bit hosts, a few values of `k`
+/// on 32-bit devices) and the lengths around them: every kernel of `columns` still adds in order
+/// `k = 0, 1, …`, so the bits do not depend on the panel length.
+#[test]
+fn columns_keep_the_order_across_panels() {
+    for kc in [1usize, 2, 3, 4, 5, 8, 63, 64, 65, 150, 200] {
+        let mut panel = [[0.0f32; 4]; 200];
+        let panel = &mut panel[..kc];
+        panels_order::<21, 7>(panel);
+        panels_order::<16, 4>(panel);
+        panels_order::<8, 9>(panel);
+        panels_order::<7, 5>(panel);
+        panels_order::<2, 2>(panel);
+        panels_order::<1, 5>(panel);
+        sym_panels::<16, 150>(panel);
+        sym_panels::<3, 131>(panel);
+        sym_panels::<9, 70>(panel);
+        sym_panels::<2, 9>(panel);
+    }
+    sym_order::<16, 150>();
+    sym_order::<3, 131>();
+}
+
+/// `mul_panel` and `mul_tr_panel` against the plain loop, `M = 150`.
+fn panels_order<const R: usize, const C: usize>(panel: &mut [[f32; 4]]) {
+    const M: usize = 150;
+    let a = SMatrix::<f32, R, M>::from_fn(|i, j| ((i * 7 + j * 3) % 11) as f32 * 0.37 - 1.3);
+    let b = SMatrix::<f32, M, C>::from_fn(|i, j| ((i + 3 * j) % 7) as f32 * 0.41 - 1.1);
+    let init = SMatrix::<f32, R, C>::from_fn(|i, j| (i + j) as f32 * 0.01);
+    let kc = panel.len();
+    let mut o = init;
+    columns::mul_panel(&mut o, &a, &b, panel);
+    let mut o_tr = init;
+    columns::mul_tr_panel(&mut o_tr, &a, &b.transpose(), panel);
+    for i in 0..R {
+        for j in 0..C {
+            let mut s = init[(i, j)];
+            for k in 0..M {
+                s += b[(k, j)] * a[(i, k)];
+            }
+            assert_eq!(o[(i, j)].to_bits(), s.to_bits(), "add_mul kc={kc} R={R} ({i}, {j})");
+            assert_eq!(o_tr[(i, j)].to_bits(), s.to_bits(), "add_mul_tr kc={kc} R={R} ({i}, {j})");
+        }
+    }
+}
+
+/// `mul_sym_panel` against the plain loop over the written-out symmetric matrix.
+fn sym_panels<const R: usize, const N: usize>(panel: &mut [[f32; 4]]) {
+    let a = SMatrix::<f32, R, N>::from_fn(|i, j| ((i * 7 + j * 3) % 11) as f32 * 0.37 - 1.3);
+    let tri = SMatrix::<f32, N, N>::from_fn(|i, j| ((i * 5 + 3 * j) % 13) as f32 * 0.29 - 1.7);
+    let kc = panel.len();
+    for upper in [true, false] {
+        let v = |k: usize, j: usize| {
+            if k == j {
+                0.0
+            } else if (k < j) == upper {
+                tri[(k, j)]
+            } else {
+                tri[(j, k)]
+            }
+        };
+        let init = SMatrix::<f32, R, N>::from_fn(|i, j| (i + j) as f32 * 0.01);
+        let mut got = init;
+        columns::mul_sym_panel(&mut got, &a, tri.as_slice(), upper, panel);
+        for i in 0..R {
+            for j in 0..N {
+                let mut s = init[(i, j)];
+                for k in 0..N {
+                    s += v(k, j) * a[(i, k)];
+                }
+                assert_eq!(
+                    got[(i, j)].to_bits(),
+                    s.to_bits(),
+                    "kc={kc} R={R} N={N} upper={upper} ({i}, {j})"
+                );
+            }
+        }
+    }
+}
