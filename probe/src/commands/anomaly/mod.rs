@@ -9,7 +9,8 @@
 //! `task::TABULAR_TAU`, and an embedding as wide as the input, `task::TABULAR_MAX_DIM`;
 //! `--shifted K` adds CSI's shifted negatives,
 //! [`crate::eval::anomaly::shifted`]), once per seed, and a row's score is
-//! its Euclidean kNN distance (`--score`, `--knn`, default 5) to their embeddings. The
+//! its Euclidean kNN distance (`--score`) to their embeddings, `k` chosen per data set on the
+//! training rows (`--knn auto`, [`choose`]) unless given. The
 //! threshold is the exact order statistic at `--fpr` (core's `anomaly::UpperScores`) of
 //! calibration scores of normal rows the detector was not fitted on: out-of-fold scores of 5
 //! folds (`--calibration crossfit`, default) or a held-out fraction. Every test row is scored;
@@ -19,7 +20,7 @@
 //! defaults were chosen, DECISIONS.md).
 //!
 //! `--no-label`: pretrains on every row (train and test alike) and scores every row against
-//! the others (its `k` nearest other rows), writes `scores.csv` (`row, score, flag`) with the
+//! the others (its `k` nearest other rows; `--knn auto`: 5), writes `scores.csv` (`row, score, flag`) with the
 //! threshold at `--fpr` of these scores.
 
 pub mod choose;
