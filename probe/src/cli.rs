@@ -123,9 +123,11 @@ pub struct AnomalyArgs {
     /// detector was not fitted on (see --calibration).
     #[arg(long, default_value_t = 0.05, value_name = "RATE")]
     pub fpr: f64,
-    /// Neighbours k of the encoders' kNN score (1 to 32).
-    #[arg(long = "knn", default_value_t = 5, value_name = "K")]
-    pub knn: usize,
+    /// Neighbours k of the encoders' kNN score: `auto` (chosen per data set from 1, 3, 5, 10 by
+    /// the AUROC of held-out normal training rows against the other classes' training rows;
+    /// 5 when there are no other classes) or a number from 1 to 32.
+    #[arg(long = "knn", default_value = "auto", value_parser = parse_knn, value_name = "auto|K")]
+    pub knn: Neighbours,
     /// Distance of the encoders' kNN score: `euclidean` (the embedding's norm kept) or
     /// `cosine` (direction only).
     #[arg(long, value_enum, default_value_t = Metric::Euclidean)]
@@ -196,6 +198,37 @@ fn parse_calibration(s: &str) -> Result<Calibration, String> {
         Ok(x) if x > 0.0 && x < 1.0 => Ok(Calibration::Holdout(x)),
         _ => Err(format!(
             "--calibration {s} is neither `crossfit` nor a fraction in (0, 1); pass e.g. --calibration crossfit or --calibration 0.2"
+        )),
+    }
+}
+
+/// `probe anomaly --knn`: the `k` of the encoders' kNN score.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Neighbours {
+    /// Chosen per data set on the training rows (`commands::anomaly::choose`).
+    Auto,
+    /// This `k`.
+    Fixed(usize),
+}
+
+impl std::fmt::Display for Neighbours {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Neighbours::Auto => write!(f, "auto"),
+            Neighbours::Fixed(k) => write!(f, "{k}"),
+        }
+    }
+}
+
+fn parse_knn(s: &str) -> Result<Neighbours, String> {
+    if s == "auto" {
+        return Ok(Neighbours::Auto);
+    }
+    match s.parse::<usize>() {
+        Ok(k) if (1..=selfsup_core::anomaly::MAX_K).contains(&k) => Ok(Neighbours::Fixed(k)),
+        _ => Err(format!(
+            "--knn {s} is neither `auto` nor a number in 1..={}; pass e.g. --knn auto or --knn 5",
+            selfsup_core::anomaly::MAX_K
         )),
     }
 }

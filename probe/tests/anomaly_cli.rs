@@ -42,26 +42,25 @@ fn one_vs_rest_report_with_baselines_and_roc() {
     let dir = tmp("ovr");
     let (code, out, err) = run(&[iris().to_str().unwrap(), "--out", dir.to_str().unwrap(), "--repeats", "2"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("| ssl_euc5 |") && out.contains("| iforest |"), "{out}");
+    assert!(out.contains("| ssl_euc") && out.contains("| iforest |"), "{out}");
     let json = report(&dir);
     assert_eq!(json["schema"], "probe-anomaly/2");
     assert_eq!(json["tasks"].as_array().unwrap().len(), 3, "one task per class");
     let names: Vec<&str> =
         json["detectors"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    // `--knn auto`: each encoder family with the k chosen on the training rows.
+    let k = json["knn"].as_u64().unwrap();
+    assert_eq!(names[0], format!("ssl_euc{k}"));
+    for (name, family) in names[..4].iter().zip(["ssl_euc", "ssl_cos", "random_euc", "random_cos"]) {
+        let k: usize = name.strip_prefix(family).unwrap().parse().unwrap();
+        assert!([1, 3, 5, 10].contains(&k), "{name}");
+    }
+    let chosen = json["chosen"][0][1].as_array().unwrap().iter().find(|c| c["option"] == "--knn").unwrap();
+    assert_eq!(chosen["value"], k.to_string());
+    assert!(chosen["reason"].as_str().unwrap().contains("k 10: "), "{chosen}");
     assert_eq!(
-        names,
-        [
-            "ssl_euc5",
-            "ssl_cos5",
-            "random_euc5",
-            "random_cos5",
-            "knn_euclidean_1",
-            "knn_euclidean_5",
-            "knn_cosine_1",
-            "knn_cosine_5",
-            "pca_recon",
-            "iforest"
-        ]
+        names[4..],
+        ["knn_euclidean_1", "knn_euclidean_5", "knn_cosine_1", "knn_cosine_5", "pca_recon", "iforest"]
     );
     let ssl = &json["detectors"][0];
     assert_eq!(ssl["auroc_per_run"].as_array().unwrap().len(), 2, "one value per seed");
@@ -74,7 +73,7 @@ fn one_vs_rest_report_with_baselines_and_roc() {
     assert_eq!(json["tasks"][0]["calibration_rows"], 35);
     assert_eq!(json["tasks"][0]["fit_rows"], 35);
     let svg = std::fs::read_to_string(dir.join("roc.svg")).unwrap();
-    assert!(svg.starts_with("<svg") && svg.contains("ssl_euc5"));
+    assert!(svg.starts_with("<svg") && svg.contains(names[0]) && !svg.contains(names[1]));
     assert!(std::fs::read_to_string(dir.join("report.md")).unwrap().contains("| iforest |"));
 
     // The same seed gives a byte-identical report.
@@ -127,6 +126,48 @@ fn one_normal_class_and_unlabelled_scores() {
     };
     assert_eq!(csv, scores(&["--tau", "0.02"]), "--no-label uses the one-class temperature");
     assert_ne!(csv, scores(&["--tau", "0.5"]), "not the main run's");
+}
+
+#[test]
+fn knn_auto_never_reads_the_test_rows() {
+    // The iris CSV with every test row's features replaced: the choice of k and its validation
+    // AUROCs stay, the test scores change.
+    let dir = tmp("auto");
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(iris()).unwrap();
+    let moved: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let f: Vec<&str> = l.split(',').collect();
+            if i == 0 || f[4] != "test" {
+                return format!("{l}\n");
+            }
+            let x: Vec<String> =
+                f[..4].iter().map(|v| format!("{}", v.parse::<f64>().unwrap() * 1.3 + 0.2)).collect();
+            format!("{},{},{}\n", x.join(","), f[4], f[5])
+        })
+        .collect();
+    let p = dir.join("moved.csv");
+    std::fs::write(&p, moved).unwrap();
+    let knn_choice = |csv: &Path, extra: &[&str]| {
+        let out = dir.join("out");
+        let mut a = vec![csv.to_str().unwrap(), "--out", out.to_str().unwrap(), "--normal", "1", "--quiet"];
+        a.extend_from_slice(extra);
+        let (code, _, err) = run(&a);
+        assert_eq!(code, 0, "{err}");
+        let json = report(&out);
+        let c = json["chosen"][0][1].as_array().unwrap().iter().find(|c| c["option"] == "--knn").cloned();
+        (c, json["detectors"][0]["auroc"][0].as_f64().unwrap(), json["detectors"][0]["name"].clone())
+    };
+    let (a, auroc_a, _) = knn_choice(&iris(), &[]);
+    let (b, auroc_b, _) = knn_choice(&p, &[]);
+    assert!(a.is_some());
+    assert_eq!(a, b, "the choice of k reads the training rows only");
+    assert_ne!(auroc_a, auroc_b, "the test rows did change");
+    // A given k is kept, with no choice reported.
+    let (c, _, name) = knn_choice(&iris(), &["--knn", "3"]);
+    assert_eq!((c, name.as_str()), (None, Some("ssl_euc3")));
 }
 
 /// A tabular CSV of 20 features, two classes of 24 training and 6 test rows each.
@@ -185,7 +226,7 @@ fn held_out_calibration_and_validation_folds() {
     // 7 of the class's 35 training rows are held out for the threshold.
     assert_eq!(json["tasks"][0]["calibration_rows"], 7);
     assert_eq!(json["tasks"][0]["fit_rows"], 28);
-    assert_eq!(json["detectors"][0]["name"], "ssl_cos5", "--score comes first");
+    assert!(json["detectors"][0]["name"].as_str().unwrap().starts_with("ssl_cos"), "--score comes first");
 
     // --validate scores 4 folds of the training rows: 105 rows, 35 per class, never the test rows.
     let dir = tmp("validate");
@@ -205,6 +246,7 @@ fn bad_options_are_one_line_with_exit_code_2() {
     for (args, what) in [
         (vec!["--fpr", "1.5"], "--fpr 1.5"),
         (vec!["--knn", "0"], "--knn 0"),
+        (vec!["--knn", "33"], "--knn 33"),
         (vec!["--normal", "rose"], "--normal rose: no such class"),
         (vec!["--calibration", "0"], "--calibration 0"),
         (vec!["--calibration", "kfold"], "--calibration kfold"),

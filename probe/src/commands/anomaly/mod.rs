@@ -9,7 +9,8 @@
 //! `task::TABULAR_TAU`, and an embedding as wide as the input, `task::TABULAR_MAX_DIM`;
 //! `--shifted K` adds CSI's shifted negatives,
 //! [`crate::eval::anomaly::shifted`]), once per seed, and a row's score is
-//! its Euclidean kNN distance (`--score`, `--knn`, default 5) to their embeddings. The
+//! its Euclidean kNN distance (`--score`) to their embeddings, `k` chosen per data set on the
+//! training rows (`--knn auto`, [`choose`]) unless given. The
 //! threshold is the exact order statistic at `--fpr` (core's `anomaly::UpperScores`) of
 //! calibration scores of normal rows the detector was not fitted on: out-of-fold scores of 5
 //! folds (`--calibration crossfit`, default) or a held-out fraction. Every test row is scored;
@@ -19,13 +20,14 @@
 //! defaults were chosen, DECISIONS.md).
 //!
 //! `--no-label`: pretrains on every row (train and test alike) and scores every row against
-//! the others (its `k` nearest other rows), writes `scores.csv` (`row, score, flag`) with the
+//! the others (its `k` nearest other rows; `--knn auto`: 5), writes `scores.csv` (`row, score, flag`) with the
 //! threshold at `--fpr` of these scores.
 
+pub mod choose;
 mod task;
 
 use super::pipeline::load;
-use crate::cli::AnomalyArgs;
+use crate::cli::{AnomalyArgs, Neighbours};
 use crate::dataset::Dataset;
 use crate::error::{ProbeError, Result};
 use crate::eval::Representation;
@@ -34,6 +36,7 @@ use crate::eval::anomaly::metrics::{at_threshold, auroc, average_precision, roc_
 use crate::eval::anomaly::protocol::raw;
 use crate::output::anomaly::{AnomalyReport, ClassResult, RunMetrics, TaskSizes, summarize};
 use crate::output::roc::roc_curves;
+use crate::settings::Choice;
 use crate::train::train;
 use nalgebra::Dyn;
 use selfsup_core::anomaly::UpperScores;
@@ -47,9 +50,6 @@ pub const VALIDATION_FOLDS: usize = 4;
 fn check_args(a: &AnomalyArgs) -> Result<()> {
     if !(a.fpr > 0.0 && a.fpr < 1.0) {
         return Err(ProbeError::usage(format!("--fpr {} is not in (0, 1)", a.fpr), "pass e.g. --fpr 0.05"));
-    }
-    if !(1..=selfsup_core::anomaly::MAX_K).contains(&a.knn) {
-        return Err(ProbeError::usage(format!("--knn {} is not in 1..=32", a.knn), "pass e.g. --knn 5"));
     }
     if a.shifted > 16 {
         return Err(ProbeError::usage(
@@ -120,17 +120,18 @@ pub fn run(args: &AnomalyArgs, out: &mut dyn Write) -> Result<()> {
     };
     let show = !a.quiet;
     let ctx = task::Context { data: &data, all: &all, args, path: &path };
-    let names = task::names(args);
     let mut tasks = Vec::new();
     let mut chosen = Vec::new();
     let mut config = serde_json::Value::Null;
     let mut out_dir = None;
-    let mut results: Vec<Vec<ClassResult>> = vec![Vec::new(); names.len()];
+    // Every detector's (name, per-class results), the encoders' for every candidate k.
+    let mut results: Vec<(String, Vec<ClassResult>)> = Vec::new();
     let mut roc = Vec::new();
+    let mut validation = choose::Validation::default();
     let splits = splits(&data, args.validate, a.seed);
     for &c in &classes {
         let name = data.class_names[c].clone();
-        let mut runs: Vec<Vec<RunMetrics>> = vec![Vec::new(); names.len()];
+        let mut runs: Vec<(String, Vec<RunMetrics>)> = Vec::new();
         for (si, (pool, eval)) in splits.iter().enumerate() {
             let mut normal: Vec<usize> = pool.iter().copied().filter(|&i| labels[i] == c).collect();
             if normal.len() < 3 {
@@ -143,7 +144,15 @@ pub fn run(args: &AnomalyArgs, out: &mut dyn Write) -> Result<()> {
                 ));
             }
             shuffle(&mut seeded(a.seed ^ (c as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)), &mut normal);
-            let t = task::run(&ctx, c, &normal, eval, pool)?;
+            // The other classes' rows of the pool choose k (`--knn auto`); never the eval rows.
+            let others: Vec<usize> = match args.knn {
+                Neighbours::Auto => pool.iter().copied().filter(|&i| labels[i] != c).collect(),
+                Neighbours::Fixed(_) => Vec::new(),
+            };
+            let t = task::run(&ctx, c, &normal, eval, pool, &others)?;
+            for (dname, per_run) in &t.validation {
+                per_run.iter().for_each(|&v| validation.add(dname, v));
+            }
             let anomaly: Vec<bool> = eval.iter().map(|&i| labels[i] != c).collect();
             if si == 0 {
                 let s = &t.settings;
@@ -178,29 +187,55 @@ pub fn run(args: &AnomalyArgs, out: &mut dyn Write) -> Result<()> {
                     );
                 }
             }
-            for (di, ((dname, ev), (_, cal))) in t.eval.iter().zip(&t.calibration).enumerate() {
+            for ((dname, ev), (_, cal)) in t.eval.iter().zip(&t.calibration) {
+                if runs.iter().all(|(n, _)| n != dname) {
+                    runs.push((dname.clone(), Vec::new()));
+                }
+                let at = runs.iter().position(|(n, _)| n == dname).unwrap_or_default();
                 for (r, (e, cs)) in ev.iter().zip(cal).enumerate() {
                     let seed = if ev.len() > 1 { t.settings.seeds[r] } else { a.seed };
-                    // ROC curves of the first run: the encoders with --score, and the baselines.
-                    if si == 0 && r == 0 && c == classes[0] && di != 1 && di != 3 {
+                    // ROC curves of the first run (the encoders' kept after the choice of k).
+                    if si == 0 && r == 0 && c == classes[0] {
                         roc.push((dname.clone(), roc_curve(e, &anomaly)));
                     }
-                    runs[di].push(metrics(seed, e, cs, &anomaly, args.fpr));
+                    runs[at].1.push(metrics(seed, e, cs, &anomaly, args.fpr));
                 }
             }
         }
-        for (di, r) in runs.into_iter().enumerate() {
-            results[di].push(ClassResult { class: name.clone(), runs: r });
+        for (dname, r) in runs {
+            if results.iter().all(|(n, _)| *n != dname) {
+                results.push((dname.clone(), Vec::new()));
+            }
+            let at = results.iter().position(|(n, _)| *n == dname).unwrap_or_default();
+            results[at].1.push(ClassResult { class: name.clone(), runs: r });
         }
     }
-    let detectors = names.iter().zip(results).map(|(n, r)| summarize(n, r)).collect();
+    // The encoders' k per family (`--knn auto`: by validation AUROC on the training rows).
+    let families = task::families(args);
+    let picks: Vec<(String, usize, String)> = families
+        .iter()
+        .map(|f| {
+            let (k, why) = validation.choose(f, args.knn);
+            (format!("{f}{k}"), k, why)
+        })
+        .collect();
+    let knn = picks[0].1;
+    if args.knn == Neighbours::Auto {
+        let choice = Choice { option: "--knn".into(), value: knn.to_string(), reason: picks[0].2.clone() };
+        chosen.iter_mut().for_each(|(_, v): &mut (String, Vec<Choice>)| v.push(choice.clone()));
+    }
+    let keep =
+        |n: &str| picks.iter().any(|p| p.0 == n) || !families.iter().any(|f| n.starts_with(f.as_str()));
+    // ROC curves: the encoders with --score (families 0 and 2), and the baselines.
+    roc.retain(|(n, _)| keep(n) && *n != picks[1].0 && *n != picks[3].0);
+    let detectors = results.into_iter().filter(|(n, _)| keep(n)).map(|(n, r)| summarize(&n, r)).collect();
     let report = AnomalyReport {
         schema: "probe-anomaly/2",
         file: path.display().to_string(),
         kind: data.kind.name().to_string(),
         features: data.dim(),
         fpr: args.fpr,
-        knn: args.knn,
+        knn,
         calibration: args.calibration.to_string(),
         validate: args.validate,
         config,
@@ -251,7 +286,11 @@ fn unlabelled(args: &AnomalyArgs, data: &Dataset, path: &Path, out: &mut dyn Wri
     let kd = rep.dim(d);
     // Each row's k + 1 nearest rows include itself at distance 0: the mean over the other k is
     // the (k + 1)-mean times (k + 1) / k.
-    let k = args.knn.min(31).min(rows.len().saturating_sub(1)).max(1);
+    let k = match args.knn {
+        Neighbours::Auto => choose::DEFAULT_K,
+        Neighbours::Fixed(k) => k,
+    };
+    let k = k.min(31).min(rows.len().saturating_sub(1)).max(1);
     let scores: Vec<f64> =
         knn_scores(args.score, &z, &z, kd, k + 1).iter().map(|s| s * (k + 1) as f64 / k as f64).collect();
     let t = threshold(&scores, args.fpr);

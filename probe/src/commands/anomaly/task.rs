@@ -2,6 +2,7 @@
 //! rows, and set each detector's threshold from calibration scores of normal rows it was not
 //! fitted on.
 
+use super::choose::{ks, validation_auroc};
 use crate::augment;
 use crate::cli::{AnomalyArgs, Calibration, Standardize};
 use crate::commands::pipeline::train_runs;
@@ -9,8 +10,8 @@ use crate::dataset::standardize::{Standardizer, channel_standardizer};
 use crate::dataset::{DataKind, Dataset, Split};
 use crate::error::Result;
 use crate::eval::Representation;
-use crate::eval::anomaly::baselines::{BASELINES, baseline_scores};
-use crate::eval::anomaly::detector::{Metric, calibration_folds, knn_scores};
+use crate::eval::anomaly::baselines::baseline_scores;
+use crate::eval::anomaly::detector::{Metric, calibration_folds, knn_scores_ks};
 use crate::eval::anomaly::protocol::select;
 use crate::eval::anomaly::shifted::shifted_copies;
 use crate::settings::options::RunArgs;
@@ -47,18 +48,15 @@ pub struct Context<'a> {
 /// Every detector's scores of some rows: `(name, one score vector per run)`.
 pub type Scores = Vec<(String, Vec<Vec<f64>>)>;
 
-/// The detectors' names, in report order: the encoders' kNN scores (trained, random) with
-/// `--score` first, then the other metric, then the baselines.
-pub fn names(args: &AnomalyArgs) -> Vec<String> {
-    let k = args.knn;
+/// The encoders' detector families, in report order: trained, then random, each with
+/// `--score` first, then the other metric (a detector is `{family}{k}`).
+pub fn families(args: &AnomalyArgs) -> Vec<String> {
     let mut v = Vec::new();
-    for m in metrics(args.score) {
-        v.push(format!("ssl_{}{k}", m.short()));
+    for who in ["ssl", "random"] {
+        for m in metrics(args.score) {
+            v.push(format!("{who}_{}", m.short()));
+        }
     }
-    for m in metrics(args.score) {
-        v.push(format!("random_{}{k}", m.short()));
-    }
-    v.extend(BASELINES.iter().map(|b| b.to_string()));
     v
 }
 
@@ -69,8 +67,8 @@ fn metrics(first: Metric) -> [Metric; 2] {
     }
 }
 
-/// The result of one task: evaluation and calibration scores of every detector, and the
-/// settings of the final fit.
+/// The result of one task: evaluation and calibration scores of every detector (the encoders'
+/// for every `k` of [`choose::ks`]), and the settings of the final fit.
 pub struct TaskScores {
     /// Scores of the evaluation rows.
     pub eval: Scores,
@@ -82,26 +80,36 @@ pub struct TaskScores {
     pub fit_rows: usize,
     /// Normal rows that gave calibration scores.
     pub calibration_rows: usize,
+    /// Per detector and run: the validation AUROC (%) of the calibration detectors on their
+    /// held-out normal rows against `others` ([`choose::validation_auroc`], mean over folds);
+    /// empty without `others`.
+    pub validation: Vec<(String, Vec<f64>)>,
 }
 
 /// Fits every detector on `normal` (indices into `ctx.all`, the class's rows, shuffled) and
 /// scores `eval`; `pool` are the rows whose statistics standardize the encoders' input with
-/// `--standardize pool`.
+/// `--standardize pool`; `others` (the pool's rows of other classes, or none) are scored by
+/// the calibration detectors for the choice of `k`.
 pub fn run(
     ctx: &Context<'_>,
     class: usize,
     normal: &[usize],
     eval: &[usize],
     pool: &[usize],
+    others: &[usize],
 ) -> Result<TaskScores> {
+    let mut validation = Validations::default();
     let (fit, cal_rows, calibration, scored) = match ctx.args.calibration {
         Calibration::Holdout(frac) => {
             let n_cal = ((frac * normal.len() as f64).round() as usize).clamp(1, normal.len() - 2);
             let (cal, fit) = normal.split_at(n_cal);
             let mut query = cal.to_vec();
+            query.extend_from_slice(others);
             query.extend_from_slice(eval);
             let (all, s) = fit_and_score(ctx, class, fit, &query, pool)?;
-            let (c, e) = split_scores(all, n_cal);
+            let (c, rest) = split_scores(all, n_cal);
+            let (o, e) = split_scores(rest, others.len());
+            validation.add(&c, &o);
             (fit.len(), n_cal, c, (e, s))
         }
         Calibration::CrossFit => {
@@ -109,8 +117,11 @@ pub fn run(
             for fold in calibration_folds(normal.len(), CALIBRATION_FOLDS) {
                 let rest: Vec<usize> =
                     (0..normal.len()).filter(|i| !fold.contains(i)).map(|i| normal[i]).collect();
-                let held: Vec<usize> = fold.iter().map(|&i| normal[i]).collect();
-                let (part, _) = fit_and_score(ctx, class, &rest, &held, pool)?;
+                let mut held: Vec<usize> = fold.iter().map(|&i| normal[i]).collect();
+                held.extend_from_slice(others);
+                let (both, _) = fit_and_score(ctx, class, &rest, &held, pool)?;
+                let (part, o) = split_scores(both, fold.len());
+                validation.add(&part, &o);
                 let acc = oof.get_or_insert_with(|| {
                     part.iter().map(|(n, r)| (n.clone(), vec![vec![0.0; normal.len()]; r.len()])).collect()
                 });
@@ -125,7 +136,48 @@ pub fn run(
         }
     };
     let (eval, settings) = scored;
-    Ok(TaskScores { eval, calibration, settings, fit_rows: fit, calibration_rows: cal_rows })
+    let validation = validation.means();
+    Ok(TaskScores { eval, calibration, settings, fit_rows: fit, calibration_rows: cal_rows, validation })
+}
+
+/// Validation AUROCs of the encoders' detectors, per run, summed over calibration fits.
+#[derive(Default)]
+struct Validations {
+    sums: Vec<(String, Vec<(f64, usize)>)>,
+}
+
+impl Validations {
+    /// Adds the AUROC of each encoder detector's `normal` scores against its `others` scores.
+    fn add(&mut self, normal: &Scores, others: &Scores) {
+        for ((name, runs), (_, o)) in normal.iter().zip(others) {
+            if !(name.starts_with("ssl_") || name.starts_with("random_")) {
+                continue;
+            }
+            let at = match self.sums.iter().position(|(n, _)| n == name) {
+                Some(i) => i,
+                None => {
+                    self.sums.push((name.clone(), vec![(0.0, 0); runs.len()]));
+                    self.sums.len() - 1
+                }
+            };
+            for (acc, (n, o)) in self.sums[at].1.iter_mut().zip(runs.iter().zip(o)) {
+                if let Some(a) = validation_auroc(n, o) {
+                    acc.0 += a;
+                    acc.1 += 1;
+                }
+            }
+        }
+    }
+
+    /// The mean over calibration fits, per detector and run (runs without any left out).
+    fn means(self) -> Vec<(String, Vec<f64>)> {
+        self.sums
+            .into_iter()
+            .map(|(name, runs)| {
+                (name, runs.into_iter().filter(|r| r.1 > 0).map(|(s, c)| s / c as f64).collect())
+            })
+            .collect()
+    }
 }
 
 fn split_scores(all: Scores, at: usize) -> (Scores, Scores) {
@@ -162,22 +214,27 @@ fn fit_and_score(
         fd.train.x.extend(extra);
     }
     let s = settings(ctx.args, &fd, ctx.path)?;
-    let k = ctx.args.knn.min(fit.len());
     let runs = train_runs(&fd, &s, false, &mut |_, _| {})?;
     let mut out: Scores = Vec::new();
     for trained in [true, false] {
+        // The embeddings of the normal rows and of the queries, per run.
+        let z: Vec<(Vec<f64>, Vec<f64>, usize)> = runs
+            .iter()
+            .map(|r| {
+                let e = if trained { &r.trained } else { &r.initial };
+                let rep = Representation::Encoder { e, input: fd.encoder_input.as_ref() };
+                (rep.apply(&fd.train.x[..n_fit], d), rep.apply(&fd.test.x, d), rep.dim(d))
+            })
+            .collect();
+        let ks = ks(ctx.args.knn);
+        let capped: Vec<usize> = ks.iter().map(|&k| k.min(fit.len())).collect();
         for m in metrics(ctx.args.score) {
-            let per_run = runs
-                .iter()
-                .map(|r| {
-                    let e = if trained { &r.trained } else { &r.initial };
-                    let rep = Representation::Encoder { e, input: fd.encoder_input.as_ref() };
-                    let kd = rep.dim(d);
-                    knn_scores(m, &rep.apply(&fd.train.x[..n_fit], d), &rep.apply(&fd.test.x, d), kd, k)
-                })
-                .collect();
-            let who = if trained { "ssl" } else { "random" };
-            out.push((format!("{who}_{}{}", m.short(), ctx.args.knn), per_run));
+            let per_run: Vec<Vec<Vec<f64>>> =
+                z.iter().map(|(n, q, kd)| knn_scores_ks(m, n, q, *kd, &capped)).collect();
+            for (i, k) in ks.iter().enumerate() {
+                let who = if trained { "ssl" } else { "random" };
+                out.push((format!("{who}_{}{k}", m.short()), per_run.iter().map(|r| r[i].clone()).collect()));
+            }
         }
     }
     let fit_raw = select(ctx.all, d, &fit);

@@ -27,18 +27,25 @@ pub const BASELINES: [&str; 6] =
 
 /// Mean Euclidean distance from each query row to its `k` nearest rows of `normal`.
 pub fn knn_euclidean(normal: &[f64], query: &[f64], d: usize, k: usize) -> Vec<f64> {
-    let k = k.min(normal.len() / d).max(1);
-    query
-        .chunks_exact(d)
-        .map(|q| {
-            let mut dist: Vec<f64> = normal
-                .chunks_exact(d)
-                .map(|r| r.iter().zip(q).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt())
-                .collect();
-            dist.sort_by(f64::total_cmp);
-            dist[..k].iter().sum::<f64>() / k as f64
-        })
-        .collect()
+    knn_euclidean_ks(normal, query, d, &[k]).pop().unwrap_or_default()
+}
+
+/// [`knn_euclidean`] for each `k` of `ks` (one score vector per `k`, in order), from one sort
+/// of each query's distances.
+pub fn knn_euclidean_ks(normal: &[f64], query: &[f64], d: usize, ks: &[usize]) -> Vec<Vec<f64>> {
+    let ks: Vec<usize> = ks.iter().map(|&k| k.min(normal.len() / d).max(1)).collect();
+    let mut out = vec![Vec::with_capacity(query.len() / d); ks.len()];
+    for q in query.chunks_exact(d) {
+        let mut dist: Vec<f64> = normal
+            .chunks_exact(d)
+            .map(|r| r.iter().zip(q).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt())
+            .collect();
+        dist.sort_by(f64::total_cmp);
+        for (o, &k) in out.iter_mut().zip(&ks) {
+            o.push(dist[..k].iter().sum::<f64>() / k as f64);
+        }
+    }
+    out
 }
 
 /// Mean cosine distance from each query row to its `k` most similar rows of `normal` (core's

@@ -16,7 +16,7 @@
 //! assert_eq!(calibration_folds(5, 2), vec![vec![0, 2, 4], vec![1, 3]]);
 //! //! ```
 
-use super::baselines::{knn_cosine, knn_euclidean};
+use super::baselines::{knn_cosine, knn_euclidean, knn_euclidean_ks};
 #[cfg(doc)]
 use selfsup_core::anomaly::KnnScorer;
 
@@ -46,6 +46,15 @@ pub fn knn_scores(metric: Metric, normal: &[f64], query: &[f64], d: usize, k: us
     match metric {
         Metric::Cosine => knn_cosine(normal, query, d, k),
         Metric::Euclidean => knn_euclidean(normal, query, d, k),
+    }
+}
+
+/// [`knn_scores`] for each `k` of `ks` (one score vector per `k`, in order; the Euclidean
+/// distances sorted once per query).
+pub fn knn_scores_ks(metric: Metric, normal: &[f64], query: &[f64], d: usize, ks: &[usize]) -> Vec<Vec<f64>> {
+    match metric {
+        Metric::Cosine => ks.iter().map(|&k| knn_cosine(normal, query, d, k)).collect(),
+        Metric::Euclidean => knn_euclidean_ks(normal, query, d, ks),
     }
 }
 
