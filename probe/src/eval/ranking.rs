@@ -32,7 +32,7 @@ const ROWS_PER_BUCKET: usize = 2;
 const INSERTION_MAX: usize = 16;
 
 /// Stable insertion sort by key.
-fn insertion_sort(part: &mut [(u64, u32)]) {
+fn insertion_sort(part: &mut [(u64, u32, bool)]) {
     for i in 1..part.len() {
         let x = part[i];
         let mut j = i;
@@ -104,12 +104,14 @@ pub fn average_precision(sims: &[f64], relevant: impl Fn(usize) -> bool) -> Opti
             gathered += n;
         }
     }
-    let mut rows = vec![(0u64, 0u32); gathered as usize + 1];
+    // (key, row, relevant): the relevance is read here, in row order, and not again in the
+    // bucket walk below, where looking it up by row would be a cache miss per gathered row.
+    let mut rows = vec![(0u64, 0u32, false); gathered as usize + 1];
     let mut next: Vec<u32> =
         counts.iter().zip(&at).map(|(&(_, r), &a)| if r > 0 { a } else { gathered }).collect();
     for (&s, i) in sims.iter().zip(0u32..) {
         let b = map.of(s);
-        rows[next[b] as usize] = (!order_key(s), i);
+        rows[next[b] as usize] = (!order_key(s), i, relevant(i as usize));
         next[b] += u32::from(counts[b].1 > 0);
     }
     let (mut found, mut before, mut ap) = (0usize, 0usize, 0.0);
@@ -120,10 +122,10 @@ pub fn average_precision(sims: &[f64], relevant: impl Fn(usize) -> bool) -> Opti
             if bucket.len() <= INSERTION_MAX {
                 insertion_sort(bucket);
             } else {
-                bucket.sort_by_key(|&(k, _)| k);
+                bucket.sort_by_key(|&(k, _, _)| k);
             }
-            for (j, &(_, i)) in bucket.iter().enumerate() {
-                if relevant(i as usize) {
+            for (j, &(_, _, rel)) in bucket.iter().enumerate() {
+                if rel {
                     found += 1;
                     ap += found as f64 / (before + j + 1) as f64;
                 }

@@ -192,11 +192,12 @@ mod tests {
     }
 
     /// The tiled logits give the bits of a row-by-row loop: every row count modulo the tile
-    /// (5 to 8 rows), two classes (one output) and 6 classes (two groups of outputs).
+    /// (5 to 8 rows), two classes (one output), 6 classes (two groups of outputs) and 10
+    /// classes (three groups, the last one partly padding).
     #[test]
     fn tiles_change_no_bit() {
         let dim = 5;
-        for classes in [2usize, 6] {
+        for classes in [2usize, 6, 10] {
             let outs = outputs(classes);
             let theta: Vec<f64> =
                 (0..outs * (dim + 1)).map(|i| ((i * 37 % 23) as f64 - 11.0) / 7.0).collect();

@@ -112,11 +112,11 @@ fn trial(args: &RunArgs, layers: &[Represent], round: &Round, path: &Path, divis
             let e = run.trained.clone().represent(r);
             let rep = Representation::Encoder { e: &e, input: fold.encoder_input.as_ref() };
             if fold.labelled() {
-                let sc = score_selection(fold, &rep, &s.aug, seed);
+                let sc = score_selection(fold, &rep);
                 LayerScore {
                     linear_probe: sc.probe.accuracy,
                     knn: sc.knn.k20_weighted,
-                    rankme: sc.diagnostics.effective_rank,
+                    rankme: sc.effective_rank,
                 }
             } else {
                 let rankme = effective_rank(&rep.apply(&fold.test.x, d), rep.dim(d));
@@ -224,13 +224,10 @@ pub fn halve(
     families.dedup();
     let mut alive: Vec<Vec<usize>> =
         families.iter().map(|&f| (0..candidates.len()).filter(|&i| family[i] == f).collect()).collect();
-    let plans: Vec<Vec<(usize, usize)>> = alive
-        .iter()
-        .map(|a| {
-            let steps = a.iter().map(|&c| rounds.first().map_or(0, |r| full_steps(&candidates[c], r, path)));
-            schedule(a.len(), steps.min().unwrap_or(0))
-        })
-        .collect();
+    let steps: Vec<usize> =
+        candidates.iter().map(|a| rounds.first().map_or(0, |r| full_steps(a, r, path))).collect();
+    let plans: Vec<Vec<(usize, usize)>> =
+        alive.iter().map(|a| schedule(a.len(), a.iter().map(|&c| steps[c]).min().unwrap_or(0))).collect();
     for divisor in [9, 3, 1] {
         for (a, plan) in alive.iter_mut().zip(&plans) {
             match plan.iter().find(|r| r.0 == divisor) {
@@ -250,11 +247,21 @@ pub fn halve(
         }
         let jobs: Vec<(usize, usize)> =
             now.iter().flat_map(|&c| (0..rounds.len()).map(move |f| (c, f))).collect();
-        let mut results = parallel::map(jobs.len(), threads, |j| {
-            let (c, f) = jobs[j];
+        // The threads take the jobs longest first (optimizer steps × layers scored, a stable
+        // sort), so that a long training does not start last while the other threads idle
+        // (Graham's LPT rule); the results are put back in job order.
+        let cost = |c: usize| (steps[c] / divisor).saturating_mul(layers[c].len().max(1));
+        let mut order: Vec<usize> = (0..jobs.len()).collect();
+        order.sort_by_key(|&j| std::cmp::Reverse(cost(jobs[j].0)));
+        let done = parallel::map(jobs.len(), threads, |j| {
+            let (c, f) = jobs[order[j]];
             trial(&candidates[c], &layers[c], &rounds[f], path, divisor)
-        })
-        .into_iter();
+        });
+        let mut slots: Vec<Option<Result<Trial>>> = (0..jobs.len()).map(|_| None).collect();
+        for (r, &j) in done.into_iter().zip(&order) {
+            slots[j] = Some(r);
+        }
+        let mut results = slots.into_iter().flatten();
         for &c in &now {
             let trials: Vec<Result<Trial>> = results.by_ref().take(rounds.len()).collect();
             scores[c].push(summarize(&trials, &layers[c], criterion, divisor));

@@ -220,7 +220,7 @@ fn compare(
         let d = f.dim();
         let p = Pca::fit(&f.train.x, d, s.dim.min(d));
         for (acc, rep) in [(&mut raw, Representation::Raw), (&mut pca, Representation::Pca(&p))] {
-            let sc = score_selection(f, &rep, &s.aug, r.seed);
+            let sc = score_selection(f, &rep);
             acc.linear_probe += sc.probe.accuracy / n;
             acc.knn += sc.knn.k20_weighted / n;
         }
