@@ -127,14 +127,14 @@ pub const CHUNK_BYTES: usize = 256 * 1024;
 
 /// One query's answer: its `k` nearest training rows as `(similarity, row)`, best first, and,
 /// when asked for, its similarity to every training row in row order.
-pub type Neighbours = (Vec<(f64, usize)>, Option<Vec<f64>>);
+pub type Nearest = (Vec<(f64, usize)>, Option<Vec<f64>>);
 
 /// For each row `q` of `queries` (row-major `m × d`, normalized), its `k` nearest training
 /// rows, best first, and, when `want_full[q]`, the similarity to every training row in row
 /// order. Queries with `want_full` (and any query when the training rows have no
 /// [`screen`]) go through the `f64` tiles of [`exact_neighbours`]; the others through the
 /// `f32` screen of [`screen::neighbours`], which returns the same bits.
-pub fn neighbours(train: &Packed, queries: &[f64], k: usize, want_full: &[bool]) -> Vec<Neighbours> {
+pub fn neighbours(train: &Packed, queries: &[f64], k: usize, want_full: &[bool]) -> Vec<Nearest> {
     let d = train.dim;
     let Some(packed32) = &train.screen else {
         return exact_neighbours(train, queries, k, want_full);
@@ -163,7 +163,7 @@ pub fn neighbours(train: &Packed, queries: &[f64], k: usize, want_full: &[bool])
 /// [`CHUNK_BYTES`] of training rows.
 // `!(s < w)` is meant: unlike `s >= w` it holds for NaN, and it compiles to one vector compare.
 #[allow(clippy::neg_cmp_op_on_partial_ord)]
-pub fn exact_neighbours(train: &Packed, queries: &[f64], k: usize, want_full: &[bool]) -> Vec<Neighbours> {
+pub fn exact_neighbours(train: &Packed, queries: &[f64], k: usize, want_full: &[bool]) -> Vec<Nearest> {
     let d = train.dim;
     let m = want_full.len();
     let tiles = m.div_ceil(QUERY_BLOCK);
@@ -287,7 +287,7 @@ mod tests {
             x[..m * d].iter().zip(0..).map(|(v, i)| v + 1e-3 * (unit(i + 7) - 0.5)).collect();
         let queries = crate::knn::normalize_rows(&queries, d);
         let want = vec![false; m];
-        let bits = |r: Vec<Neighbours>| -> Vec<Vec<(u64, usize)>> {
+        let bits = |r: Vec<Nearest>| -> Vec<Vec<(u64, usize)>> {
             r.into_iter().map(|(t, _)| t.iter().map(|&(s, i)| (s.to_bits(), i)).collect()).collect()
         };
         let got = bits(neighbours(&packed, &queries, 20, &want));

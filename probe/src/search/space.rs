@@ -37,19 +37,19 @@
 use super::validation::SMALL_TRAIN;
 use crate::dataset::DataKind;
 use crate::network::{EncoderKind, Represent};
-use crate::settings::Method;
 use crate::settings::options::RunArgs;
+use crate::settings::{MLP_EPOCHS, Method};
 
 /// Embedding size tried besides the default when the data has at least this many features.
 pub const WIDE_DIM: usize = 32;
 
-/// The epochs of the series MLP candidate with a third of the MLP's default budget (500 epochs,
-/// `settings::resolve`), tried on small training sets (fewer than [`SMALL_TRAIN`] rows, where
+/// The epochs of the series MLP candidate with a third of the MLP's default budget
+/// ([`MLP_EPOCHS`], 500), tried on small training sets (fewer than [`SMALL_TRAIN`] rows, where
 /// those 500 epochs are 500 passes over a few dozen rows). On basic_motions' validation rounds
 /// the MLP with shift 0.1 scores 89.6 / 89.9 (linear probe / weighted kNN-20) at 167 epochs
 /// against 84.7 / 87.9 at 500; on a 2-channel series outside the repo, 65.3 / 69.8 against
 /// 76.0 / 81.9: the budget is searched, not changed (`DECISIONS.md`, "The search, step 6").
-pub const SHORT_MLP_EPOCHS: usize = 167;
+pub const SHORT_MLP_EPOCHS: usize = MLP_EPOCHS.div_ceil(3);
 
 /// One configuration: the options it sets on top of the user's (`None`: left as given or
 /// defaulted).

@@ -9,5 +9,5 @@ pub mod resolved;
 pub use crate::weights::Precision;
 pub use model::ModelOptions;
 pub use options::{Method, NormalizeKind, OptimizerKind};
-pub use resolve::{resolve, resolve_model};
+pub use resolve::{MLP_EPOCHS, resolve, resolve_model};
 pub use resolved::{Choice, INIT_NAME, Settings, choice};

@@ -282,6 +282,9 @@ fn check_contrastive_options(args: &RunArgs) -> Result<()> {
 /// 40% SCARF corruption). The epoch count is the same for every kind of data: on validation
 /// folds of basic_motions' training rows 500 epochs score 80.2 / 88.0 (linear probe / weighted
 /// kNN-20) against 81.2 / 83.9 for 300 (`scripts/validation_study.sh`, DECISIONS.md "Defaults").
+/// The MLP's default epochs (the PyTorch study's recipe), before the [`MLP_MAX_STEPS`] cap.
+pub const MLP_EPOCHS: usize = 500;
+
 /// The MLP's default budget in optimizer steps: 500 epochs, but no more than this many steps.
 /// 500 epochs of every dataset in `data/` stay at or below it (digits: 9 batches of 128 per epoch,
 /// 4,500 steps), so the cap only bounds the cost on large files (100k rows would otherwise take
@@ -301,11 +304,11 @@ fn adjust_defaults(args: &RunArgs, data: &Dataset, cfg: &mut Settings) -> Result
         set(&mut cfg.chosen, "--lr", "0.003", "MLP encoder: Adam 3e-3 as in the PyTorch study");
     }
     if args.epochs.is_none() {
-        cfg.epochs = 500;
+        cfg.epochs = MLP_EPOCHS;
         set(
             &mut cfg.chosen,
             "--epochs",
-            "500",
+            &MLP_EPOCHS.to_string(),
             "MLP encoder: 500 epochs as in the PyTorch study (on series too: 500 beat 300 on basic_motions' validation folds, DECISIONS.md)",
         );
     }

@@ -188,26 +188,18 @@ pub fn run(args: &AnomalyArgs, out: &mut dyn Write) -> Result<()> {
                 }
             }
             for ((dname, ev), (_, cal)) in t.eval.iter().zip(&t.calibration) {
-                if runs.iter().all(|(n, _)| n != dname) {
-                    runs.push((dname.clone(), Vec::new()));
-                }
-                let at = runs.iter().position(|(n, _)| n == dname).unwrap_or_default();
                 for (r, (e, cs)) in ev.iter().zip(cal).enumerate() {
                     let seed = if ev.len() > 1 { t.settings.seeds[r] } else { a.seed };
                     // ROC curves of the first run (the encoders' kept after the choice of k).
                     if si == 0 && r == 0 && c == classes[0] {
                         roc.push((dname.clone(), roc_curve(e, &anomaly)));
                     }
-                    runs[at].1.push(metrics(seed, e, cs, &anomaly, args.fpr));
+                    slot(&mut runs, dname).push(metrics(seed, e, cs, &anomaly, args.fpr));
                 }
             }
         }
         for (dname, r) in runs {
-            if results.iter().all(|(n, _)| *n != dname) {
-                results.push((dname.clone(), Vec::new()));
-            }
-            let at = results.iter().position(|(n, _)| *n == dname).unwrap_or_default();
-            results[at].1.push(ClassResult { class: name.clone(), runs: r });
+            slot(&mut results, &dname).push(ClassResult { class: name.clone(), runs: r });
         }
     }
     // The encoders' k per family (`--knn auto`: by validation AUROC on the training rows).
@@ -267,6 +259,19 @@ fn write_report(dir: &Path, report: &AnomalyReport, roc: Option<(&str, &Curves)>
         roc_curves(&p, title, curves).map_err(|e| ProbeError::output(&p, &e))?;
     }
     Ok(())
+}
+
+/// The entry of detector `name` in `v`, appended (empty) the first time; entries keep the
+/// order in which their detectors first appear.
+fn slot<'a, T>(v: &'a mut Vec<(String, Vec<T>)>, name: &str) -> &'a mut Vec<T> {
+    let at = match v.iter().position(|(n, _)| n == name) {
+        Some(i) => i,
+        None => {
+            v.push((name.to_string(), Vec::new()));
+            v.len() - 1
+        }
+    };
+    &mut v[at].1
 }
 
 /// `--no-label`: pretrain on every row, score every row against the others.
