@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         test_frac: 0.3,
         seed: 0,
         channels: None,
+        image: None,
         columns: Default::default(),
     };
     let result = dataset::load(&path, &opts).and_then(|data| {

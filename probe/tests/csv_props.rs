@@ -33,6 +33,7 @@ fn check_load(
         test_frac: 0.3,
         seed: 0,
         channels,
+        image: None,
         columns: Default::default(),
     };
     let r = load(&path, &opts);

@@ -69,6 +69,7 @@ fn search_prefers_the_clearly_better_candidate() {
         test_frac: 0.3,
         seed: 0,
         channels: None,
+        image: None,
         columns: Columns::from_options(None, &[], &[]).unwrap(),
     };
     let data = load(&path, &opts).unwrap();

@@ -13,6 +13,7 @@ fn fold_csvs_hold_the_training_rows_only() {
         test_frac: 0.3,
         seed: 0,
         channels: None,
+        image: None,
         columns: Default::default(),
     };
     let data = dataset::load(&path, &opts).unwrap();

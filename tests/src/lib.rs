@@ -73,6 +73,7 @@ pub fn dataset(file: &str) -> probe::dataset::Dataset {
         test_frac: 0.3,
         seed: 0,
         channels: None,
+        image: None,
         columns: Default::default(),
     };
     probe::dataset::load(&path, &opts).unwrap_or_else(|e| panic!("{e}"))

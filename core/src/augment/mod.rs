@@ -15,10 +15,13 @@
 //! | `mask:p` | [`mask`] | zero each feature w.p. `p` (VIME) | p = 0.2 |
 //! | `scarf:p` | [`scarf`] | replace each feature w.p. `p` by the same feature of a random sample of the batch (Bahri et al., 2022) | p = 0.6 |
 //! | `shift:f` | [`shift`] | shift all channels by `s ~ U{−m … m}`, `m = round(f L)`, edge-padded | f = 0.1 |
+//! | `translate:m` | [`translate`] | translate an image by `(dy, dx) ~ U(−m, m)²` pixels, bilinear, edge-padded (SimCLR's crop on small images) | m = 0.5 |
 //!
 //! A value left out (`"scarf"`) takes the default. Time-series operations see a sample as
 //! `C` channels of `L = D / C` steps, channel-major (feature `c·L + t`); `C` is set with
-//! [`Pipeline::with_channels`] (1 by default: tabular rows).
+//! [`Pipeline::with_channels`] (1 by default: tabular rows). `translate` sees a sample as
+//! row-major `H × W` images (feature `r·W + c`, planes one after the other), set with
+//! [`Pipeline::with_image`].
 //!
 //! A [`Pipeline`] applies its operations in the order given, each on the output of the
 //! previous one (SCARF reads its replacement values from the clean input batch). The reference program's
@@ -45,6 +48,7 @@ pub mod scale;
 pub mod scarf;
 pub mod shift;
 mod spec;
+pub mod translate;
 
 pub use spec::{SpecError, Token};
 
@@ -105,11 +109,17 @@ pub enum Op {
         /// Largest shift as a fraction of the series length `L`.
         max_frac: f64,
     },
+    /// Image translation by `(dy, dx) ~ U(−max_px, max_px)²` pixels, bilinear, edge-padded
+    /// ([`translate::translate`]).
+    Translate {
+        /// Largest offset `m` in pixels.
+        max_px: f64,
+    },
 }
 
 impl Op {
     /// The spec name of the operation (`noise`, `jitter`, `rotate`, `uscale`, `scale`, `mask`,
-    /// `scarf`, `shift`).
+    /// `scarf`, `shift`, `translate`).
     pub fn name(&self) -> &'static str {
         match self {
             Op::Noise { .. } => "noise",
@@ -120,18 +130,20 @@ impl Op {
             Op::Mask { .. } => "mask",
             Op::Scarf { .. } => "scarf",
             Op::TimeShift { .. } => "shift",
+            Op::Translate { .. } => "translate",
         }
     }
 
     /// Applies the operation in place to the column-major batch `x` (columns of `d` rows),
     /// drawing from `rng`. `src` is the clean batch (same shape; SCARF reads from it) and
-    /// `channels` the number of time-series channels (1 for tabular rows).
+    /// `channels` the number of time-series channels (1 for tabular rows) and `image` the
+    /// `(H, W)` of an image's planes (`(0, 0)` when the data are not images).
     pub fn apply<T: Real, R: rand_core::Rng + ?Sized>(
         &self,
         src: &[T],
         x: &mut [T],
         d: usize,
-        channels: usize,
+        (channels, image): (usize, (usize, usize)),
         rng: &mut R,
     ) {
         let t = T::of_f64;
@@ -146,6 +158,7 @@ impl Op {
                 let len = d.checked_div(channels).unwrap_or(0);
                 shift::time_shift(x, d, channels, shift::max_steps(max_frac, len), rng)
             }
+            Op::Translate { max_px } => translate::translate(x, d, image, t(max_px), rng),
         }
     }
 
@@ -172,6 +185,7 @@ impl Op {
 pub struct Pipeline {
     ops: heapless::Vec<Op, MAX_OPS>,
     channels: usize,
+    image: (usize, usize),
 }
 
 impl Default for Pipeline {
@@ -183,7 +197,7 @@ impl Default for Pipeline {
 impl Pipeline {
     /// The empty pipeline (views are copies of the input), one channel.
     pub const fn new() -> Self {
-        Self { ops: heapless::Vec::new(), channels: 1 }
+        Self { ops: heapless::Vec::new(), channels: 1, image: (0, 0) }
     }
 
     /// The reference ring program's augmentation: rotation by `U(−0.25, 0.25)` then `N(0, 0.05²)`
@@ -220,6 +234,18 @@ impl Pipeline {
         self.channels
     }
 
+    /// Declares the samples row-major images of `height × width` pixels (one plane, or
+    /// `D / (H·W)` planes one after the other), which `translate` needs.
+    pub fn with_image(mut self, height: usize, width: usize) -> Self {
+        self.image = (height, width);
+        self
+    }
+
+    /// The image size `(H, W)` set with [`Pipeline::with_image`], `None` when not set.
+    pub fn image(&self) -> Option<(usize, usize)> {
+        (self.image.0.saturating_mul(self.image.1) > 0).then_some(self.image)
+    }
+
     /// The operations, in application order.
     pub fn ops(&self) -> &[Op] {
         &self.ops
@@ -231,9 +257,16 @@ impl Pipeline {
     }
 
     /// Checks the pipeline against samples of `d` features: time-series operations need the
-    /// channel count to divide `d`; rotation needs `d ≥ 2`.
+    /// channel count to divide `d`; rotation needs `d ≥ 2`; translation needs an image size
+    /// whose pixel count divides `d`.
     pub fn validate(&self, d: usize) -> Result<(), SpecError> {
         for op in &self.ops {
+            if matches!(op, Op::Translate { .. }) {
+                let px = self.image.0.saturating_mul(self.image.1);
+                if px == 0 || d % px != 0 {
+                    return Err(SpecError::Image { d, image: self.image() });
+                }
+            }
             if op.is_time_series() && (d == 0 || d % self.channels != 0) {
                 return Err(SpecError::Channels { op: op.name(), d, channels: self.channels });
             }
@@ -273,7 +306,7 @@ impl Pipeline {
     ) {
         out.copy_from_slice(x);
         for op in &self.ops {
-            op.apply(x, out, d, self.channels, rng);
+            op.apply(x, out, d, (self.channels, self.image), rng);
         }
     }
 }
@@ -335,5 +368,23 @@ mod tests {
         assert_eq!(Pipeline::reference_ring().validate(1), Err(SpecError::RotateNeedsPairs { d: 1 }));
         assert!(Pipeline::reference_ring().validate(2).is_ok());
         assert_eq!(p.with_channels(0).channels(), 1);
+        let t: Pipeline = "translate:1,noise:0.1".parse().unwrap();
+        assert_eq!(t.validate(64), Err(SpecError::Image { d: 64, image: None }));
+        assert_eq!(t.clone().with_image(8, 7).validate(64), Err(SpecError::Image { d: 64, image: Some((8, 7)) }));
+        assert!(t.clone().with_image(8, 8).validate(64).is_ok());
+        assert!(t.with_image(8, 8).validate(128).is_ok()); // two planes
+    }
+
+    /// The pipeline hands its image size to `translate`.
+    #[test]
+    fn translate_uses_the_image_size() {
+        let x = SMatrix::<f64, 6, 4>::from_fn(|i, j| (i + 6 * j) as f64);
+        let mut out = SMatrix::<f64, 6, 4>::zeros();
+        let p = Pipeline::parse("translate:1").unwrap().with_image(2, 3);
+        p.apply(&x, &mut out, &mut seeded(5));
+        let mut want = x;
+        translate::translate(want.as_mut_slice(), 6, (2, 3), 1.0, &mut seeded(5));
+        assert_eq!(out, want);
+        assert_ne!(out, x);
     }
 }

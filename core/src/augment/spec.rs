@@ -40,7 +40,7 @@ fn token(s: &str) -> Token {
 }
 
 /// Names accepted by the parser, for error messages.
-const NAMES: &str = "noise, jitter, rotate, uscale, scale, mask, scarf, shift";
+const NAMES: &str = "noise, jitter, rotate, uscale, scale, mask, scarf, shift, translate";
 
 /// What is wrong with an augmentation spec (or with a pipeline for a data shape). `index` is
 /// the 1-based position of the item in the spec.
@@ -106,6 +106,14 @@ pub enum SpecError {
         /// Features per sample.
         d: usize,
     },
+    /// Translation without an image size, or with one whose pixel count does not divide the
+    /// number of features.
+    Image {
+        /// Features per sample.
+        d: usize,
+        /// The image size `(H, W)` set on the pipeline, if any.
+        image: Option<(usize, usize)>,
+    },
 }
 
 impl fmt::Display for SpecError {
@@ -148,6 +156,15 @@ impl fmt::Display for SpecError {
             SpecError::RotateNeedsPairs { d } => {
                 write!(f, "augmentation `rotate` needs at least 2 features per sample, the data has {d}")
             }
+            SpecError::Image { d, image: None } => write!(
+                f,
+                "augmentation `translate` needs the {d} features to be an image; declare its size H×W"
+            ),
+            SpecError::Image { d, image: Some((h, w)) } => write!(
+                f,
+                "augmentation `translate`: images of {h}×{w} pixels do not fit the {d} features; \
+                 declare a size H×W with H·W = {d}"
+            ),
         }
     }
 }
@@ -178,6 +195,7 @@ fn parse_item(index: usize, item: &str) -> Result<Op, SpecError> {
         "mask" => "mask",
         "scarf" => "scarf",
         "shift" => "shift",
+        "translate" => "translate",
         _ => return Err(SpecError::UnknownOp { index, name: token(name) }),
     };
     let takes = if op == "uscale" { 2 } else { 1 };
@@ -197,6 +215,7 @@ fn parse_item(index: usize, item: &str) -> Result<Op, SpecError> {
         "scale" => Op::MagnitudeScale { std: nonneg(vals[0].unwrap_or(0.2))? },
         "mask" => Op::Mask { p: prob(vals[0].unwrap_or(0.2))? },
         "scarf" => Op::Scarf { p: prob(vals[0].unwrap_or(0.6))? },
+        "translate" => Op::Translate { max_px: nonneg(vals[0].unwrap_or(0.5))? },
         "shift" => {
             let f = vals[0].unwrap_or(0.1);
             Op::TimeShift {
@@ -262,6 +281,7 @@ impl fmt::Display for Op {
             Op::UniformScale { lo, hi } => write!(f, "uscale:{lo}:{hi}"),
             Op::Mask { p } | Op::Scarf { p } => write!(f, "{}:{p}", self.name()),
             Op::TimeShift { max_frac } => write!(f, "shift:{max_frac}"),
+            Op::Translate { max_px } => write!(f, "translate:{max_px}"),
         }
     }
 }
@@ -311,6 +331,7 @@ mod tests {
             "mask:0.3,scarf:0.6,uscale:0.8:1.25",
             "none",
             "noise:0.00001,rotate:3.14159",
+            "translate:2,noise:0.5",
         ] {
             let p: Pipeline = s.parse().unwrap();
             assert_eq!(p.to_string(), s);
@@ -319,6 +340,7 @@ mod tests {
         assert_eq!(" rotate : 0.25 , noise:0.05 ".parse::<Pipeline>().unwrap(), Pipeline::reference_ring());
         assert!("".parse::<Pipeline>().unwrap().is_empty());
         assert_eq!("shift".parse::<Pipeline>().unwrap().ops(), &[Op::TimeShift { max_frac: 0.1 }]);
+        assert_eq!("translate".parse::<Pipeline>().unwrap().ops(), &[Op::Translate { max_px: 0.5 }]);
     }
 
     #[test]
@@ -332,6 +354,7 @@ mod tests {
         assert!(matches!(err("noise:-1"), SpecError::OutOfRange { op: "noise", .. }));
         assert!(matches!(err("mask:1.5"), SpecError::OutOfRange { .. }));
         assert!(matches!(err("shift:1"), SpecError::OutOfRange { .. }));
+        assert!(matches!(err("translate:-1"), SpecError::OutOfRange { op: "translate", .. }));
         assert!(matches!(err("uscale:1.2:0.8"), SpecError::OutOfRange { .. }));
         assert!(matches!(err("uscale:0:1"), SpecError::OutOfRange { .. }));
         assert!(matches!(err("uscale:1"), SpecError::OutOfRange { .. }));
@@ -353,5 +376,7 @@ mod tests {
         assert!(m.contains("item 2") && m.contains("blur") && m.contains("noise, jitter"), "{m}");
         let m = Pipeline::parse("shift").unwrap().with_channels(7).validate(600).unwrap_err().to_string();
         assert!(m.contains("7") && m.contains("600"), "{m}");
+        let m = Pipeline::parse("translate").unwrap().with_image(8, 7).validate(64).unwrap_err().to_string();
+        assert!(m.contains("8×7") && m.contains("64"), "{m}");
     }
 }

@@ -23,7 +23,7 @@ pub fn load(args: &RunArgs, fix: &str) -> Result<(PathBuf, Dataset)> {
     let label = if args.no_label { None } else { Some(args.label.clone()) };
     let columns = dataset::Columns::from_options(args.delimiter.as_deref(), &args.drop, &args.features)?;
     let opts =
-        LoadOptions { label, test_frac: args.test_frac, seed: args.seed, channels: args.channels, columns };
+        LoadOptions { label, test_frac: args.test_frac, seed: args.seed, channels: args.channels, image: args.image, columns };
     let spin = spinner(!args.quiet, format!("loading {}", path.display()));
     let data = dataset::load(&path, &opts);
     spin.finish_and_clear();
@@ -241,6 +241,7 @@ mod tests {
             test_frac: 0.3,
             seed: 0,
             channels: None,
+            image: None,
             columns: dataset::Columns::default(),
         };
         let data = dataset::load(path, &opts).unwrap();

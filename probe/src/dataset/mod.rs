@@ -11,7 +11,8 @@
 //!   and standard deviation (ddof = 0); a zero-variance column is only centred, as
 //!   scikit-learn's `StandardScaler` does, and listed in the report.
 //! - The data kind decides the default augmentations: a time series when the headers are
-//!   `t0..tL-1` or channel-major `c0_t0..cC-1_tL-1` (or with `--channels C`), 2-D points when
+//!   `t0..tL-1` or channel-major `c0_t0..cC-1_tL-1` (or with `--channels C`), an image when they
+//!   are row-major `pixel_0_0..pixel_{H-1}_{W-1}` (or with `--image HxW`), 2-D points when
 //!   there are exactly two features, tabular otherwise.
 //!
 //! Matrices are row-major `n × d` `Vec<f64>`: one sample per row, which is also the
@@ -64,10 +65,11 @@ pub struct Dataset {
     pub notes: Vec<String>,
     /// The outlier cells of [`Dataset::notes`], one record each, for the reports.
     pub warnings: Vec<standardize::CellWarning>,
-    /// For time series: the per-feature affine map `x_e = a_j x_j + b_j` from the standardized
-    /// features to the encoders' input, each channel standardized as a whole (train mean and
-    /// std over all its steps), so that a time shift moves values of one scale. `None` for
-    /// other data (the encoders see the standardized features).
+    /// For time series and images: the per-feature affine map `x_e = a_j x_j + b_j` from the
+    /// standardized features to the encoders' input, each channel (each image) standardized as
+    /// a whole (train mean and std over all its steps or pixels), so that a time shift or a
+    /// translation moves values of one scale. `None` for other data (the encoders see the
+    /// standardized features).
     pub encoder_input: Option<Affine>,
 }
 
@@ -109,6 +111,18 @@ impl Dataset {
         }
     }
 
+    /// The same data seen as tabular rows: an image's pixels as independent features, the
+    /// encoders on the standardized features; other kinds unchanged. `probe anomaly` scores
+    /// images this way, since its defaults were validated on digits as tabular rows
+    /// (DECISIONS.md, issue 12) and translations were not validated for it.
+    pub fn image_as_tabular(mut self) -> Dataset {
+        if matches!(self.kind, DataKind::Image { .. }) {
+            self.kind = DataKind::Tabular;
+            self.encoder_input = None;
+        }
+        self
+    }
+
     /// Whether labels are present (evaluation runs).
     pub fn labelled(&self) -> bool {
         self.label_column.is_some()
@@ -127,6 +141,8 @@ pub struct LoadOptions {
     pub seed: u64,
     /// Declared number of channels of a time series.
     pub channels: Option<usize>,
+    /// Declared image size `(H, W)` (`--image HxW`).
+    pub image: Option<(usize, usize)>,
     /// Delimiter and the columns to use (`--delimiter`, `--drop`, `--features`).
     pub columns: Columns,
 }
@@ -201,13 +217,9 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
     };
     let (train, test) = (take(&train_rows)?, take(&test_rows)?);
     let (mean, scale) = (st.mean, st.scale);
-    let kind = kind::detect_kind(path, &feature_names, opts.channels)?;
-    let encoder_input = match kind {
-        DataKind::Series { channels, length, .. } => {
-            Some(standardize::channel_standardizer(x, d, &train_rows, (channels, length), &mean, &scale))
-        }
-        _ => None,
-    };
+    let kind = kind::detect_kind(path, &feature_names, opts.channels, opts.image)?;
+    let encoder_input =
+        kind.blocks().map(|b| standardize::channel_standardizer(x, d, &train_rows, b, &mean, &scale));
     Ok(Dataset {
         encoder_input,
         path: path.to_path_buf(),

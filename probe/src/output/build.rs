@@ -88,6 +88,10 @@ pub fn build_report(
         }
         _ => (None, None, None),
     };
+    let (image, image_by) = match &data.kind {
+        DataKind::Image { height, width, source } => (Some([*height, *width]), Some(source.to_string())),
+        _ => (None, None),
+    };
     let (split, test_frac) = match data.split_source {
         SplitSource::Column => ("column", None),
         SplitSource::Stratified(f) => ("stratified", Some(f)),
@@ -114,6 +118,8 @@ pub fn build_report(
             rows: data.train.len() + data.test.len(),
             features: data.dim(),
             kind: data.kind.name().into(),
+            image,
+            image_detected_by: image_by,
             channels,
             length,
             series_detected_by: by,
@@ -150,10 +156,10 @@ pub fn build_report(
 pub fn config(data: &Dataset, s: &Settings) -> Config {
     Config {
         settings: s.clone(),
-        encoder_input: if data.encoder_input.is_some() {
-            EncoderInput::SeriesPerChannel
-        } else {
-            EncoderInput::StandardizedFeatures
+        encoder_input: match (&data.kind, &data.encoder_input) {
+            (_, None) => EncoderInput::StandardizedFeatures,
+            (DataKind::Image { .. }, Some(_)) => EncoderInput::ImageWhole,
+            (_, Some(_)) => EncoderInput::SeriesPerChannel,
         },
         probe_c: linear_probe::DEFAULT_C,
         knn_temperature: knn::WEIGHT_TEMPERATURE,

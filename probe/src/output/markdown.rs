@@ -193,7 +193,10 @@ impl Report {
                 "series, {ch} channels × {l} steps (from the {})",
                 i.series_detected_by.as_deref().unwrap_or("")
             ),
-            _ => i.kind.clone(),
+            _ => match (i.image, &i.image_detected_by) {
+                (Some([h, w]), Some(by)) => format!("image, {h} × {w} pixels (from the {by})"),
+                _ => i.kind.clone(),
+            },
         };
         let _ = writeln!(s, "- {} rows × {} features, {kind}", i.rows, i.features);
         if let Some(l) = &i.label_column {

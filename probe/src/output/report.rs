@@ -60,8 +60,14 @@ pub struct Input {
     pub rows: usize,
     /// Feature columns `d`.
     pub features: usize,
-    /// `points2d`, `tabular` or `series`.
+    /// `points2d`, `tabular`, `series` or `image`.
     pub kind: String,
+    /// Image size `[H, W]` (images only; absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<[usize; 2]>,
+    /// How the image was recognised: `header` or `--image` (images only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_detected_by: Option<String>,
     /// Series channels.
     pub channels: Option<usize>,
     /// Series length.
@@ -114,6 +120,9 @@ pub enum EncoderInput {
     /// A time series with each channel standardized as a whole.
     #[serde(rename = "series standardized per channel")]
     SeriesPerChannel,
+    /// An image with all its pixels standardized as a whole.
+    #[serde(rename = "image standardized as a whole")]
+    ImageWhole,
 }
 
 impl EncoderInput {
@@ -122,6 +131,7 @@ impl EncoderInput {
         match self {
             EncoderInput::StandardizedFeatures => "standardized features",
             EncoderInput::SeriesPerChannel => "series standardized per channel",
+            EncoderInput::ImageWhole => "image standardized as a whole",
         }
     }
 }

@@ -28,6 +28,7 @@
 //!     test_frac: 0.3,
 //!     seed: 0,
 //!     channels: None,
+//!     image: None,
 //!     columns: Default::default(),
 //! };
 //! let data = probe::dataset::load(path, &opts).unwrap();

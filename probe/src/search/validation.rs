@@ -29,7 +29,7 @@
 
 use crate::dataset::read::SPLIT_COLUMN;
 use crate::dataset::standardize::{Standardizer, channel_standardizer};
-use crate::dataset::{DataKind, Dataset, Split};
+use crate::dataset::{Dataset, Split};
 use crate::error::{Loc, ProbeError, Result};
 use selfsup_core::rng::{seeded, shuffle};
 use std::path::Path;
@@ -134,12 +134,8 @@ pub fn fold_data(data: &Dataset, fold_of: &[usize], fold: usize) -> Dataset {
         y: if data.train.y.is_empty() { Vec::new() } else { rows.iter().map(|&i| data.train.y[i]).collect() },
         rows: rows.iter().map(|&i| data.train.rows[i]).collect(),
     };
-    let encoder_input = match data.kind {
-        DataKind::Series { channels, length, .. } => {
-            Some(channel_standardizer(x, d, &tr, (channels, length), &st.mean, &st.scale))
-        }
-        _ => None,
-    };
+    let encoder_input =
+        data.kind.blocks().map(|b| channel_standardizer(x, d, &tr, b, &st.mean, &st.scale));
     Dataset { train: take(&tr), test: take(&va), encoder_input, notes: Vec::new(), ..data.clone() }
 }
 

@@ -81,6 +81,10 @@ pub struct RunArgs {
     /// [default: detected from headers t0..tL-1 or c0_t0..cC-1_tL-1].
     #[arg(long, value_name = "C")]
     pub channels: Option<usize>,
+    /// Declare the features a row-major image of H rows × W columns of pixels
+    /// [default: detected from headers pixel_0_0..pixel_{H-1}_{W-1}].
+    #[arg(long, value_name = "HxW", value_parser = crate::dataset::kind::parse_image_size)]
+    pub image: Option<(usize, usize)>,
 
     /// Self-supervised objective.
     #[arg(long, value_enum, default_value_t = Method::Ntxent)]

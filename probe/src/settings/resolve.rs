@@ -199,6 +199,9 @@ pub fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Settings> 
                 DataKind::Series { .. } => {
                     "time series: jitter 0.1, per-channel magnitude scaling 0.2 and a time shift of up to 5% of the length (best on basic_motions' validation folds, ahead of shift 0.03, no shift and none; DECISIONS.md)"
                 }
+                DataKind::Image { .. } => {
+                    "images: Gaussian noise of 0.5 std, as tabular rows; translations are tried by the search (on digits' validation quarters they did not help; DECISIONS.md, step 7: images)"
+                }
             };
             chosen.push(choice("--aug", s, why));
             s.to_string()

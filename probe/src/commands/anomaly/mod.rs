@@ -102,6 +102,7 @@ pub fn run(args: &AnomalyArgs, out: &mut dyn Write) -> Result<()> {
     let a = &args.run;
     let (path, data) =
         load(a, "run `probe anomaly data/digits.csv`; `probe anomaly --help` lists every option")?;
+    let data = data.image_as_tabular();
     if !data.labelled() {
         return unlabelled(args, &data, &path, out);
     }

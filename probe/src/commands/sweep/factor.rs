@@ -190,6 +190,8 @@ pub fn scale_pipeline(p: &Pipeline, s: f64) -> String {
             Op::Mask { p } => format!("mask:{}", p * s),
             Op::Scarf { p } => format!("scarf:{}", p * s),
             Op::TimeShift { max_frac } => format!("shift:{}", max_frac * s),
+            // a translation takes whole pixels: the scaled offset rounded
+            Op::Translate { max_px } => format!("translate:{}", (max_px * s).round()),
         })
         .collect();
     items.join(",")
