@@ -370,7 +370,10 @@ mod tests {
         assert_eq!(p.with_channels(0).channels(), 1);
         let t: Pipeline = "translate:1,noise:0.1".parse().unwrap();
         assert_eq!(t.validate(64), Err(SpecError::Image { d: 64, image: None }));
-        assert_eq!(t.clone().with_image(8, 7).validate(64), Err(SpecError::Image { d: 64, image: Some((8, 7)) }));
+        assert_eq!(
+            t.clone().with_image(8, 7).validate(64),
+            Err(SpecError::Image { d: 64, image: Some((8, 7)) })
+        );
         assert!(t.clone().with_image(8, 8).validate(64).is_ok());
         assert!(t.with_image(8, 8).validate(128).is_ok()); // two planes
     }

@@ -49,7 +49,8 @@ pub fn translate<T: Real, R: rand_core::Rng + ?Sized>(
     rng: &mut R,
 ) {
     let plane = height.saturating_mul(width);
-    if plane == 0 || d == 0 || d % plane != 0 || !(max_px > T::zero()) {
+    let positive = max_px.partial_cmp(&T::zero()) == Some(core::cmp::Ordering::Greater);
+    if plane == 0 || d == 0 || d % plane != 0 || !positive {
         return;
     }
     for col in x.chunks_exact_mut(d) {
@@ -111,7 +112,14 @@ mod tests {
     use crate::rng::seeded;
 
     /// The bilinear formula on the image `(r, c) ↦ g(r, c)`, for offsets `dy`, `dx`.
-    fn bilinear(g: &dyn Fn(usize, usize) -> f64, (h, w): (usize, usize), dy: f64, dx: f64, r: usize, c: usize) -> f64 {
+    fn bilinear(
+        g: &dyn Fn(usize, usize) -> f64,
+        (h, w): (usize, usize),
+        dy: f64,
+        dx: f64,
+        r: usize,
+        c: usize,
+    ) -> f64 {
         let clamp = |i: f64, n: usize| (i.max(0.0) as usize).min(n - 1);
         let (ky, fy, kx, fx) = (dy.floor(), dy - dy.floor(), dx.floor(), dx - dx.floor());
         let at = |i: f64, j: f64| g(clamp(i, h), clamp(j, w));

@@ -22,8 +22,14 @@ pub fn load(args: &RunArgs, fix: &str) -> Result<(PathBuf, Dataset)> {
     let path = args.csv.clone().ok_or_else(|| ProbeError::usage("no CSV file given", fix))?;
     let label = if args.no_label { None } else { Some(args.label.clone()) };
     let columns = dataset::Columns::from_options(args.delimiter.as_deref(), &args.drop, &args.features)?;
-    let opts =
-        LoadOptions { label, test_frac: args.test_frac, seed: args.seed, channels: args.channels, image: args.image, columns };
+    let opts = LoadOptions {
+        label,
+        test_frac: args.test_frac,
+        seed: args.seed,
+        channels: args.channels,
+        image: args.image,
+        columns,
+    };
     let spin = spinner(!args.quiet, format!("loading {}", path.display()));
     let data = dataset::load(&path, &opts);
     spin.finish_and_clear();

@@ -150,7 +150,9 @@ mod tests {
     #[test]
     fn image_detection() {
         let p = Path::new("x.csv");
-        let px = |h: usize, w: usize| -> Vec<String> { (0..h * w).map(|i| format!("pixel_{}_{}", i / w, i % w)).collect() };
+        let px = |h: usize, w: usize| -> Vec<String> {
+            (0..h * w).map(|i| format!("pixel_{}_{}", i / w, i % w)).collect()
+        };
         let image = |height, width, source| DataKind::Image { height, width, source };
         assert_eq!(detect_kind(p, &px(8, 8), None, None).unwrap(), image(8, 8, "header"));
         assert_eq!(detect_kind(p, &px(3, 12), None, None).unwrap(), image(3, 12, "header"));

@@ -201,7 +201,11 @@ pub fn candidates(args: &RunArgs, kind: &DataKind, d: usize, n: usize, labels: b
                 all.push(Candidate { dim: Some(WIDE_DIM), ..Candidate::default() });
             }
             all.push(Candidate { encoder: mlp, ..Candidate::default() });
-            all.push(Candidate { encoder: mlp, aug: aug("translate:0.25,noise:0.5"), ..Candidate::default() });
+            all.push(Candidate {
+                encoder: mlp,
+                aug: aug("translate:0.25,noise:0.5"),
+                ..Candidate::default()
+            });
             all.push(Candidate { encoder: mlp, aug: aug("translate:0.5,noise:0.5"), ..Candidate::default() });
             all.push(Candidate { encoder: mlp, tau: Some(0.2), ..Candidate::default() });
             if d >= WIDE_DIM {
@@ -301,7 +305,11 @@ mod tests {
         assert!(img.iter().filter(translated).any(|c| c.encoder.is_none()));
         assert!(tab.iter().all(|c| !translated(&c)));
         assert_eq!(img[0], Candidate::default());
-        assert!(candidates(&args(&["--aug", "noise:0.5"]), &image, 64, 1000, true).iter().all(|c| c.aug.is_none()));
+        assert!(
+            candidates(&args(&["--aug", "noise:0.5"]), &image, 64, 1000, true)
+                .iter()
+                .all(|c| c.aug.is_none())
+        );
     }
 
     #[test]

@@ -134,8 +134,7 @@ pub fn fold_data(data: &Dataset, fold_of: &[usize], fold: usize) -> Dataset {
         y: if data.train.y.is_empty() { Vec::new() } else { rows.iter().map(|&i| data.train.y[i]).collect() },
         rows: rows.iter().map(|&i| data.train.rows[i]).collect(),
     };
-    let encoder_input =
-        data.kind.blocks().map(|b| channel_standardizer(x, d, &tr, b, &st.mean, &st.scale));
+    let encoder_input = data.kind.blocks().map(|b| channel_standardizer(x, d, &tr, b, &st.mean, &st.scale));
     Dataset { train: take(&tr), test: take(&va), encoder_input, notes: Vec::new(), ..data.clone() }
 }
 

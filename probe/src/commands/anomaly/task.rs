@@ -323,7 +323,8 @@ fn fit_dataset(
     let d = data.dim();
     let st = Standardizer::fit(all, d, stats_rows);
     let (mean, scale, zero) = (st.mean.clone(), st.scale.clone(), st.constant.clone());
-    let encoder_input = data.kind.blocks().map(|b| channel_standardizer(all, d, stats_rows, b, &mean, &scale));
+    let encoder_input =
+        data.kind.blocks().map(|b| channel_standardizer(all, d, stats_rows, b, &mean, &scale));
     Dataset {
         train: Split { x: st.transform(all, fit), y: vec![class; fit.len()], rows: fit.to_vec() },
         test: Split { x: st.transform(all, query), y: Vec::new(), rows: query.to_vec() },
