@@ -192,6 +192,17 @@ fn unknown_option_values() {
     );
     assert_error(&run(&[&p, "--test-frac", "1.5"]), &["--test-frac 1.5 is outside (0, 1)"]);
     assert_error(&run(&[&p, "--channels", "3"]), &["--channels 3 does not divide the 2 feature columns", &p]);
+    assert_error(&run(&[&p, "--image", "2x2"]), &["--image 2x2 is not the 2 feature columns", &p, "H·W = 2"]);
+    assert_error(&run(&[&p, "--image", "8"]), &["invalid value '8' for '--image <HxW>'", "e.g. 8x8"]);
+    assert_error(&run(&[&p, "--image", "1x2", "--channels", "2"]), &["--image and --channels both given"]);
+    assert_error(
+        &run(&[&p, "--aug", "translate:1"]),
+        &[
+            "--aug \"translate:1\" does not fit 2 features",
+            "needs the 2 features to be an image",
+            "--image HxW",
+        ],
+    );
     assert_error(&run(&[&p, "--lr", "-1"]), &["--lr -1 must be a positive number"]);
     assert_error(&run(&[]), &["no CSV file given", "probe gen ring"]);
     assert_error(

@@ -172,3 +172,48 @@ fn an_export_of_a_hidden_layer_run_says_which_layer_was_evaluated() {
         assert_eq!(r.out.contains(note), says, "--represent {represent}: {}", r.out);
     }
 }
+
+/// Digits' `pixel_{row}_{col}` header makes an 8 × 8 image: the report says so, the encoders
+/// see the image standardized as a whole, and a translation runs; `--image` declares the same
+/// layout for other names.
+#[test]
+fn digits_are_an_image_and_translate() {
+    let d = scratch("image");
+    let o = d.join("header");
+    let args = [data("digits.csv"), "--no-search".into(), "--epochs".into(), "2".into()];
+    let mut a: Vec<&str> = args.iter().map(String::as_str).collect();
+    a.extend(["--aug", "translate:0.5,noise:0.5", "--quiet", "--out", o.to_str().unwrap()]);
+    let Run { code, err, .. } = run(&a);
+    assert_eq!(code, 0, "{err}");
+    let r = report(&o);
+    assert_eq!(r["input"]["kind"], "image");
+    assert_eq!(r["input"]["image"], serde_json::json!([8, 8]));
+    assert_eq!(r["input"]["image_detected_by"], "header");
+    assert_eq!(r["config"]["encoder_input"], "image standardized as a whole");
+    assert_eq!(r["config"]["aug"], "translate:0.5,noise:0.5");
+    // the same pixels under other names are tabular unless declared
+    let csv = std::fs::read_to_string(data("digits.csv")).unwrap();
+    let (head, rest) = csv.split_once('\n').unwrap();
+    let renamed: Vec<String> =
+        head.split(',').enumerate().map(|(i, h)| if i < 64 { format!("f{i}") } else { h.into() }).collect();
+    let file = d.join("digits_f.csv");
+    std::fs::write(&file, format!("{}\n{rest}", renamed.join(","))).unwrap();
+    for (extra, kind) in [(None, "tabular"), (Some("8x8"), "image")] {
+        let o = d.join(kind);
+        let mut a = vec![
+            file.to_str().unwrap(),
+            "--no-search",
+            "--epochs",
+            "1",
+            "--quiet",
+            "--out",
+            o.to_str().unwrap(),
+        ];
+        if let Some(s) = extra {
+            a.extend(["--image", s]);
+        }
+        let Run { code, err, .. } = run(&a);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(report(&o)["input"]["kind"], kind);
+    }
+}

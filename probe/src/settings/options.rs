@@ -134,14 +134,15 @@ pub struct RunArgs {
     #[arg(long, value_name = "W", default_value_t = 1e-4)]
     pub weight_decay: f64,
     /// Augmentations (selfsup-core's spec), comma-separated `name:value`, applied in order
-    /// [default: by data kind: 2-D points `rotate:0.25,noise:0.05`; tabular `noise:0.5`;
-    /// time series `jitter:0.1,scale:0.2,shift:0.05`].
+    /// [default: by data kind: 2-D points `rotate:0.25,noise:0.05`; tabular and images
+    /// `noise:0.5`; time series `jitter:0.1,scale:0.2,shift:0.05`].
     /// Names: noise:STD; jitter:STD (the same, for series); rotate:MAX_RADIANS (coordinate
     /// pairs); uscale:LO:HI or uscale:V (each sample times U(LO, HI), U(1-V, 1+V)); scale:STD
     /// (each channel times N(1, STD²)); mask:P (zero each feature with probability P); scarf:P
     /// (replace each feature with probability P by the same feature of another sample of the
     /// batch); shift:FRAC (shift every channel by up to FRAC of its length, edge-padded);
-    /// `none` for no augmentation. Ignored by --method ae.
+    /// translate:PIXELS (move an image by up to PIXELS rows and columns, bilinear,
+    /// edge-padded); `none` for no augmentation. Ignored by --method ae.
     #[arg(long, value_name = "SPEC")]
     pub aug: Option<String>,
     /// Random seed: fixes the split, the initialisation, the batches and the augmentations.
