@@ -203,24 +203,22 @@ pub fn run(args: &AnomalyArgs, out: &mut dyn Write) -> Result<()> {
         }
     }
     // The encoders' k per family (`--knn auto`: by validation AUROC on the training rows).
-    let families = task::families(args);
-    let picks: Vec<(String, usize, String)> = families
-        .iter()
-        .map(|f| {
-            let (k, why) = validation.choose(f, args.knn);
-            (format!("{f}{k}"), k, why)
-        })
+    let picks: Vec<choose::Pick> = task::families(args)
+        .into_iter()
+        .map(|family| choose::Pick::new(family, &validation, args.knn))
         .collect();
-    let knn = picks[0].1;
-    if args.knn == Neighbours::Auto {
-        let choice = Choice { option: "--knn".into(), value: knn.to_string(), reason: picks[0].2.clone() };
+    let main = picks.iter().find(|p| p.family == task::Family { trained: true, metric: args.score });
+    let knn = main.map_or(choose::DEFAULT_K, |p| p.k);
+    if let (Neighbours::Auto, Some(p)) = (args.knn, main) {
+        let choice = Choice { option: "--knn".into(), value: knn.to_string(), reason: p.why.clone() };
         chosen.iter_mut().for_each(|(_, v): &mut (String, Vec<Choice>)| v.push(choice.clone()));
     }
-    let keep =
-        |n: &str| picks.iter().any(|p| p.0 == n) || !families.iter().any(|f| n.starts_with(f.as_str()));
-    // ROC curves: the encoders with --score (families 0 and 2), and the baselines.
-    roc.retain(|(n, _)| keep(n) && *n != picks[1].0 && *n != picks[3].0);
-    let detectors = results.into_iter().filter(|(n, _)| keep(n)).map(|(n, r)| summarize(&n, r)).collect();
+    roc.retain(|(n, _)| choose::drawn(n, &picks, args.score));
+    let detectors = results
+        .into_iter()
+        .filter(|(n, _)| choose::reported(n, &picks))
+        .map(|(n, r)| summarize(&n, r))
+        .collect();
     let report = AnomalyReport {
         schema: "probe-anomaly/2",
         file: path.display().to_string(),

@@ -48,16 +48,41 @@ pub struct Context<'a> {
 /// Every detector's scores of some rows: `(name, one score vector per run)`.
 pub type Scores = Vec<(String, Vec<Vec<f64>>)>;
 
-/// The encoders' detector families, in report order: trained, then random, each with
-/// `--score` first, then the other metric (a detector is `{family}{k}`).
-pub fn families(args: &AnomalyArgs) -> Vec<String> {
-    let mut v = Vec::new();
-    for who in ["ssl", "random"] {
-        for m in metrics(args.score) {
-            v.push(format!("{who}_{}", m.short()));
-        }
+/// One family of encoder detectors: the trained or the random encoder under one metric; its
+/// detectors are `{name}{k}`, one per candidate `k`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Family {
+    /// The trained encoder (`ssl_…`), or its random initialization (`random_…`).
+    pub trained: bool,
+    /// The distance of the kNN score.
+    pub metric: Metric,
+}
+
+impl Family {
+    /// `ssl_euc`, `random_cos`, …: the detectors' names without their `k`.
+    pub fn name(self) -> String {
+        format!("{}_{}", if self.trained { "ssl" } else { "random" }, self.metric.short())
     }
-    v
+
+    /// The detector of this family with `k` neighbours.
+    pub fn detector(self, k: usize) -> String {
+        format!("{}{k}", self.name())
+    }
+
+    /// Whether detector `name` is of this family (`{name}{k}`).
+    pub fn holds(self, name: &str) -> bool {
+        name.strip_prefix(self.name().as_str())
+            .is_some_and(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
+    }
+}
+
+/// The encoders' detector families, in report order: trained, then random, each with
+/// `--score` first, then the other metric.
+pub fn families(args: &AnomalyArgs) -> Vec<Family> {
+    [true, false]
+        .into_iter()
+        .flat_map(|trained| metrics(args.score).map(|metric| Family { trained, metric }))
+        .collect()
 }
 
 fn metrics(first: Metric) -> [Metric; 2] {
@@ -98,7 +123,7 @@ pub fn run(
     pool: &[usize],
     others: &[usize],
 ) -> Result<TaskScores> {
-    let mut validation = Validations::default();
+    let mut validation = Validations { families: families(ctx.args), sums: Vec::new() };
     let (fit, cal_rows, calibration, scored) = match ctx.args.calibration {
         Calibration::Holdout(frac) => {
             let n_cal = ((frac * normal.len() as f64).round() as usize).clamp(1, normal.len() - 2);
@@ -141,8 +166,10 @@ pub fn run(
 }
 
 /// Validation AUROCs of the encoders' detectors, per run, summed over calibration fits.
-#[derive(Default)]
 struct Validations {
+    /// The encoders' families: the detectors to validate.
+    families: Vec<Family>,
+    /// Per detector and run: the sum of its AUROCs and their number.
     sums: Vec<(String, Vec<(f64, usize)>)>,
 }
 
@@ -150,17 +177,12 @@ impl Validations {
     /// Adds the AUROC of each encoder detector's `normal` scores against its `others` scores.
     fn add(&mut self, normal: &Scores, others: &Scores) {
         for ((name, runs), (_, o)) in normal.iter().zip(others) {
-            if !(name.starts_with("ssl_") || name.starts_with("random_")) {
+            if !self.families.iter().any(|f| f.holds(name)) {
                 continue;
             }
-            let at = match self.sums.iter().position(|(n, _)| n == name) {
-                Some(i) => i,
-                None => {
-                    self.sums.push((name.clone(), vec![(0.0, 0); runs.len()]));
-                    self.sums.len() - 1
-                }
-            };
-            for (acc, (n, o)) in self.sums[at].1.iter_mut().zip(runs.iter().zip(o)) {
+            let sums = super::slot(&mut self.sums, name);
+            sums.resize(sums.len().max(runs.len()), (0.0, 0));
+            for (acc, (n, o)) in sums.iter_mut().zip(runs.iter().zip(o)) {
                 if let Some(a) = validation_auroc(n, o) {
                     acc.0 += a;
                     acc.1 += 1;
@@ -228,12 +250,12 @@ fn fit_and_score(
             .collect();
         let ks = ks(ctx.args.knn);
         let capped: Vec<usize> = ks.iter().map(|&k| k.min(fit.len())).collect();
-        for m in metrics(ctx.args.score) {
+        for metric in metrics(ctx.args.score) {
+            let f = Family { trained, metric };
             let per_run: Vec<Vec<Vec<f64>>> =
-                z.iter().map(|(n, q, kd)| knn_scores_ks(m, n, q, *kd, &capped)).collect();
-            for (i, k) in ks.iter().enumerate() {
-                let who = if trained { "ssl" } else { "random" };
-                out.push((format!("{who}_{}{k}", m.short()), per_run.iter().map(|r| r[i].clone()).collect()));
+                z.iter().map(|(n, q, kd)| knn_scores_ks(metric, n, q, *kd, &capped)).collect();
+            for (i, &k) in ks.iter().enumerate() {
+                out.push((f.detector(k), per_run.iter().map(|r| r[i].clone()).collect()));
             }
         }
     }
