@@ -16,11 +16,55 @@
 //! normal rows (features resampled from other normal rows) preferred `k = 1` on every data set,
 //! also where the other classes favour `k = 10` (iris), so they cannot choose `k`.
 
-use super::task::Family;
-use crate::cli::Neighbours;
+use crate::cli::{AnomalyArgs, Neighbours};
 use crate::eval::anomaly::detector::Metric;
 use crate::eval::anomaly::metrics::auroc;
 use std::collections::BTreeMap;
+
+/// One family of encoder detectors: the trained or the random encoder under one metric; its
+/// detectors are `{name}{k}`, one per candidate `k`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Family {
+    /// The trained encoder (`ssl_…`), or its random initialization (`random_…`).
+    pub trained: bool,
+    /// The distance of the kNN score.
+    pub metric: Metric,
+}
+
+impl Family {
+    /// `ssl_euc`, `random_cos`, …: the detectors' names without their `k`.
+    pub fn name(self) -> String {
+        format!("{}_{}", if self.trained { "ssl" } else { "random" }, self.metric.short())
+    }
+
+    /// The detector of this family with `k` neighbours.
+    pub fn detector(self, k: usize) -> String {
+        format!("{}{k}", self.name())
+    }
+
+    /// Whether detector `name` is of this family (`{name}{k}`).
+    pub fn holds(self, name: &str) -> bool {
+        name.strip_prefix(self.name().as_str())
+            .is_some_and(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
+    }
+}
+
+/// The encoders' detector families, in report order: trained, then random, each with
+/// `--score` first, then the other metric.
+pub fn families(args: &AnomalyArgs) -> Vec<Family> {
+    [true, false]
+        .into_iter()
+        .flat_map(|trained| metrics(args.score).map(|metric| Family { trained, metric }))
+        .collect()
+}
+
+/// The two metrics, `first` first.
+pub fn metrics(first: Metric) -> [Metric; 2] {
+    match first {
+        Metric::Cosine => [Metric::Cosine, Metric::Euclidean],
+        Metric::Euclidean => [Metric::Euclidean, Metric::Cosine],
+    }
+}
 
 /// The values of `k` that `--knn auto` chooses from.
 pub const CANDIDATES: [usize; 4] = [1, 3, 5, 10];

@@ -194,20 +194,20 @@ pub fn run(args: &AnomalyArgs, out: &mut dyn Write) -> Result<()> {
                     if si == 0 && r == 0 && c == classes[0] {
                         roc.push((dname.clone(), roc_curve(e, &anomaly)));
                     }
-                    slot(&mut runs, dname).push(metrics(seed, e, cs, &anomaly, args.fpr));
+                    task::slot(&mut runs, dname).push(metrics(seed, e, cs, &anomaly, args.fpr));
                 }
             }
         }
         for (dname, r) in runs {
-            slot(&mut results, &dname).push(ClassResult { class: name.clone(), runs: r });
+            task::slot(&mut results, &dname).push(ClassResult { class: name.clone(), runs: r });
         }
     }
     // The encoders' k per family (`--knn auto`: by validation AUROC on the training rows).
-    let picks: Vec<choose::Pick> = task::families(args)
+    let picks: Vec<choose::Pick> = choose::families(args)
         .into_iter()
         .map(|family| choose::Pick::new(family, &validation, args.knn))
         .collect();
-    let main = picks.iter().find(|p| p.family == task::Family { trained: true, metric: args.score });
+    let main = picks.iter().find(|p| p.family == choose::Family { trained: true, metric: args.score });
     let knn = main.map_or(choose::DEFAULT_K, |p| p.k);
     if let (Neighbours::Auto, Some(p)) = (args.knn, main) {
         let choice = Choice { option: "--knn".into(), value: knn.to_string(), reason: p.why.clone() };
@@ -257,19 +257,6 @@ fn write_report(dir: &Path, report: &AnomalyReport, roc: Option<(&str, &Curves)>
         roc_curves(&p, title, curves).map_err(|e| ProbeError::output(&p, &e))?;
     }
     Ok(())
-}
-
-/// The entry of detector `name` in `v`, appended (empty) the first time; entries keep the
-/// order in which their detectors first appear.
-fn slot<'a, T>(v: &'a mut Vec<(String, Vec<T>)>, name: &str) -> &'a mut Vec<T> {
-    let at = match v.iter().position(|(n, _)| n == name) {
-        Some(i) => i,
-        None => {
-            v.push((name.to_string(), Vec::new()));
-            v.len() - 1
-        }
-    };
-    &mut v[at].1
 }
 
 /// `--no-label`: pretrain on every row, score every row against the others.

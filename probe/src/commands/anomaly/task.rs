@@ -2,7 +2,7 @@
 //! rows, and set each detector's threshold from calibration scores of normal rows it was not
 //! fitted on.
 
-use super::choose::{ks, validation_auroc};
+use super::choose::{Family, families, ks, metrics, validation_auroc};
 use crate::augment;
 use crate::cli::{AnomalyArgs, Calibration, Standardize};
 use crate::commands::pipeline::train_runs;
@@ -11,7 +11,7 @@ use crate::dataset::{DataKind, Dataset, Split};
 use crate::error::Result;
 use crate::eval::Representation;
 use crate::eval::anomaly::baselines::baseline_scores;
-use crate::eval::anomaly::detector::{Metric, calibration_folds, knn_scores_ks};
+use crate::eval::anomaly::detector::{calibration_folds, knn_scores_ks};
 use crate::eval::anomaly::protocol::select;
 use crate::eval::anomaly::shifted::shifted_copies;
 use crate::settings::options::RunArgs;
@@ -47,50 +47,6 @@ pub struct Context<'a> {
 
 /// Every detector's scores of some rows: `(name, one score vector per run)`.
 pub type Scores = Vec<(String, Vec<Vec<f64>>)>;
-
-/// One family of encoder detectors: the trained or the random encoder under one metric; its
-/// detectors are `{name}{k}`, one per candidate `k`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Family {
-    /// The trained encoder (`ssl_…`), or its random initialization (`random_…`).
-    pub trained: bool,
-    /// The distance of the kNN score.
-    pub metric: Metric,
-}
-
-impl Family {
-    /// `ssl_euc`, `random_cos`, …: the detectors' names without their `k`.
-    pub fn name(self) -> String {
-        format!("{}_{}", if self.trained { "ssl" } else { "random" }, self.metric.short())
-    }
-
-    /// The detector of this family with `k` neighbours.
-    pub fn detector(self, k: usize) -> String {
-        format!("{}{k}", self.name())
-    }
-
-    /// Whether detector `name` is of this family (`{name}{k}`).
-    pub fn holds(self, name: &str) -> bool {
-        name.strip_prefix(self.name().as_str())
-            .is_some_and(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
-    }
-}
-
-/// The encoders' detector families, in report order: trained, then random, each with
-/// `--score` first, then the other metric.
-pub fn families(args: &AnomalyArgs) -> Vec<Family> {
-    [true, false]
-        .into_iter()
-        .flat_map(|trained| metrics(args.score).map(|metric| Family { trained, metric }))
-        .collect()
-}
-
-fn metrics(first: Metric) -> [Metric; 2] {
-    match first {
-        Metric::Cosine => [Metric::Cosine, Metric::Euclidean],
-        Metric::Euclidean => [Metric::Euclidean, Metric::Cosine],
-    }
-}
 
 /// The result of one task: evaluation and calibration scores of every detector (the encoders'
 /// for every `k` of [`choose::ks`]), and the settings of the final fit.
@@ -180,7 +136,7 @@ impl Validations {
             if !self.families.iter().any(|f| f.holds(name)) {
                 continue;
             }
-            let sums = super::slot(&mut self.sums, name);
+            let sums = slot(&mut self.sums, name);
             sums.resize(sums.len().max(runs.len()), (0.0, 0));
             for (acc, (n, o)) in sums.iter_mut().zip(runs.iter().zip(o)) {
                 if let Some(a) = validation_auroc(n, o) {
@@ -360,4 +316,17 @@ fn fit_dataset(
         encoder_input,
         ..data.clone()
     }
+}
+
+/// The entry of detector `name` in `v`, appended (empty) the first time; entries keep the
+/// order in which their detectors first appear.
+pub fn slot<'a, T>(v: &'a mut Vec<(String, Vec<T>)>, name: &str) -> &'a mut Vec<T> {
+    let at = match v.iter().position(|(n, _)| n == name) {
+        Some(i) => i,
+        None => {
+            v.push((name.to_string(), Vec::new()));
+            v.len() - 1
+        }
+    };
+    &mut v[at].1
 }
