@@ -16,9 +16,55 @@
 //! normal rows (features resampled from other normal rows) preferred `k = 1` on every data set,
 //! also where the other classes favour `k = 10` (iris), so they cannot choose `k`.
 
-use crate::cli::Neighbours;
+use crate::cli::{AnomalyArgs, Neighbours};
+use crate::eval::anomaly::detector::Metric;
 use crate::eval::anomaly::metrics::auroc;
 use std::collections::BTreeMap;
+
+/// One family of encoder detectors: the trained or the random encoder under one metric; its
+/// detectors are `{name}{k}`, one per candidate `k`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Family {
+    /// The trained encoder (`ssl_…`), or its random initialization (`random_…`).
+    pub trained: bool,
+    /// The distance of the kNN score.
+    pub metric: Metric,
+}
+
+impl Family {
+    /// `ssl_euc`, `random_cos`, …: the detectors' names without their `k`.
+    pub fn name(self) -> String {
+        format!("{}_{}", if self.trained { "ssl" } else { "random" }, self.metric.short())
+    }
+
+    /// The detector of this family with `k` neighbours.
+    pub fn detector(self, k: usize) -> String {
+        format!("{}{k}", self.name())
+    }
+
+    /// Whether detector `name` is of this family (`{name}{k}`).
+    pub fn holds(self, name: &str) -> bool {
+        name.strip_prefix(self.name().as_str())
+            .is_some_and(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
+    }
+}
+
+/// The encoders' detector families, in report order: trained, then random, each with
+/// `--score` first, then the other metric.
+pub fn families(args: &AnomalyArgs) -> Vec<Family> {
+    [true, false]
+        .into_iter()
+        .flat_map(|trained| metrics(args.score).map(|metric| Family { trained, metric }))
+        .collect()
+}
+
+/// The two metrics, `first` first.
+pub fn metrics(first: Metric) -> [Metric; 2] {
+    match first {
+        Metric::Cosine => [Metric::Cosine, Metric::Euclidean],
+        Metric::Euclidean => [Metric::Euclidean, Metric::Cosine],
+    }
+}
 
 /// The values of `k` that `--knn auto` chooses from.
 pub const CANDIDATES: [usize; 4] = [1, 3, 5, 10];
@@ -90,9 +136,75 @@ impl Validation {
     }
 }
 
+/// One family's chosen detector.
+#[derive(Clone, Debug)]
+pub struct Pick {
+    /// The family.
+    pub family: Family,
+    /// Its `k`.
+    pub k: usize,
+    /// Why this `k` ([`Validation::choose`]).
+    pub why: String,
+}
+
+impl Pick {
+    /// The `k` of `family` under `knn`, by `validation`.
+    pub fn new(family: Family, validation: &Validation, knn: Neighbours) -> Self {
+        let (k, why) = validation.choose(&family.name(), knn);
+        Self { family, k, why }
+    }
+
+    /// The chosen detector's name.
+    pub fn detector(&self) -> String {
+        self.family.detector(self.k)
+    }
+}
+
+/// Whether detector `name` is in the report: a baseline (of no family), or its family's chosen `k`.
+pub fn reported(name: &str, picks: &[Pick]) -> bool {
+    match picks.iter().find(|p| p.family.holds(name)) {
+        Some(p) => p.detector() == name,
+        None => true,
+    }
+}
+
+/// Whether the ROC plot draws detector `name`: a reported baseline, or the chosen detector of a
+/// family (trained or random encoder) under `score`, the `--score` metric.
+pub fn drawn(name: &str, picks: &[Pick], score: Metric) -> bool {
+    reported(name, picks) && picks.iter().all(|p| !p.family.holds(name) || p.family.metric == score)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_report_and_the_plot_select_detectors_by_family_not_by_position() {
+        let euc = Metric::Euclidean;
+        let cos = Metric::Cosine;
+        // Any order of the families: the selection must not depend on it.
+        let mut picks = vec![
+            Pick { family: Family { trained: false, metric: cos }, k: 10, why: String::new() },
+            Pick { family: Family { trained: true, metric: cos }, k: 1, why: String::new() },
+            Pick { family: Family { trained: false, metric: euc }, k: 5, why: String::new() },
+            Pick { family: Family { trained: true, metric: euc }, k: 3, why: String::new() },
+        ];
+        for _ in 0..picks.len() {
+            picks.rotate_left(1);
+            let shown: Vec<&str> =
+                ["ssl_euc3", "ssl_euc5", "ssl_cos1", "random_euc5", "random_cos10", "iforest"]
+                    .into_iter()
+                    .filter(|n| reported(n, &picks))
+                    .collect();
+            assert_eq!(shown, ["ssl_euc3", "ssl_cos1", "random_euc5", "random_cos10", "iforest"]);
+            let drawn_euc: Vec<&str> = shown.iter().copied().filter(|n| drawn(n, &picks, euc)).collect();
+            assert_eq!(drawn_euc, ["ssl_euc3", "random_euc5", "iforest"]);
+            let drawn_cos: Vec<&str> = shown.iter().copied().filter(|n| drawn(n, &picks, cos)).collect();
+            assert_eq!(drawn_cos, ["ssl_cos1", "random_cos10", "iforest"]);
+        }
+        assert!(!Family { trained: true, metric: euc }.holds("ssl_eucx"));
+        assert!(!Family { trained: true, metric: euc }.holds("ssl_euc"));
+    }
 
     #[test]
     fn chooses_the_best_k_and_ties_go_to_the_default() {

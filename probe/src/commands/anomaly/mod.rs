@@ -195,33 +195,31 @@ pub fn run(args: &AnomalyArgs, out: &mut dyn Write) -> Result<()> {
                     if si == 0 && r == 0 && c == classes[0] {
                         roc.push((dname.clone(), roc_curve(e, &anomaly)));
                     }
-                    slot(&mut runs, dname).push(metrics(seed, e, cs, &anomaly, args.fpr));
+                    task::slot(&mut runs, dname).push(metrics(seed, e, cs, &anomaly, args.fpr));
                 }
             }
         }
         for (dname, r) in runs {
-            slot(&mut results, &dname).push(ClassResult { class: name.clone(), runs: r });
+            task::slot(&mut results, &dname).push(ClassResult { class: name.clone(), runs: r });
         }
     }
     // The encoders' k per family (`--knn auto`: by validation AUROC on the training rows).
-    let families = task::families(args);
-    let picks: Vec<(String, usize, String)> = families
-        .iter()
-        .map(|f| {
-            let (k, why) = validation.choose(f, args.knn);
-            (format!("{f}{k}"), k, why)
-        })
+    let picks: Vec<choose::Pick> = choose::families(args)
+        .into_iter()
+        .map(|family| choose::Pick::new(family, &validation, args.knn))
         .collect();
-    let knn = picks[0].1;
-    if args.knn == Neighbours::Auto {
-        let choice = Choice { option: "--knn".into(), value: knn.to_string(), reason: picks[0].2.clone() };
+    let main = picks.iter().find(|p| p.family == choose::Family { trained: true, metric: args.score });
+    let knn = main.map_or(choose::DEFAULT_K, |p| p.k);
+    if let (Neighbours::Auto, Some(p)) = (args.knn, main) {
+        let choice = Choice { option: "--knn".into(), value: knn.to_string(), reason: p.why.clone() };
         chosen.iter_mut().for_each(|(_, v): &mut (String, Vec<Choice>)| v.push(choice.clone()));
     }
-    let keep =
-        |n: &str| picks.iter().any(|p| p.0 == n) || !families.iter().any(|f| n.starts_with(f.as_str()));
-    // ROC curves: the encoders with --score (families 0 and 2), and the baselines.
-    roc.retain(|(n, _)| keep(n) && *n != picks[1].0 && *n != picks[3].0);
-    let detectors = results.into_iter().filter(|(n, _)| keep(n)).map(|(n, r)| summarize(&n, r)).collect();
+    roc.retain(|(n, _)| choose::drawn(n, &picks, args.score));
+    let detectors = results
+        .into_iter()
+        .filter(|(n, _)| choose::reported(n, &picks))
+        .map(|(n, r)| summarize(&n, r))
+        .collect();
     let report = AnomalyReport {
         schema: "probe-anomaly/2",
         file: path.display().to_string(),
@@ -260,19 +258,6 @@ fn write_report(dir: &Path, report: &AnomalyReport, roc: Option<(&str, &Curves)>
         roc_curves(&p, title, curves).map_err(|e| ProbeError::output(&p, &e))?;
     }
     Ok(())
-}
-
-/// The entry of detector `name` in `v`, appended (empty) the first time; entries keep the
-/// order in which their detectors first appear.
-fn slot<'a, T>(v: &'a mut Vec<(String, Vec<T>)>, name: &str) -> &'a mut Vec<T> {
-    let at = match v.iter().position(|(n, _)| n == name) {
-        Some(i) => i,
-        None => {
-            v.push((name.to_string(), Vec::new()));
-            v.len() - 1
-        }
-    };
-    &mut v[at].1
 }
 
 /// `--no-label`: pretrain on every row, score every row against the others.

@@ -2,7 +2,7 @@
 //! rows, and set each detector's threshold from calibration scores of normal rows it was not
 //! fitted on.
 
-use super::choose::{ks, validation_auroc};
+use super::choose::{Family, families, ks, metrics, validation_auroc};
 use crate::augment;
 use crate::cli::{AnomalyArgs, Calibration, Standardize};
 use crate::commands::pipeline::train_runs;
@@ -11,7 +11,7 @@ use crate::dataset::{DataKind, Dataset, Split};
 use crate::error::Result;
 use crate::eval::Representation;
 use crate::eval::anomaly::baselines::baseline_scores;
-use crate::eval::anomaly::detector::{Metric, calibration_folds, knn_scores_ks};
+use crate::eval::anomaly::detector::{calibration_folds, knn_scores_ks};
 use crate::eval::anomaly::protocol::select;
 use crate::eval::anomaly::shifted::shifted_copies;
 use crate::settings::options::RunArgs;
@@ -48,25 +48,6 @@ pub struct Context<'a> {
 /// Every detector's scores of some rows: `(name, one score vector per run)`.
 pub type Scores = Vec<(String, Vec<Vec<f64>>)>;
 
-/// The encoders' detector families, in report order: trained, then random, each with
-/// `--score` first, then the other metric (a detector is `{family}{k}`).
-pub fn families(args: &AnomalyArgs) -> Vec<String> {
-    let mut v = Vec::new();
-    for who in ["ssl", "random"] {
-        for m in metrics(args.score) {
-            v.push(format!("{who}_{}", m.short()));
-        }
-    }
-    v
-}
-
-fn metrics(first: Metric) -> [Metric; 2] {
-    match first {
-        Metric::Cosine => [Metric::Cosine, Metric::Euclidean],
-        Metric::Euclidean => [Metric::Euclidean, Metric::Cosine],
-    }
-}
-
 /// The result of one task: evaluation and calibration scores of every detector (the encoders'
 /// for every `k` of [`choose::ks`]), and the settings of the final fit.
 pub struct TaskScores {
@@ -98,7 +79,7 @@ pub fn run(
     pool: &[usize],
     others: &[usize],
 ) -> Result<TaskScores> {
-    let mut validation = Validations::default();
+    let mut validation = Validations { families: families(ctx.args), sums: Vec::new() };
     let (fit, cal_rows, calibration, scored) = match ctx.args.calibration {
         Calibration::Holdout(frac) => {
             let n_cal = ((frac * normal.len() as f64).round() as usize).clamp(1, normal.len() - 2);
@@ -141,8 +122,10 @@ pub fn run(
 }
 
 /// Validation AUROCs of the encoders' detectors, per run, summed over calibration fits.
-#[derive(Default)]
 struct Validations {
+    /// The encoders' families: the detectors to validate.
+    families: Vec<Family>,
+    /// Per detector and run: the sum of its AUROCs and their number.
     sums: Vec<(String, Vec<(f64, usize)>)>,
 }
 
@@ -150,17 +133,12 @@ impl Validations {
     /// Adds the AUROC of each encoder detector's `normal` scores against its `others` scores.
     fn add(&mut self, normal: &Scores, others: &Scores) {
         for ((name, runs), (_, o)) in normal.iter().zip(others) {
-            if !(name.starts_with("ssl_") || name.starts_with("random_")) {
+            if !self.families.iter().any(|f| f.holds(name)) {
                 continue;
             }
-            let at = match self.sums.iter().position(|(n, _)| n == name) {
-                Some(i) => i,
-                None => {
-                    self.sums.push((name.clone(), vec![(0.0, 0); runs.len()]));
-                    self.sums.len() - 1
-                }
-            };
-            for (acc, (n, o)) in self.sums[at].1.iter_mut().zip(runs.iter().zip(o)) {
+            let sums = slot(&mut self.sums, name);
+            sums.resize(sums.len().max(runs.len()), (0.0, 0));
+            for (acc, (n, o)) in sums.iter_mut().zip(runs.iter().zip(o)) {
                 if let Some(a) = validation_auroc(n, o) {
                     acc.0 += a;
                     acc.1 += 1;
@@ -228,12 +206,12 @@ fn fit_and_score(
             .collect();
         let ks = ks(ctx.args.knn);
         let capped: Vec<usize> = ks.iter().map(|&k| k.min(fit.len())).collect();
-        for m in metrics(ctx.args.score) {
+        for metric in metrics(ctx.args.score) {
+            let f = Family { trained, metric };
             let per_run: Vec<Vec<Vec<f64>>> =
-                z.iter().map(|(n, q, kd)| knn_scores_ks(m, n, q, *kd, &capped)).collect();
-            for (i, k) in ks.iter().enumerate() {
-                let who = if trained { "ssl" } else { "random" };
-                out.push((format!("{who}_{}{k}", m.short()), per_run.iter().map(|r| r[i].clone()).collect()));
+                z.iter().map(|(n, q, kd)| knn_scores_ks(metric, n, q, *kd, &capped)).collect();
+            for (i, &k) in ks.iter().enumerate() {
+                out.push((f.detector(k), per_run.iter().map(|r| r[i].clone()).collect()));
             }
         }
     }
@@ -334,4 +312,17 @@ fn fit_dataset(
         encoder_input,
         ..data.clone()
     }
+}
+
+/// The entry of detector `name` in `v`, appended (empty) the first time; entries keep the
+/// order in which their detectors first appear.
+pub fn slot<'a, T>(v: &'a mut Vec<(String, Vec<T>)>, name: &str) -> &'a mut Vec<T> {
+    let at = match v.iter().position(|(n, _)| n == name) {
+        Some(i) => i,
+        None => {
+            v.push((name.to_string(), Vec::new()));
+            v.len() - 1
+        }
+    };
+    &mut v[at].1
 }
