@@ -3,7 +3,7 @@
 //!
 //! With two threads or more, the evaluations that need neither the search's winner nor the
 //! trained encoder run on one more thread beside the search (the raw features' linear probe
-//! and kNN) and beside the pretraining (PCA and the random encoder), within [`BESIDE_BYTES`]
+//! and kNN) and beside the pretraining (PCA and the random encoder), within `BESIDE_BYTES`
 //! of extra memory; the report is byte-identical to the one of the same steps in sequence.
 
 use super::pipeline::{

@@ -92,6 +92,16 @@ pub fn embeddings_csv(
     rep: &Representation<'_>,
     k: usize,
 ) -> std::result::Result<Vec<u8>, csv::Error> {
+    embeddings_csv_in(data, rep, k, CSV_BLOCK)
+}
+
+/// [`embeddings_csv`] in blocks of `block` rows.
+fn embeddings_csv_in(
+    data: &Dataset,
+    rep: &Representation<'_>,
+    k: usize,
+    block: usize,
+) -> std::result::Result<Vec<u8>, csv::Error> {
     let d = data.dim();
     let mut rows: Vec<(usize, &str, &[f64], Option<usize>)> = Vec::new();
     for (split, part) in [("train", &data.train), ("test", &data.test)] {
@@ -108,35 +118,78 @@ pub fn embeddings_csv(
     header.extend((0..k).map(|j| format!("z{j}")));
     w.write_record(&header)?;
     let mut out = w.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
-    let blocks = rows.len().div_ceil(CSV_BLOCK);
-    let parts = crate::eval::parallel::map(blocks, crate::eval::parallel::threads(), |b| {
-        let block = &rows[b * CSV_BLOCK..rows.len().min((b + 1) * CSV_BLOCK)];
-        let x: Vec<f64> = block.iter().flat_map(|r| r.2.iter().copied()).collect();
-        let z = rep.apply(&x, d);
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let mut field = String::new();
-        let mut put = |w: &mut csv::Writer<Vec<u8>>, v: &dyn std::fmt::Display| {
-            use std::fmt::Write;
-            field.clear();
-            let _ = write!(field, "{v}");
-            w.write_field(&field)
-        };
-        for (&(r, split, _, y), zr) in block.iter().zip(z.chunks_exact(k.max(1))) {
-            put(&mut w, &r)?;
-            w.write_field(split)?;
-            if let Some(y) = y {
-                w.write_field(&data.class_names[y])?;
+    let size = block.max(1);
+    let parts =
+        crate::eval::parallel::map(rows.len().div_ceil(size), crate::eval::parallel::threads(), |b| {
+            let block = &rows[b * size..rows.len().min((b + 1) * size)];
+            let x: Vec<f64> = block.iter().flat_map(|r| r.2.iter().copied()).collect();
+            let z = rep.apply(&x, d);
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let mut field = String::new();
+            let mut put = |w: &mut csv::Writer<Vec<u8>>, v: &dyn std::fmt::Display| {
+                use std::fmt::Write;
+                field.clear();
+                let _ = write!(field, "{v}");
+                w.write_field(&field)
+            };
+            for (&(r, split, _, y), zr) in block.iter().zip(z.chunks_exact(k.max(1))) {
+                put(&mut w, &r)?;
+                w.write_field(split)?;
+                if let Some(y) = y {
+                    w.write_field(&data.class_names[y])?;
+                }
+                for v in zr {
+                    put(&mut w, v)?;
+                }
+                w.write_record(None::<&[u8]>)?;
             }
-            for v in zr {
-                put(&mut w, v)?;
-            }
-            w.write_record(None::<&[u8]>)?;
-        }
-        w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
-    });
+            w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+        });
     out.reserve(parts.iter().map(|p| p.as_ref().map_or(0, Vec::len)).sum());
     for p in parts {
         out.extend_from_slice(&p?);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::{Columns, LoadOptions, load};
+    use crate::eval::parallel::with_threads;
+
+    /// The bytes of `embeddings.csv` do not depend on the blocks or the thread count: blocks
+    /// of 7 rows on 1 and 3 threads against one block of every row on one thread (an MLP
+    /// encoder, so each block's rows go through the layers together).
+    #[test]
+    fn the_csv_is_the_same_for_any_blocks_and_threads() {
+        let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/iris.csv"));
+        let opts = LoadOptions {
+            label: Some("label".into()),
+            test_frac: 0.3,
+            seed: 0,
+            channels: None,
+            columns: Columns::default(),
+        };
+        let data = load(path, &opts).unwrap();
+        let d = data.dim();
+        let layer = |inputs: usize, outputs: usize, relu: bool| crate::network::Dense {
+            inputs,
+            outputs,
+            w: (0..inputs * outputs).map(|i| ((i * 7 % 11) as f64 - 5.0) / 3.0).collect(),
+            b: (0..outputs).map(|o| o as f64 / 10.0).collect(),
+            relu,
+        };
+        let e = crate::network::Embedder { layers: vec![layer(d, 6, true), layer(6, 3, false)] };
+        let rep = Representation::Encoder { e: &e, input: None };
+        let whole = with_threads(1, || embeddings_csv_in(&data, &rep, 3, usize::MAX)).unwrap();
+        for t in [1, 3] {
+            assert_eq!(
+                with_threads(t, || embeddings_csv_in(&data, &rep, 3, 7)).unwrap(),
+                whole,
+                "{t} threads"
+            );
+        }
+        assert_eq!(whole.iter().filter(|&&b| b == b'\n').count(), 151);
+    }
 }
