@@ -6,7 +6,7 @@
 use crate::dataset::{self, Dataset, LoadOptions};
 use crate::error::{ProbeError, Result};
 use crate::eval::pca::Pca;
-use crate::eval::{Representation, Step, parallel, score_with};
+use crate::eval::{Representation, Retrieval, Step, parallel, retrieval, score_with};
 use crate::network::Embedder;
 use crate::output::build::representation_report;
 use crate::output::report::RepresentationReport;
@@ -38,7 +38,7 @@ pub fn load(args: &RunArgs, fix: &str) -> Result<(PathBuf, Dataset)> {
 
 /// A spinner with `message` on standard error while a step without a count runs (hidden
 /// unless `on` and standard error is a terminal).
-fn spinner(on: bool, message: String) -> indicatif::ProgressBar {
+pub fn spinner(on: bool, message: String) -> indicatif::ProgressBar {
     if !(on && std::io::stderr().is_terminal()) {
         return indicatif::ProgressBar::hidden();
     }
@@ -122,6 +122,16 @@ pub fn train_each(
     out
 }
 
+/// The encoders the runs of `s` start from, one per seed, cut to the layer `s` evaluates: the
+/// `initial` encoders [`train_runs`] returns, known before training ([`crate::train::run::initial`]).
+pub fn initial_encoders(data: &Dataset, s: &Settings) -> Result<Vec<Embedder>> {
+    let (n, d) = (data.train.len(), data.dim());
+    s.seeds
+        .iter()
+        .map(|&seed| Ok(crate::train::run::initial(n, d, s, seed)?.represent(s.model.represent)))
+        .collect()
+}
+
 /// `t` with its encoders cut to the layer that `s` evaluates (`--represent`).
 pub fn represented(mut t: Trained, s: &Settings) -> Trained {
     let r = s.model.represent;
@@ -177,6 +187,11 @@ impl EvalBars {
         aug: &crate::augment::Pipeline,
         seed: u64,
     ) -> crate::eval::Scores {
+        self.with_bar(name, seed, |show| score_with(data, rep, aug, seed, Some(show)))
+    }
+
+    /// Runs `f` with a bar `evaluate NAME seed S` that shows the step and progress `f` reports.
+    fn with_bar<R>(&self, name: &str, seed: u64, f: impl FnOnce(crate::eval::Progress<'_>) -> R) -> R {
         let pb = self.bars.add(indicatif::ProgressBar::new(1));
         if let Ok(style) = indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {msg} {pos}/{len}") {
             pb.set_style(style.progress_chars("=> "));
@@ -187,27 +202,48 @@ impl EvalBars {
             pb.set_position(done as u64);
             pb.set_message(step.name());
         };
-        let scores = score_with(data, rep, aug, seed, Some(&show));
+        let r = f(&show);
         pb.finish_and_clear();
         self.bars.remove(&pb);
-        scores
+        r
     }
+}
+
+/// The raw features' linear probe and kNN ([`crate::eval::retrieval`]), which depend on
+/// nothing the search or the training chooses: the run computes them while the search runs.
+/// `seed` only names the bar.
+pub fn raw_retrieval<'a>(data: &'a Dataset, seed: u64, bars: &EvalBars) -> Retrieval<'a> {
+    bars.with_bar("raw", seed, |show| retrieval(data, &Representation::Raw, Some(show)))
+}
+
+/// The report of the raw features from their [`raw_retrieval`]: the diagnostics' views drawn
+/// from `s`'s augmentation with its first seed, as in [`baselines`].
+pub fn raw_report(data: &Dataset, s: &Settings, raw: Retrieval<'_>, bars: &EvalBars) -> RepresentationReport {
+    let seed = s.seeds[0];
+    let scores =
+        bars.with_bar("raw", seed, |show| raw.finish(data, &Representation::Raw, &s.aug, seed, Some(show)));
+    representation_report("raw", data.dim(), vec![(seed, scores)])
+}
+
+/// The report of PCA to `min(K, d)` fitted on train, as in [`baselines`].
+pub fn pca_report(data: &Dataset, s: &Settings, bars: &EvalBars) -> RepresentationReport {
+    let d = data.dim();
+    let spin = bars.bars.add(spinner(!bars.is_hidden(), "fitting PCA".into()));
+    let pca = Pca::fit(&data.train.x, d, s.dim.min(d));
+    spin.finish_and_clear();
+    bars.bars.remove(&spin);
+    let rep = Representation::Pca(&pca);
+    let seed = s.seeds[0];
+    representation_report("pca", rep.dim(d), vec![(seed, bars.score("pca", data, &rep, &s.aug, seed))])
 }
 
 /// The baselines that do not depend on training: raw standardized features and PCA to
 /// `min(K, d)` fitted on train (their diagnostics' views drawn with the first seed), with
 /// progress on `bars`.
 pub fn baselines(data: &Dataset, s: &Settings, bars: &EvalBars) -> Vec<RepresentationReport> {
-    let d = data.dim();
-    let spin = bars.bars.add(spinner(!bars.is_hidden(), "fitting PCA".into()));
-    let pca = Pca::fit(&data.train.x, d, s.dim.min(d));
-    spin.finish_and_clear();
-    bars.bars.remove(&spin);
-    let one = |name: &str, rep: &Representation<'_>| {
-        let seed = s.seeds[0];
-        representation_report(name, rep.dim(d), vec![(seed, bars.score(name, data, rep, &s.aug, seed))])
-    };
-    vec![one("raw", &Representation::Raw), one("pca", &Representation::Pca(&pca))]
+    let pca = pca_report(data, s, bars);
+    let raw = raw_retrieval(data, s.seeds[0], bars);
+    vec![raw_report(data, s, raw, bars), pca]
 }
 
 /// The report of the encoders `(seed, encoder)` under `name`, each scored with its seed, with
@@ -220,7 +256,7 @@ pub fn encoders(
     bars: &EvalBars,
 ) -> RepresentationReport {
     let input = data.encoder_input.as_ref();
-    let scores = parallel::map(encoders.len(), s.threads, |i| {
+    let scores = parallel::map(encoders.len(), parallel::threads(), |i| {
         let (seed, e) = encoders[i];
         (seed, bars.score(name, data, &Representation::Encoder { e, input }, &s.aug, seed))
     });
@@ -272,7 +308,7 @@ mod tests {
             }
             v
         });
-        assert_eq!(order, [Step::Embed, Step::LinearProbe, Step::Knn, Step::Diagnostics]);
+        assert_eq!(order, [Step::Embed, Step::Knn, Step::LinearProbe, Step::Diagnostics]);
         let bars = EvalBars::new(false);
         assert!(bars.is_hidden());
         let rep = bars.score("raw", &data, &Representation::Raw, &aug, 3);

@@ -114,7 +114,7 @@ pub fn score_selection(data: &Dataset, rep: &Representation<'_>) -> Selection {
     let d = data.dim();
     let k = rep.dim(d);
     let (tr, te) = (rep.apply(&data.train.x, d), rep.apply(&data.test.x, d));
-    let (probe, knn) = probe_and_knn(data, rep, &tr, &te, None, 0);
+    let (probe, knn) = probe_and_knn(data, rep, tr, &te, None, 0);
     Selection { probe, knn, effective_rank: diagnostics::effective_rank(&te, k) }
 }
 
@@ -134,10 +134,10 @@ pub struct Selection {
 pub enum Step {
     /// Embedding the training and test rows.
     Embed,
-    /// Fitting and scoring the linear probe (counted in L-BFGS iterations of the limit).
-    LinearProbe,
     /// kNN retrieval (counted in queries).
     Knn,
+    /// Fitting and scoring the linear probe (counted in L-BFGS iterations of the limit).
+    LinearProbe,
     /// The diagnostics.
     Diagnostics,
 }
@@ -167,44 +167,75 @@ pub fn score_with(
     seed: u64,
     progress: Option<Progress<'_>>,
 ) -> Scores {
-    score_parts(data, rep, aug, seed, progress, knn::EXACT_MAP_QUERIES)
+    retrieval(data, rep, progress).finish(data, rep, aug, seed, progress)
 }
 
-/// [`score_with`] with the mAP over at most `map_queries` queries.
-fn score_parts(
-    data: &Dataset,
+/// The part of [`score`] that depends neither on the augmentation nor on the seed: the
+/// embedding of the test rows, the linear probe and kNN (with the mAP). The run computes it
+/// for the raw features while the search chooses the augmentation, and
+/// [`Retrieval::finish`] adds the diagnostics; together they are [`score`], bit for bit.
+pub struct Retrieval<'a> {
+    te_in: Cow<'a, [f64]>,
+    te: Vec<f64>,
+    probe: ProbeScores,
+    knn: KnnScores,
+}
+
+/// [`Retrieval`] of `rep` on the split of `data`, reporting progress as [`score_with`].
+pub fn retrieval<'a>(
+    data: &'a Dataset,
     rep: &Representation<'_>,
-    aug: &Pipeline,
-    seed: u64,
     progress: Option<Progress<'_>>,
-    map_queries: usize,
-) -> Scores {
+) -> Retrieval<'a> {
     let tell = |step: Step, done: usize, total: usize| {
         if let Some(p) = progress {
             p(step, done, total);
         }
     };
     let d = data.dim();
-    let k = rep.dim(d);
     tell(Step::Embed, 0, 1);
     let tr = rep.apply(&data.train.x, d);
     let te_in = rep.input(&data.test.x);
     let te = rep.embed_input(&te_in, d);
     tell(Step::Embed, 1, 1);
-    let (probe, knn) = probe_and_knn(data, rep, &tr, &te, progress, map_queries);
-    tell(Step::Diagnostics, 0, 1);
-    let (va, vb) = two_views(aug, &te_in, d, seed ^ 0x5eed_d1a6);
-    let diagnostics = diagnose(&te, &rep.embed_input(&va, d), &rep.embed_input(&vb, d), k);
-    tell(Step::Diagnostics, 1, 1);
-    Scores { probe, knn, diagnostics }
+    let (probe, knn) = probe_and_knn(data, rep, tr, &te, progress, knn::EXACT_MAP_QUERIES);
+    Retrieval { te_in, te, probe, knn }
+}
+
+impl Retrieval<'_> {
+    /// The scores of [`score_with`]: these with the diagnostics of the test rows, their two
+    /// views drawn from `aug` seeded with `seed` (`rep` and `data` those of [`retrieval`]).
+    pub fn finish(
+        self,
+        data: &Dataset,
+        rep: &Representation<'_>,
+        aug: &Pipeline,
+        seed: u64,
+        progress: Option<Progress<'_>>,
+    ) -> Scores {
+        let tell = |step: Step, done: usize, total: usize| {
+            if let Some(p) = progress {
+                p(step, done, total);
+            }
+        };
+        let d = data.dim();
+        let k = rep.dim(d);
+        tell(Step::Diagnostics, 0, 1);
+        let (va, vb) = two_views(aug, &self.te_in, d, seed ^ 0x5eed_d1a6);
+        let diagnostics = diagnose(&self.te, &rep.embed_input(&va, d), &rep.embed_input(&vb, d), k);
+        tell(Step::Diagnostics, 1, 1);
+        Scores { probe: self.probe, knn: self.knn, diagnostics }
+    }
 }
 
 /// The linear probe and kNN (mAP over at most `map_queries` queries) of the embeddings `tr`
-/// and `te` of the training and test rows of `data` by `rep`.
+/// and `te` of the training and test rows of `data` by `rep`. kNN runs first: an encoder's
+/// probe then standardizes `tr` in place, so an evaluation holds one copy of the training
+/// rows' embedding, not two.
 fn probe_and_knn(
     data: &Dataset,
     rep: &Representation<'_>,
-    tr: &[f64],
+    tr: Vec<f64>,
     te: &[f64],
     progress: Option<Progress<'_>>,
     map_queries: usize,
@@ -216,23 +247,28 @@ fn probe_and_knn(
     };
     let k = rep.dim(data.dim());
     let c = data.num_classes();
+    let kp = |i: usize, n: usize| tell(Step::Knn, i, n);
+    let kopts = KnnOptions { progress: Some(&kp), max_map_queries: map_queries, ..Default::default() };
+    let knn = knn::evaluate_with(&tr, &data.train.y, te, &data.test.y, k, c, &kopts);
     let lp = |i: usize, n: usize| tell(Step::LinearProbe, i, n);
     let popts = ProbeOptions { progress: Some(&lp), ..Default::default() };
     let probe = if matches!(rep, Representation::Encoder { .. }) {
-        let (str_, ste) = standardize(tr, te, k);
+        let (str_, ste) = standardize_owned(tr, te, k);
         LogisticRegression::evaluate_with(&str_, &data.train.y, &ste, &data.test.y, k, c, &popts)
     } else {
-        LogisticRegression::evaluate_with(tr, &data.train.y, te, &data.test.y, k, c, &popts)
+        LogisticRegression::evaluate_with(&tr, &data.train.y, te, &data.test.y, k, c, &popts)
     };
-    let kp = |i: usize, n: usize| tell(Step::Knn, i, n);
-    let kopts = KnnOptions { progress: Some(&kp), max_map_queries: map_queries, ..Default::default() };
-    let knn = knn::evaluate_with(tr, &data.train.y, te, &data.test.y, k, c, &kopts);
     (probe, knn)
 }
 
 /// Standardizes both row-major matrices with the mean and std (ddof = 0) of `train`; a
 /// zero-variance column is only centred.
 pub fn standardize(train: &[f64], test: &[f64], k: usize) -> (Vec<f64>, Vec<f64>) {
+    standardize_owned(train.to_vec(), test, k)
+}
+
+/// [`standardize`], reusing `train`'s buffer for its result.
+fn standardize_owned(mut train: Vec<f64>, test: &[f64], k: usize) -> (Vec<f64>, Vec<f64>) {
     let n = (train.len() / k).max(1) as f64;
     let mut mean = vec![0.0; k];
     for row in train.chunks_exact(k) {
@@ -250,12 +286,12 @@ pub fn standardize(train: &[f64], test: &[f64], k: usize) -> (Vec<f64>, Vec<f64>
             if s <= 10.0 * f64::EPSILON * m.abs().max(1.0) { 1.0 } else { s }
         })
         .collect();
-    let apply = |x: &[f64]| -> Vec<f64> {
-        x.chunks_exact(k)
-            .flat_map(|row| row.iter().zip(&mean).zip(&scale).map(|((v, m), s)| (v - m) / s))
-            .collect()
-    };
-    (apply(train), apply(test))
+    let apply =
+        |row: &mut [f64]| row.iter_mut().zip(&mean).zip(&scale).for_each(|((v, m), s)| *v = (*v - m) / s);
+    let mut test = test.to_vec();
+    train.chunks_exact_mut(k).for_each(apply);
+    test.chunks_exact_mut(k).for_each(apply);
+    (train, test)
 }
 
 #[cfg(test)]

@@ -69,6 +69,17 @@ pub fn train(
     }
 }
 
+/// The encoder a run with `seed` on `n` training rows of `d` features starts from (what
+/// [`train`] returns as `Trained::initial`): the same learner built from the same seeded
+/// generator, without training it. The run evaluates this random (or `--init`) encoder while
+/// the pretraining runs.
+pub fn initial(n: usize, d: usize, s: &Settings, seed: u64) -> Result<crate::network::Embedder> {
+    match s.precision {
+        Precision::F32 => Ok(build::<f32>(d, n, s, &mut seeded(seed))?.encoder()),
+        Precision::F64 => Ok(build::<f64>(d, n, s, &mut seeded(seed))?.encoder()),
+    }
+}
+
 fn train_in<T: Real>(
     x: &[f64],
     d: usize,
@@ -238,6 +249,7 @@ mod tests {
                     assert_eq!(a.trained, b.trained, "{m:?}");
                     assert_eq!(a.losses, b.losses, "{m:?}");
                     assert_ne!(a.trained, a.initial, "{m:?}");
+                    assert_eq!(initial(64, 6, &s, s.seed).unwrap(), a.initial, "{m:?} {e:?} {p:?}");
                     assert_eq!(a.losses.len(), 20);
                     assert!(a.losses.iter().all(|l| l.is_finite()));
                     assert_eq!(a.collapse.per_epoch.len(), 20);
