@@ -102,9 +102,10 @@ pub fn run(args: &LabelsArgs, out: &mut dyn Write) -> Result<()> {
     })?;
 
     // Every representation embedded once; fine-tuning works in the encoders' input space.
-    let pca = Pca::fit(&data.train.x, d, s.dim.min(d));
-    let raw = Embedded::new(data.train.x.clone(), data.test.x.clone(), d, false);
-    let pca_e = Embedded::new(pca.transform(&data.train.x), pca.transform(&data.test.x), pca.k, false);
+    let base = data.baseline_view();
+    let pca = Pca::fit(&base.train.x, d, s.dim.min(d));
+    let raw = Embedded::new(base.train.x.clone(), base.test.x.clone(), d, false);
+    let pca_e = Embedded::new(pca.transform(&base.train.x), pca.transform(&base.test.x), pca.k, false);
     let input = data.encoder_input.as_ref();
     let encoder = |e: &crate::network::Embedder| {
         let rep = Representation::Encoder { e, input };

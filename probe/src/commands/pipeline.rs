@@ -211,13 +211,15 @@ impl EvalBars {
 
 /// The raw features' linear probe and kNN ([`crate::eval::retrieval`]), which depend on
 /// nothing the search or the training chooses: the run computes them while the search runs.
+/// `data` is the [`Dataset::baseline_view`] (for an image, its pixels standardized as a whole);
 /// `seed` only names the bar.
 pub fn raw_retrieval<'a>(data: &'a Dataset, seed: u64, bars: &EvalBars) -> Retrieval<'a> {
     bars.with_bar("raw", seed, |show| retrieval(data, &Representation::Raw, Some(show)))
 }
 
 /// The report of the raw features from their [`raw_retrieval`]: the diagnostics' views drawn
-/// from `s`'s augmentation with its first seed, as in [`baselines`].
+/// from `s`'s augmentation with its first seed, as in [`baselines`]; `data` is the view `raw`
+/// was computed on.
 pub fn raw_report(data: &Dataset, s: &Settings, raw: Retrieval<'_>, bars: &EvalBars) -> RepresentationReport {
     let seed = s.seeds[0];
     let scores =
@@ -225,8 +227,11 @@ pub fn raw_report(data: &Dataset, s: &Settings, raw: Retrieval<'_>, bars: &EvalB
     representation_report("raw", data.dim(), vec![(seed, scores)])
 }
 
-/// The report of PCA to `min(K, d)` fitted on train, as in [`baselines`].
+/// The report of PCA to `min(K, d)` fitted on the training rows of the
+/// [`Dataset::baseline_view`], as in [`baselines`].
 pub fn pca_report(data: &Dataset, s: &Settings, bars: &EvalBars) -> RepresentationReport {
+    let base = data.baseline_view();
+    let data = &*base;
     let d = data.dim();
     let spin = bars.bars.add(spinner(!bars.is_hidden(), "fitting PCA".into()));
     let pca = Pca::fit(&data.train.x, d, s.dim.min(d));
@@ -238,12 +243,13 @@ pub fn pca_report(data: &Dataset, s: &Settings, bars: &EvalBars) -> Representati
 }
 
 /// The baselines that do not depend on training: raw standardized features and PCA to
-/// `min(K, d)` fitted on train (their diagnostics' views drawn with the first seed), with
-/// progress on `bars`.
+/// `min(K, d)` fitted on train, both on the [`Dataset::baseline_view`] (their diagnostics'
+/// views drawn with the first seed), with progress on `bars`.
 pub fn baselines(data: &Dataset, s: &Settings, bars: &EvalBars) -> Vec<RepresentationReport> {
     let pca = pca_report(data, s, bars);
-    let raw = raw_retrieval(data, s.seeds[0], bars);
-    vec![raw_report(data, s, raw, bars), pca]
+    let base = data.baseline_view();
+    let raw = raw_retrieval(&base, s.seeds[0], bars);
+    vec![raw_report(&base, s, raw, bars), pca]
 }
 
 /// The report of the encoders `(seed, encoder)` under `name`, each scored with its seed, with

@@ -72,10 +72,12 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
     // The final settings, set once the search is over; outside the scope, so that the thread
     // beside the pretraining can borrow them.
     let settled = std::sync::OnceLock::new();
+    // Raw features as the baselines see them (an image's pixels standardized as a whole).
+    let base = data.baseline_view();
     std::thread::scope(|scope| {
         let raw_job = (beside && room(args, data.dim())).then(|| {
             let seed = s.seeds[0];
-            let (data, bars) = (&data, &quiet_bars);
+            let (data, bars) = (&*base, &quiet_bars);
             scope.spawn(move || parallel::with_threads(1, || raw_retrieval(data, seed, bars)))
         });
         let t_search = Instant::now();
@@ -127,14 +129,14 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
             );
             let raw = match raw_job {
                 Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                None => raw_retrieval(&data, s.seeds[0], &bars),
+                None => raw_retrieval(&base, s.seeds[0], &bars),
             };
             let (pca, random) = match side_job {
                 Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?,
                 None => before_training(name, &data, s, &bars)?,
             };
             wait.finish_and_clear();
-            evaluation.extend([raw_report(&data, s, raw, &bars), pca, random, pretrained]);
+            evaluation.extend([raw_report(&base, s, raw, &bars), pca, random, pretrained]);
         }
         timings.evaluate = t2.elapsed();
         let found_search = found.is_some();

@@ -111,6 +111,24 @@ impl Dataset {
         }
     }
 
+    /// The data as the baselines (raw features, PCA) see it: an image's pixels in the encoders'
+    /// input scaling, standardized as a whole ([`Dataset::encoder_input`]), so that raw pixels,
+    /// PCA and the encoders are compared on one input and the verdict does not credit
+    /// pretraining with the scaling (`DECISIONS.md`, "The search, step 7"); other kinds as they
+    /// are (a series' baselines keep per-feature standardization).
+    pub fn baseline_view(&self) -> Cow<'_, Dataset> {
+        match (&self.kind, &self.encoder_input) {
+            (DataKind::Image { .. }, Some(m)) => {
+                let mut v = self.clone();
+                v.train.x = m.apply(&self.train.x);
+                v.test.x = m.apply(&self.test.x);
+                v.encoder_input = None;
+                Cow::Owned(v)
+            }
+            _ => Cow::Borrowed(self),
+        }
+    }
+
     /// The same data seen as tabular rows: an image's pixels as independent features, the
     /// encoders on the standardized features; other kinds unchanged. `probe anomaly` scores
     /// images this way, since its defaults were validated on digits as tabular rows
@@ -271,4 +289,38 @@ fn outlier_notes(path: &Path, table: &read::Table, outliers: &[standardize::Outl
         ));
     }
     notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped(name: &str) -> Dataset {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data").join(name);
+        let opts = LoadOptions {
+            label: Some("label".into()),
+            test_frac: 0.3,
+            seed: 0,
+            channels: None,
+            image: None,
+            columns: Columns::default(),
+        };
+        load(&path, &opts).unwrap()
+    }
+
+    /// An image's baselines see the encoders' input (pixels standardized as a whole), bit for
+    /// bit; tabular rows are not copied and keep their per-feature standardization.
+    #[test]
+    fn baselines_of_an_image_see_the_encoders_input() {
+        let img = shipped("digits.csv");
+        assert!(matches!(img.kind, DataKind::Image { .. }));
+        let view = img.baseline_view();
+        assert!(view.encoder_input.is_none());
+        assert_eq!(view.train.x, *img.encoder_train());
+        let m = img.encoder_input.as_ref().unwrap();
+        assert_eq!(view.test.x, m.apply(&img.test.x));
+        assert_ne!(view.train.x, img.train.x, "the whole-image scaling differs from per-feature");
+        let tab = shipped("iris.csv");
+        assert!(matches!(tab.baseline_view(), Cow::Borrowed(_)));
+    }
 }

@@ -131,7 +131,7 @@ impl EncoderInput {
         match self {
             EncoderInput::StandardizedFeatures => "standardized features",
             EncoderInput::SeriesPerChannel => "series standardized per channel",
-            EncoderInput::ImageWhole => "image standardized as a whole",
+            EncoderInput::ImageWhole => "image standardized as a whole (raw pixels and PCA alike)",
         }
     }
 }

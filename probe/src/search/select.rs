@@ -217,7 +217,8 @@ fn compare(
     let mut raw = ValidationScore { linear_probe: 0.0, knn: 0.0 };
     let mut pca = raw;
     for r in rounds {
-        let f = &r.data;
+        let f = r.data.baseline_view();
+        let f = &*f;
         let d = f.dim();
         let p = Pca::fit(&f.train.x, d, s.dim.min(d));
         for (acc, rep) in [(&mut raw, Representation::Raw), (&mut pca, Representation::Pca(&p))] {
