@@ -58,9 +58,15 @@ pub fn write_outputs(
     write_atomically(dir, &files)
 }
 
+/// Rows of `embeddings.csv` embedded by one [`Representation::apply`]: an encoder prepares its
+/// weights once per call (`Embedder::apply`'s input-major copy), which row by row cost more
+/// than the row's own products; a block holds at most this many rows' embeddings.
+const CSV_BLOCK_ROWS: usize = 1024;
+
 /// `embeddings.csv`: `row, split[, label], z0..zK-1` for every row of the file, in file order,
-/// embedded by `rep`; written by the `csv` crate, so a label with a comma, a quote or a line
-/// break is quoted and reads back as written.
+/// embedded by `rep` ([`CSV_BLOCK_ROWS`] rows at a time; every representation maps each row on
+/// its own, so the values are those of the row alone); written by the `csv` crate, so a label
+/// with a comma, a quote or a line break is quoted and reads back as written.
 pub fn embeddings_csv(
     data: &Dataset,
     rep: &Representation<'_>,
@@ -81,13 +87,17 @@ pub fn embeddings_csv(
     }
     header.extend((0..k).map(|j| format!("z{j}")));
     w.write_record(&header)?;
-    for (r, split, x, y) in rows {
-        let mut record = vec![r.to_string(), split.to_string()];
-        if let Some(y) = y {
-            record.push(data.class_names[y].clone());
+    for block in rows.chunks(CSV_BLOCK_ROWS) {
+        let x: Vec<f64> = block.iter().flat_map(|r| r.2.iter().copied()).collect();
+        let z = rep.apply(&x, d);
+        for (j, &(r, split, _, y)) in block.iter().enumerate() {
+            let mut record = vec![r.to_string(), split.to_string()];
+            if let Some(y) = y {
+                record.push(data.class_names[y].clone());
+            }
+            record.extend(z[j * k..(j + 1) * k].iter().map(|v| v.to_string()));
+            w.write_record(&record)?;
         }
-        record.extend(rep.apply(x, d).iter().map(|v| v.to_string()));
-        w.write_record(&record)?;
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
