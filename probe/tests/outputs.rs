@@ -116,3 +116,58 @@ fn compare_writes_all_its_files_or_none() {
     assert!(!out.join("compare.json").exists());
     assert!(!out.join("alignment_uniformity.svg").exists());
 }
+
+/// `embeddings.csv` embeds its rows a block at a time: every row, across the blocks' edges and
+/// with train and test rows interleaved in file order, holds the values of that row embedded
+/// alone.
+#[test]
+fn embeddings_csv_rows_are_each_row_embedded_alone() {
+    use probe::dataset::{LoadOptions, columns::Columns, load};
+    use probe::eval::Representation;
+    use probe::network::{Dense, Embedder};
+    let dir = tmp("blocks");
+    let path = dir.join("rows.csv");
+    let n = 2500;
+    let mut w = csv::Writer::from_path(&path).unwrap();
+    w.write_record(["f0", "f1", "f2", "label"]).unwrap();
+    for i in 0..n {
+        let v = |j: usize| format!("{}", ((i * 7 + j * 13) % 29) as f64 / 7.0 - 2.0);
+        w.write_record([v(0), v(1), v(2), (i % 3).to_string()]).unwrap();
+    }
+    w.flush().unwrap();
+    let opts = LoadOptions {
+        label: Some("label".into()),
+        test_frac: 0.3,
+        seed: 1,
+        channels: None,
+        image: None,
+        columns: Columns::from_options(None, &[], &[]).unwrap(),
+    };
+    let data = load(&path, &opts).unwrap();
+    let weights = |len: usize| (0..len).map(|i| ((i * 5 % 7) as f64 - 3.0) * 0.3).collect::<Vec<f64>>();
+    let layer = |inputs, outputs, relu| Dense {
+        w: weights(inputs * outputs),
+        b: weights(outputs),
+        inputs,
+        outputs,
+        relu,
+    };
+    let e = Embedder { layers: vec![layer(3, 5, true), layer(5, 2, false)] };
+    let rep = Representation::Encoder { e: &e, input: None };
+    let mut x_of = vec![None; n];
+    for part in [&data.train, &data.test] {
+        for (i, &r) in part.rows.iter().enumerate() {
+            x_of[r] = Some(&part.x[i * 3..(i + 1) * 3]);
+        }
+    }
+    let out = probe::output::files::embeddings_csv(&data, &rep, 2).unwrap();
+    let records: Vec<csv::StringRecord> =
+        csv::Reader::from_reader(&out[..]).records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), n);
+    for (i, rec) in records.iter().enumerate() {
+        assert_eq!(&rec[0], i.to_string());
+        let want: Vec<String> = rep.apply(x_of[i].unwrap(), 3).iter().map(|v| v.to_string()).collect();
+        assert_eq!(rec.iter().skip(3).collect::<Vec<_>>(), want, "row {i}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

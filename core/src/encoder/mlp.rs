@@ -52,12 +52,30 @@ pub(crate) fn relu<T: Real>(a: &[T], h: &mut [T]) {
     }
 }
 
-/// `dh ← dh ⊙ 1[a > 0]` in place (zero derivative at 0, as PyTorch).
+/// Elements of [`relu_backward`]'s local block (one 8-lane vector of `f32`).
+const RELU_BLOCK: usize = 8;
+
+/// `dh ← dh ⊙ 1[a > 0]` in place (zero derivative at 0, as PyTorch): `+0` where `a <= 0`,
+/// `dh` unchanged elsewhere (a NaN in `a` keeps `dh`).
+///
+/// [`RELU_BLOCK`] elements at a time go through a local block that is then stored whole.
+/// Written in place, the select stores only the zeros, and x86 with AVX compiles that to masked
+/// stores (`vmaskmovps`, slow on AMD: a third of `Mlp::backward`'s samples); through the block
+/// it is a compare, an `and` and a plain store. The same bits either way.
 #[inline]
 pub(crate) fn relu_backward<T: Real>(a: &[T], dh: &mut [T]) {
-    // A select rather than a conditional store, so the loop vectorizes.
-    for (d, &p) in dh.iter_mut().zip(a) {
-        *d = if p <= T::zero() { T::zero() } else { *d };
+    let masked = |p: T, d: T| if p <= T::zero() { T::zero() } else { d };
+    let mut dh_blocks = dh.chunks_exact_mut(RELU_BLOCK);
+    let mut a_blocks = a.chunks_exact(RELU_BLOCK);
+    for (db, ab) in (&mut dh_blocks).zip(&mut a_blocks) {
+        let mut block = [T::zero(); RELU_BLOCK];
+        for ((o, &d), &p) in block.iter_mut().zip(db.iter()).zip(ab) {
+            *o = masked(p, d);
+        }
+        db.copy_from_slice(&block);
+    }
+    for (d, &p) in dh_blocks.into_remainder().iter_mut().zip(a_blocks.remainder()) {
+        *d = masked(p, *d);
     }
 }
 
@@ -313,5 +331,35 @@ where
 
     fn num_params(&self) -> usize {
         self.hidden1.num_params() + self.hidden2.num_params() + self.out.num_params()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The blocked `relu_backward` gives the bits of the plain per-element select (signed
+    /// zeros, infinities and NaNs in both arguments), for lengths below, at and between
+    /// multiples of the block, in `f32` and `f64`.
+    #[test]
+    fn relu_backward_keeps_the_bits_of_the_plain_select() {
+        fn check<T: Real>() {
+            let special =
+                [0.0, -0.0, 1.5, -2.5, f64::INFINITY, f64::NEG_INFINITY, f64::NAN, -f64::NAN, 1e-310];
+            let a: [T; 3 * RELU_BLOCK + 5] =
+                core::array::from_fn(|i| T::of_f64(special[(i * 5) % special.len()]));
+            let d: [T; 3 * RELU_BLOCK + 5] =
+                core::array::from_fn(|i| T::of_f64(special[(i * 7 + 3) % special.len()]));
+            for n in [0, 1, RELU_BLOCK - 1, RELU_BLOCK, RELU_BLOCK + 3, a.len()] {
+                let mut got = d;
+                relu_backward(&a[..n], &mut got[..n]);
+                for ((g, &dv), &p) in got[..n].iter().zip(&d).zip(&a) {
+                    let want = if p <= T::zero() { T::zero() } else { dv };
+                    assert_eq!(g.bits(), want.bits(), "n {n}, a {p:?}, dh {dv:?}");
+                }
+            }
+        }
+        check::<f32>();
+        check::<f64>();
     }
 }

@@ -169,6 +169,7 @@ mod tests {
             test_frac: 0.3,
             seed: 0,
             channels: None,
+            image: None,
             columns: Columns::default(),
         };
         let data = load(path, &opts).unwrap();
