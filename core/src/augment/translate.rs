@@ -41,6 +41,9 @@ use crate::rng::uniform;
 /// `|dx| ≤ W − 1`), interpolating linearly between pixels and padding with the edge. Two
 /// uniform draws per sample (`dy`, then `dx`), none when `m` is 0. Does nothing when `H·W` is 0
 /// or does not divide `d` ([`super::Pipeline::validate`] rejects those shapes).
+// Out of line: inlined into `Op::apply`, its locals enlarged every training step's frame
+// (the Cortex-M0 ring step's stack budget is 768 B).
+#[inline(never)]
 pub fn translate<T: Real, R: rand_core::Rng + ?Sized>(
     x: &mut [T],
     d: usize,
