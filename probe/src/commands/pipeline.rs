@@ -283,16 +283,7 @@ mod tests {
     /// are the scores without it; without a terminal the bars are hidden.
     #[test]
     fn evaluation_reports_its_progress_and_the_scores_do_not_change() {
-        let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/iris.csv"));
-        let opts = LoadOptions {
-            label: Some("label".into()),
-            test_frac: 0.3,
-            seed: 0,
-            channels: None,
-            image: None,
-            columns: dataset::Columns::default(),
-        };
-        let data = dataset::load(path, &opts).unwrap();
+        let data = crate::dataset::shipped("iris.csv");
         let aug = crate::augment::parse("noise:0.1", data.dim(), &data.kind).unwrap();
         let seen = std::sync::Mutex::new(Vec::<(Step, usize, usize)>::new());
         let record = |step: Step, done: usize, total: usize| seen.lock().unwrap().push((step, done, total));

@@ -291,22 +291,25 @@ fn outlier_notes(path: &Path, table: &read::Table, outliers: &[standardize::Outl
     notes
 }
 
+/// A shipped data file (`data/NAME`) loaded as the unit tests use it: label column `label`, a
+/// stratified 30 % test split with seed 0, every other option at its default.
+#[cfg(test)]
+pub(crate) fn shipped(name: &str) -> Dataset {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data").join(name);
+    let opts = LoadOptions {
+        label: Some("label".into()),
+        test_frac: 0.3,
+        seed: 0,
+        channels: None,
+        image: None,
+        columns: Columns::default(),
+    };
+    load(&path, &opts).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn shipped(name: &str) -> Dataset {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data").join(name);
-        let opts = LoadOptions {
-            label: Some("label".into()),
-            test_frac: 0.3,
-            seed: 0,
-            channels: None,
-            image: None,
-            columns: Columns::default(),
-        };
-        load(&path, &opts).unwrap()
-    }
 
     /// An image's baselines see the encoders' input (pixels standardized as a whole), bit for
     /// bit; tabular rows are not copied and keep their per-feature standardization.

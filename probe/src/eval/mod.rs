@@ -297,23 +297,13 @@ fn standardize_owned(mut train: Vec<f64>, test: &[f64], k: usize) -> (Vec<f64>, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset::{Columns, LoadOptions, load};
     use std::sync::Mutex;
 
     /// Inside a budget of one thread (`--threads 1`) every step of the evaluation runs on the
     /// calling thread, and the scores are those of two threads.
     #[test]
     fn one_thread_means_one_worker() {
-        let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/digits.csv"));
-        let opts = LoadOptions {
-            label: Some("label".into()),
-            test_frac: 0.3,
-            seed: 0,
-            channels: None,
-            image: None,
-            columns: Columns::default(),
-        };
-        let data = load(path, &opts).unwrap();
+        let data = crate::dataset::shipped("digits.csv");
         let aug = crate::augment::parse("noise:0.1", data.dim(), &data.kind).unwrap();
         let pca = Pca::fit(&data.train.x, data.dim(), 8);
         let run = |threads: usize| {

@@ -155,7 +155,6 @@ fn embeddings_csv_in(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset::{Columns, LoadOptions, load};
     use crate::eval::parallel::with_threads;
 
     /// The bytes of `embeddings.csv` do not depend on the blocks or the thread count: blocks
@@ -163,16 +162,7 @@ mod tests {
     /// encoder, so each block's rows go through the layers together).
     #[test]
     fn the_csv_is_the_same_for_any_blocks_and_threads() {
-        let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/iris.csv"));
-        let opts = LoadOptions {
-            label: Some("label".into()),
-            test_frac: 0.3,
-            seed: 0,
-            channels: None,
-            image: None,
-            columns: Columns::default(),
-        };
-        let data = load(path, &opts).unwrap();
+        let data = crate::dataset::shipped("iris.csv");
         let d = data.dim();
         let layer = |inputs: usize, outputs: usize, relu: bool| crate::network::Dense {
             inputs,
