@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Scale benchmark of the default command: generates 10 classes × 32 features at each row count,
 # runs `probe FILE.csv` (release build, defaults) under /usr/bin/time -v, and prints a Markdown
-# table of the phases probe reports (load, pretrain, evaluate; wall seconds), the wall time, the
+# table of the phases probe reports (load, search, pretrain, evaluate; wall seconds; the search is
+# blank when the run has none), the wall time, the
 # CPU time (user + system, all threads), the peak resident memory and the machine's mean load
 # average during the run (1-minute figure sampled every 2 s). On a machine shared with other jobs
 # the CPU time is the reproducible number; on an idle 2-core machine the wall time is about the
@@ -22,8 +23,8 @@ else
   cargo build --release -p probe >&2
   bin=target/release/probe
 fi
-echo "| rows | load s | pretrain s | evaluate s | wall s | CPU s | peak RSS MiB | load avg |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| rows | load s | search s | pretrain s | evaluate s | wall s | CPU s | peak RSS MiB | load avg |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for n in "${sizes[@]}"; do
   csv="$dir/blobs_$n.csv"
   [ -s "$csv" ] || python3 scripts/scale_data.py "$n" "$csv"
@@ -35,10 +36,10 @@ for n in "${sizes[@]}"; do
   kill "$sampler"
   [ "$status" -eq 0 ] || { echo "run failed: $log" >&2; tail -5 "$log" >&2; exit 1; }
   loadavg=$(awk '{s += $1} END {printf "%.1f", s / NR}' "$dir/loadavg_$n")
-  phases=$(grep -o 'load [0-9.]* s, pretrain [0-9.]* s, evaluate [0-9.]* s' "$log" | tr -dc '0-9. \n' | awk '{print $1, $2, $3}')
+  line=$(grep -E '^load [0-9.]+ s, ' "$log") || { echo "no timing line in $log" >&2; exit 1; }
+  phase() { sed -nE "s/.*(^|, )$1 ([0-9.]+) s.*/\2/p" <<<"$line"; }
   wall=$(grep 'Elapsed (wall clock)' "$log" | awk '{print $NF}' | awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
   cpu=$(grep -E '(User|System) time' "$log" | awk '{s += $NF} END {printf "%.1f", s}')
   rss=$(grep 'Maximum resident set size' "$log" | awk '{printf "%.0f", $NF / 1024}')
-  read -r load pre ev <<<"$phases"
-  echo "| $n | $load | $pre | $ev | $wall | $cpu | $rss | $loadavg |"
+  echo "| $n | $(phase load) | $(phase search) | $(phase pretrain) | $(phase evaluate) | $wall | $cpu | $rss | $loadavg |"
 done
