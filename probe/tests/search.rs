@@ -75,8 +75,9 @@ fn search_prefers_the_clearly_better_candidate() {
     let data = load(&path, &opts).unwrap();
     let p = plan(data.train.len(), 28);
     let fold_of = folds(&data.train.y, 4, p.k, 0);
-    let rounds: Vec<Round> =
-        (0..p.rounds).map(|f| Round { data: fold_data(&data, &fold_of, f), seed: 0 }).collect();
+    let rounds: Vec<Round> = (0..p.rounds)
+        .map(|f| Round { data: fold_data(&data, &fold_of, f), seed: 0, probe_gtol: 1e-6 })
+        .collect();
     let layers = vec![vec![Represent::Output]; 2];
     // The worse candidate first, so that the tie-break (candidates' order) cannot pick it.
     let cands =

@@ -35,7 +35,7 @@ use crate::augment::{Pipeline, two_views};
 use crate::dataset::{Affine, Dataset};
 use diagnostics::{Diagnostics, diagnose};
 use knn::{KnnOptions, KnnScores};
-use linear_probe::{LogisticRegression, ProbeOptions, ProbeScores};
+use linear_probe::{DEFAULT_GTOL, LogisticRegression, ProbeOptions, ProbeScores};
 use pca::Pca;
 use std::borrow::Cow;
 
@@ -109,12 +109,13 @@ pub fn score(data: &Dataset, rep: &Representation<'_>, aug: &Pipeline, seed: u64
 /// rows the mAP costs about as much as the kNN products of its 1,000 queries) and the effective
 /// rank of the test rows' embedding. Each has the same bits as in [`score`]; the other
 /// diagnostics (uniformity over 2,048 rows, alignment of two augmented views), which no choice
-/// reads, are not computed.
-pub fn score_selection(data: &Dataset, rep: &Representation<'_>) -> Selection {
+/// reads, are not computed. The linear probe stops at `probe_gtol` ([`ProbeOptions::gtol`]):
+/// with [`DEFAULT_GTOL`] its bits are those of [`score`].
+pub fn score_selection(data: &Dataset, rep: &Representation<'_>, probe_gtol: f64) -> Selection {
     let d = data.dim();
     let k = rep.dim(d);
     let (tr, te) = (rep.apply(&data.train.x, d), rep.apply(&data.test.x, d));
-    let (probe, knn) = probe_and_knn(data, rep, tr, &te, None, 0);
+    let (probe, knn) = probe_and_knn(data, rep, tr, &te, None, 0, probe_gtol);
     Selection { probe, knn, effective_rank: diagnostics::effective_rank(&te, k) }
 }
 
@@ -198,7 +199,7 @@ pub fn retrieval<'a>(
     let te_in = rep.input(&data.test.x);
     let te = rep.embed_input(&te_in, d);
     tell(Step::Embed, 1, 1);
-    let (probe, knn) = probe_and_knn(data, rep, tr, &te, progress, knn::EXACT_MAP_QUERIES);
+    let (probe, knn) = probe_and_knn(data, rep, tr, &te, progress, knn::EXACT_MAP_QUERIES, DEFAULT_GTOL);
     Retrieval { te_in, te, probe, knn }
 }
 
@@ -228,10 +229,10 @@ impl Retrieval<'_> {
     }
 }
 
-/// The linear probe and kNN (mAP over at most `map_queries` queries) of the embeddings `tr`
-/// and `te` of the training and test rows of `data` by `rep`. kNN runs first: an encoder's
-/// probe then standardizes `tr` in place, so an evaluation holds one copy of the training
-/// rows' embedding, not two.
+/// The linear probe (stopping at `probe_gtol`) and kNN (mAP over at most `map_queries`
+/// queries) of the embeddings `tr` and `te` of the training and test rows of `data` by `rep`.
+/// kNN runs first: an encoder's probe then standardizes `tr` in place, so an evaluation holds
+/// one copy of the training rows' embedding, not two.
 fn probe_and_knn(
     data: &Dataset,
     rep: &Representation<'_>,
@@ -239,6 +240,7 @@ fn probe_and_knn(
     te: &[f64],
     progress: Option<Progress<'_>>,
     map_queries: usize,
+    probe_gtol: f64,
 ) -> (ProbeScores, KnnScores) {
     let tell = |step: Step, done: usize, total: usize| {
         if let Some(p) = progress {
@@ -251,7 +253,7 @@ fn probe_and_knn(
     let kopts = KnnOptions { progress: Some(&kp), max_map_queries: map_queries, ..Default::default() };
     let knn = knn::evaluate_with(&tr, &data.train.y, te, &data.test.y, k, c, &kopts);
     let lp = |i: usize, n: usize| tell(Step::LinearProbe, i, n);
-    let popts = ProbeOptions { progress: Some(&lp), ..Default::default() };
+    let popts = ProbeOptions { progress: Some(&lp), gtol: probe_gtol, ..Default::default() };
     let probe = if matches!(rep, Representation::Encoder { .. }) {
         let (str_, ste) = standardize_owned(tr, te, k);
         LogisticRegression::evaluate_with(&str_, &data.train.y, &ste, &data.test.y, k, c, &popts)
@@ -322,10 +324,14 @@ mod tests {
         let (two, _) = run(2);
         assert!(one.probe == two.probe && one.knn == two.knn && one.diagnostics == two.diagnostics);
         // The selection's scores are these without the mAP.
-        let sel = score_selection(&data, &Representation::Pca(&pca));
+        let sel = score_selection(&data, &Representation::Pca(&pca), DEFAULT_GTOL);
         let knn = KnnScores { map: 0.0, map_queries: 0, ..one.knn.clone() };
         assert!(sel.probe == one.probe && sel.knn == knn);
         assert_eq!(sel.effective_rank.to_bits(), one.diagnostics.effective_rank.to_bits());
         assert!(one.knn.map > 0.0 && one.knn.map_queries > 0);
+        // A looser stopping rule reaches the probe: fewer L-BFGS iterations, the same kNN.
+        let loose = score_selection(&data, &Representation::Pca(&pca), 1e-4);
+        assert!(loose.probe.iterations < sel.probe.iterations, "{loose:?} {sel:?}");
+        assert!(loose.knn == sel.knn);
     }
 }

@@ -112,7 +112,7 @@ fn trial(args: &RunArgs, layers: &[Represent], round: &Round, path: &Path, divis
             let e = run.trained.clone().represent(r);
             let rep = Representation::Encoder { e: &e, input: fold.encoder_input.as_ref() };
             if fold.labelled() {
-                let sc = score_selection(fold, &rep);
+                let sc = score_selection(fold, &rep, round.probe_gtol);
                 LayerScore {
                     linear_probe: sc.probe.accuracy,
                     knn: sc.knn.k20_weighted,

@@ -42,7 +42,7 @@
 use super::halving::{MIN_RUNG_STEPS, halve};
 use super::result::{CandidateResult, Criterion, RungScore, Search, ValidationComparison, ValidationScore};
 use super::space::{Candidate, candidates, layers};
-use super::validation::{Round, SEARCH_ROWS, UNUSED, fold_data, folds, plan, sample};
+use super::validation::{Round, SEARCH_ROWS, UNUSED, fold_data, folds, plan, probe_gtol, sample};
 use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::eval::pca::Pca;
@@ -86,7 +86,11 @@ pub fn search(
         if (0..p.rounds).any(|f| held_out(f) == 0 || used - held_out(f) < 2) {
             return Ok(None);
         }
-        rounds.extend((0..p.rounds).map(|f| Round { data: fold_data(data, &fold_of, f), seed }));
+        rounds.extend((0..p.rounds).map(|f| Round {
+            data: fold_data(data, &fold_of, f),
+            seed,
+            probe_gtol: probe_gtol(n),
+        }));
     }
     let criterion = if labels { Criterion::ProbeAndKnn } else { Criterion::Rankme };
     let runs: Vec<RunArgs> = space.iter().map(|c| c.apply(args)).collect();
@@ -222,7 +226,7 @@ fn compare(
         let d = f.dim();
         let p = Pca::fit(&f.train.x, d, s.dim.min(d));
         for (acc, rep) in [(&mut raw, Representation::Raw), (&mut pca, Representation::Pca(&p))] {
-            let sc = score_selection(f, &rep);
+            let sc = score_selection(f, &rep, r.probe_gtol);
             acc.linear_probe += sc.probe.accuracy / n;
             acc.knn += sc.knn.k20_weighted / n;
         }

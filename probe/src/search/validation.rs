@@ -53,6 +53,22 @@ pub struct Round {
     pub data: Dataset,
     /// The seed of every training on this round.
     pub seed: u64,
+    /// The stopping rule of the linear probe of the trials on this round
+    /// ([`crate::eval::linear_probe::ProbeOptions::gtol`]; [`probe_gtol`]).
+    pub probe_gtol: f64,
+}
+
+/// The linear probe's stopping rule in the search's trials on a [`sample`] of the training
+/// rows: max |g| ≤ 1e-4 on the mean objective, scikit-learn's `LogisticRegression` default
+/// (`tol`). A trial only ranks candidates.
+pub const SAMPLED_PROBE_GTOL: f64 = 1e-4;
+
+/// The trials' linear-probe stopping rule: [`SAMPLED_PROBE_GTOL`] when the search validates on
+/// a sample of the training rows (more than [`SEARCH_ROWS`]), else the probe's default
+/// ([`crate::eval::linear_probe::DEFAULT_GTOL`]), so that searches on up to [`SEARCH_ROWS`]
+/// rows score exactly as the evaluation does.
+pub fn probe_gtol(n_train: usize) -> f64 {
+    if n_train > SEARCH_ROWS { SAMPLED_PROBE_GTOL } else { crate::eval::linear_probe::DEFAULT_GTOL }
 }
 
 /// Training rows the search validates on at most (15 000 train / 5 000 validation per round).
@@ -209,6 +225,12 @@ mod tests {
         for i in 0..1000 {
             assert!(f[i] == UNUSED || f[i] == before[i]);
         }
+    }
+
+    #[test]
+    fn probe_tolerance_is_loosened_only_on_a_sample() {
+        assert_eq!(probe_gtol(SEARCH_ROWS), crate::eval::linear_probe::DEFAULT_GTOL);
+        assert_eq!(probe_gtol(SEARCH_ROWS + 1), SAMPLED_PROBE_GTOL);
     }
 
     #[test]
