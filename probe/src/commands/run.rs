@@ -4,7 +4,8 @@
 //! With two threads or more, the evaluations that need neither the search's winner nor the
 //! trained encoder run on one more thread beside the search (the raw features' linear probe
 //! and kNN) and beside the pretraining (PCA and the random encoder), within `BESIDE_BYTES`
-//! of extra memory; the report is byte-identical to the one of the same steps in sequence.
+//! of extra memory, on one thread until the pretrained encoder's evaluation ends and on the
+//! run's threads after; the report is byte-identical to the one of the same steps in sequence.
 
 use super::pipeline::{
     EvalBars, encoders, initial_encoders, load, pca_report, raw_report, raw_retrieval, spinner, train_runs,
@@ -74,11 +75,14 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
     let settled = std::sync::OnceLock::new();
     // Raw features as the baselines see them (an image's pixels standardized as a whole).
     let base = data.baseline_view();
+    // The budget of the jobs beside: one thread, raised to the run's once the main thread only
+    // waits for them (its evaluation done), so that what is left of them uses both cores.
+    let beside_threads = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(1));
     std::thread::scope(|scope| {
         let raw_job = (beside && room(args, data.dim())).then(|| {
             let seed = s.seeds[0];
-            let (data, bars) = (&*base, &quiet_bars);
-            scope.spawn(move || parallel::with_threads(1, || raw_retrieval(data, seed, bars)))
+            let (data, bars, budget) = (&*base, &quiet_bars, beside_threads.clone());
+            scope.spawn(move || parallel::with_shared_threads(budget, || raw_retrieval(data, seed, bars)))
         });
         let t_search = Instant::now();
         let found = crate::search::select::search(args, &data, &path, s.threads)?;
@@ -102,8 +106,10 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
         let name = if s.init.is_some() { "init" } else { "random" };
         let winner = found.as_ref().map_or(args, |f| &f.0);
         let side_job = (beside && room(winner, footprint(winner).dim.max(data.dim()))).then(|| {
-            let (data, bars) = (&data, &quiet_bars);
-            scope.spawn(move || parallel::with_threads(1, || before_training(name, data, s, bars)))
+            let (data, base, bars, budget) = (&data, &*base, &quiet_bars, beside_threads.clone());
+            scope.spawn(move || {
+                parallel::with_shared_threads(budget, || before_training(name, data, base, s, bars))
+            })
         });
 
         // Training, one run per seed, through the one training loop.
@@ -123,6 +129,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
             let trained: Vec<(u64, &Embedder)> =
                 s.seeds.iter().copied().zip(runs.iter().map(|r| &r.trained)).collect();
             let pretrained = encoders("pretrained", &data, s, &trained, &bars);
+            beside_threads.store(s.threads, std::sync::atomic::Ordering::Relaxed);
             let wait = spinner(
                 show && !bars.is_hidden(),
                 "evaluating raw features, PCA and the random encoder".into(),
@@ -133,7 +140,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
             };
             let (pca, random) = match side_job {
                 Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?,
-                None => before_training(name, &data, s, &bars)?,
+                None => before_training(name, &data, &base, s, &bars)?,
             };
             wait.finish_and_clear();
             evaluation.extend([raw_report(&base, s, raw, &bars), pca, random, pretrained]);
@@ -197,15 +204,16 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
 }
 
 /// The representations scored before the encoders train, in the report's order after the raw
-/// features: PCA to `min(K, d)` and the encoders the runs start from (`name`: `random`, or
-/// `init` with `--init`).
+/// features: PCA to `min(K, d)` on `base`, `data`'s [`Dataset::baseline_view`], and the
+/// encoders the runs start from (`name`: `random`, or `init` with `--init`).
 fn before_training(
     name: &str,
     data: &Dataset,
+    base: &Dataset,
     s: &Settings,
     bars: &EvalBars,
 ) -> Result<(RepresentationReport, RepresentationReport)> {
-    let pca = pca_report(data, s, bars);
+    let pca = pca_report(base, s, bars);
     let initial = initial_encoders(data, s)?;
     let pairs: Vec<(u64, &Embedder)> = s.seeds.iter().copied().zip(&initial).collect();
     Ok((pca, encoders(name, data, s, &pairs, bars)))
