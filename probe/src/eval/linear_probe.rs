@@ -45,7 +45,7 @@ pub struct ProbeScores {
 }
 
 /// Threads and progress of [`LogisticRegression::fit_with`].
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub struct ProbeOptions<'a> {
     /// Threads; `None`: the budget ([`crate::parallel::threads`]) read at each evaluation of
     /// the objective, so that a budget raised during the fit is used. The fit does not depend
@@ -53,12 +53,6 @@ pub struct ProbeOptions<'a> {
     pub threads: Option<usize>,
     /// Called with `(iteration, iteration limit)` at the start of each L-BFGS iteration.
     pub progress: Option<&'a dyn Fn(usize, usize)>,
-}
-
-impl Default for ProbeOptions<'_> {
-    fn default() -> Self {
-        Self { threads: None, progress: None }
-    }
 }
 
 impl LogisticRegression {
