@@ -4,8 +4,7 @@
 //! With two threads or more, the evaluations that need neither the search's winner nor the
 //! trained encoder run on one more thread beside the search (the raw features' linear probe
 //! and kNN) and beside the pretraining (PCA and the random encoder), within `BESIDE_BYTES`
-//! of extra memory, on one thread until the pretrained encoder's evaluation ends and on the
-//! run's threads after; the report is byte-identical to the one of the same steps in sequence.
+//! of extra memory; the report is byte-identical to the one of the same steps in sequence.
 
 use super::pipeline::{
     EvalBars, encoders, initial_encoders, load, pca_report, raw_report, raw_retrieval, spinner, train_runs,
@@ -75,14 +74,11 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
     let settled = std::sync::OnceLock::new();
     // Raw features as the baselines see them (an image's pixels standardized as a whole).
     let base = data.baseline_view();
-    // The budget of the jobs beside: one thread, raised to the run's once the main thread only
-    // waits for them (its evaluation done), so that what is left of them uses both cores.
-    let beside_threads = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(1));
     std::thread::scope(|scope| {
         let raw_job = (beside && room(args, data.dim())).then(|| {
             let seed = s.seeds[0];
-            let (data, bars, budget) = (&*base, &quiet_bars, beside_threads.clone());
-            scope.spawn(move || parallel::with_shared_threads(budget, || raw_retrieval(data, seed, bars)))
+            let (data, bars) = (&*base, &quiet_bars);
+            scope.spawn(move || parallel::with_threads(1, || raw_retrieval(data, seed, bars)))
         });
         let t_search = Instant::now();
         let found = crate::search::select::search(args, &data, &path, s.threads)?;
@@ -106,10 +102,8 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
         let name = if s.init.is_some() { "init" } else { "random" };
         let winner = found.as_ref().map_or(args, |f| &f.0);
         let side_job = (beside && room(winner, footprint(winner).dim.max(data.dim()))).then(|| {
-            let (data, base, bars, budget) = (&data, &*base, &quiet_bars, beside_threads.clone());
-            scope.spawn(move || {
-                parallel::with_shared_threads(budget, || before_training(name, data, base, s, bars))
-            })
+            let (data, base, bars) = (&data, &*base, &quiet_bars);
+            scope.spawn(move || parallel::with_threads(1, || before_training(name, data, base, s, bars)))
         });
 
         // Training, one run per seed, through the one training loop.
@@ -129,7 +123,6 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
             let trained: Vec<(u64, &Embedder)> =
                 s.seeds.iter().copied().zip(runs.iter().map(|r| &r.trained)).collect();
             let pretrained = encoders("pretrained", &data, s, &trained, &bars);
-            beside_threads.store(s.threads, std::sync::atomic::Ordering::Relaxed);
             let wait = spinner(
                 show && !bars.is_hidden(),
                 "evaluating raw features, PCA and the random encoder".into(),

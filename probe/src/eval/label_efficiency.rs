@@ -131,7 +131,7 @@ pub fn score_subset(
         subset.iter().flat_map(|&i| x[i * k..(i + 1) * k].iter().copied()).collect()
     };
     let y: Vec<usize> = subset.iter().map(|&i| train_y[i]).collect();
-    let one = ProbeOptions { threads: Some(1), progress: None };
+    let one = ProbeOptions { threads: 1, progress: None };
     let probe =
         LogisticRegression::evaluate_with(&rows(&e.probe_train), &y, &e.probe_test, test_y, k, classes, &one);
     let opts = KnnOptions { threads: 1, ..KnnOptions::default() };

@@ -45,14 +45,18 @@ pub struct ProbeScores {
 }
 
 /// Threads and progress of [`LogisticRegression::fit_with`].
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 pub struct ProbeOptions<'a> {
-    /// Threads; `None`: the budget ([`crate::parallel::threads`]) read at each evaluation of
-    /// the objective, so that a budget raised during the fit is used. The fit does not depend
-    /// on it.
-    pub threads: Option<usize>,
+    /// Threads ([`crate::parallel::threads`]); the fit does not depend on it.
+    pub threads: usize,
     /// Called with `(iteration, iteration limit)` at the start of each L-BFGS iteration.
     pub progress: Option<&'a dyn Fn(usize, usize)>,
+}
+
+impl Default for ProbeOptions<'_> {
+    fn default() -> Self {
+        Self { threads: crate::parallel::threads(), progress: None }
+    }
 }
 
 impl LogisticRegression {
@@ -73,10 +77,7 @@ impl LogisticRegression {
         let n = y.len();
         let p = dim + 1;
         let lambda = 1.0 / (c * n as f64);
-        let fg = |theta: &[f64], g: &mut [f64]| {
-            let threads = opts.threads.unwrap_or_else(crate::parallel::threads);
-            objective(theta, x, y, dim, classes, lambda, threads, g)
-        };
+        let fg = |theta: &[f64], g: &mut [f64]| objective(theta, x, y, dim, classes, lambda, opts.threads, g);
         let lb = LbfgsOptions::default();
         let mut tick = |i: usize| {
             if let Some(p) = opts.progress {

@@ -11,9 +11,6 @@
 //! the evaluation (kNN, mAP, the linear probe) takes its default thread count from. A [`map`]
 //! on `t` threads gives each worker `max(1, budget / t)`, so nested maps (the seeds of a run,
 //! each scored with a parallel kNN) never run more threads at once than the budget.
-//! [`with_shared_threads`] sets a budget that another thread may raise while the code runs
-//! (a job beside the main work gets the main thread's core once that thread waits for it);
-//! each [`map`] reads the budget when it starts.
 //!
 //! ```
 //! use probe::parallel::{map, threads, with_threads};
@@ -23,61 +20,34 @@
 //! assert_eq!(with_threads(2, || map(4, threads(), |_| threads())), vec![1; 4]);
 //! ```
 
-use std::cell::RefCell;
-use std::sync::Arc;
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The budget of a thread.
-enum Budget {
-    /// None set: every core.
-    Cores,
-    /// [`with_threads`]'s.
-    Fixed(usize),
-    /// [`with_shared_threads`]'s, read when used.
-    Shared(Arc<AtomicUsize>),
-}
-
 thread_local! {
-    static BUDGET: RefCell<Budget> = const { RefCell::new(Budget::Cores) };
+    /// The budget of this thread; 0: none set (every core).
+    static BUDGET: Cell<usize> = const { Cell::new(0) };
 }
 
-/// The number of threads the calling code may use: the budget of [`with_threads`] or
-/// [`with_shared_threads`] if one is set, otherwise the cores this process may run on (at
-/// least 1).
+/// The number of threads the calling code may use: the budget of [`with_threads`] if one is
+/// set, otherwise the cores this process may run on (at least 1).
 pub fn threads() -> usize {
-    BUDGET.with(|b| match &*b.borrow() {
-        Budget::Cores => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        Budget::Fixed(n) => *n,
-        Budget::Shared(n) => n.load(Ordering::Relaxed).max(1),
-    })
-}
-
-/// Runs `f` with `budget` on this thread; the previous budget is restored afterwards, also
-/// when `f` panics.
-fn with_budget<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
-    struct Restore(Option<Budget>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            if let Some(b) = self.0.take() {
-                BUDGET.with(|cell| *cell.borrow_mut() = b);
-            }
-        }
+    match BUDGET.with(Cell::get) {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
     }
-    let _restore = Restore(Some(BUDGET.with(|cell| cell.replace(budget))));
-    f()
 }
 
 /// Runs `f` with a budget of `n` threads (at least 1) on this thread; the previous budget is
 /// restored afterwards, also when `f` panics.
 pub fn with_threads<R>(n: usize, f: impl FnOnce() -> R) -> R {
-    with_budget(Budget::Fixed(n.max(1)), f)
-}
-
-/// Runs `f` with a budget of `budget`'s value (at least 1) on this thread, read each time
-/// [`threads`] is called, so that another thread may raise it while `f` runs; the previous
-/// budget is restored afterwards.
-pub fn with_shared_threads<R>(budget: Arc<AtomicUsize>, f: impl FnOnce() -> R) -> R {
-    with_budget(Budget::Shared(budget), f)
+    struct Restore(usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            BUDGET.with(|b| b.set(self.0));
+        }
+    }
+    let _restore = Restore(BUDGET.with(|b| b.replace(n.max(1))));
+    f()
 }
 
 /// `(0..count).map(f)` on up to `threads` threads, results in item order.
@@ -155,24 +125,6 @@ mod tests {
         assert_eq!(with_threads(5, || with_threads(2, threads)), 2);
         let outside = with_threads(7, threads);
         assert_eq!((outside, threads()), (7, std::thread::available_parallelism().map_or(1, |n| n.get())));
-    }
-
-    /// A shared budget is read at each call: raised from another thread, the next map of the
-    /// thread that runs under it takes the new value; an inner fixed budget wins.
-    #[test]
-    fn a_shared_budget_is_read_when_used() {
-        let budget = Arc::new(AtomicUsize::new(1));
-        let seen = with_shared_threads(budget.clone(), || {
-            let before = (threads(), map(4, threads(), |_| threads()));
-            std::thread::scope(|s| s.spawn(|| budget.store(2, Ordering::Relaxed)).join().unwrap());
-            let after = (threads(), map(4, threads(), |_| std::thread::current().id()));
-            (before, after, with_threads(3, threads), threads())
-        });
-        let ((t1, inner), (t2, ids), fixed, restored) = seen;
-        assert_eq!((t1, inner), (1, vec![1; 4]));
-        assert!(t2 == 2 && ids.iter().all(|&id| id != std::thread::current().id()));
-        assert_eq!((fixed, restored), (3, 2));
-        assert_eq!(threads(), std::thread::available_parallelism().map_or(1, |n| n.get()));
     }
 
     #[test]
