@@ -227,11 +227,10 @@ pub fn raw_report(data: &Dataset, s: &Settings, raw: Retrieval<'_>, bars: &EvalB
     representation_report("raw", data.dim(), vec![(seed, scores)])
 }
 
-/// The report of PCA to `min(K, d)` fitted on the training rows of the
-/// [`Dataset::baseline_view`], as in [`baselines`].
+/// The report of PCA to `min(K, d)` fitted on the training rows of `data`, the
+/// [`Dataset::baseline_view`] (built once by the caller and shared with the raw features), as
+/// in [`baselines`].
 pub fn pca_report(data: &Dataset, s: &Settings, bars: &EvalBars) -> RepresentationReport {
-    let base = data.baseline_view();
-    let data = &*base;
     let d = data.dim();
     let spin = bars.bars.add(spinner(!bars.is_hidden(), "fitting PCA".into()));
     let pca = Pca::fit(&data.train.x, d, s.dim.min(d));
@@ -246,8 +245,8 @@ pub fn pca_report(data: &Dataset, s: &Settings, bars: &EvalBars) -> Representati
 /// `min(K, d)` fitted on train, both on the [`Dataset::baseline_view`] (their diagnostics'
 /// views drawn with the first seed), with progress on `bars`.
 pub fn baselines(data: &Dataset, s: &Settings, bars: &EvalBars) -> Vec<RepresentationReport> {
-    let pca = pca_report(data, s, bars);
     let base = data.baseline_view();
+    let pca = pca_report(&base, s, bars);
     let raw = raw_retrieval(&base, s.seeds[0], bars);
     vec![raw_report(&base, s, raw, bars), pca]
 }

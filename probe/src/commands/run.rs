@@ -102,8 +102,8 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
         let name = if s.init.is_some() { "init" } else { "random" };
         let winner = found.as_ref().map_or(args, |f| &f.0);
         let side_job = (beside && room(winner, footprint(winner).dim.max(data.dim()))).then(|| {
-            let (data, bars) = (&data, &quiet_bars);
-            scope.spawn(move || parallel::with_threads(1, || before_training(name, data, s, bars)))
+            let (data, base, bars) = (&data, &*base, &quiet_bars);
+            scope.spawn(move || parallel::with_threads(1, || before_training(name, data, base, s, bars)))
         });
 
         // Training, one run per seed, through the one training loop.
@@ -133,7 +133,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
             };
             let (pca, random) = match side_job {
                 Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?,
-                None => before_training(name, &data, s, &bars)?,
+                None => before_training(name, &data, &base, s, &bars)?,
             };
             wait.finish_and_clear();
             evaluation.extend([raw_report(&base, s, raw, &bars), pca, random, pretrained]);
@@ -197,15 +197,16 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
 }
 
 /// The representations scored before the encoders train, in the report's order after the raw
-/// features: PCA to `min(K, d)` and the encoders the runs start from (`name`: `random`, or
-/// `init` with `--init`).
+/// features: PCA to `min(K, d)` on `base`, `data`'s [`Dataset::baseline_view`], and the
+/// encoders the runs start from (`name`: `random`, or `init` with `--init`).
 fn before_training(
     name: &str,
     data: &Dataset,
+    base: &Dataset,
     s: &Settings,
     bars: &EvalBars,
 ) -> Result<(RepresentationReport, RepresentationReport)> {
-    let pca = pca_report(data, s, bars);
+    let pca = pca_report(base, s, bars);
     let initial = initial_encoders(data, s)?;
     let pairs: Vec<(u64, &Embedder)> = s.seeds.iter().copied().zip(&initial).collect();
     Ok((pca, encoders(name, data, s, &pairs, bars)))
