@@ -6,7 +6,7 @@ use probe::dataset::{Columns, LoadOptions, load};
 use probe::network::Represent;
 use probe::search::halving::halve;
 use probe::search::result::Criterion;
-use probe::search::validation::{Round, fold_data, folds, plan};
+use probe::search::validation::{Round, fold_data, folds, plan, probe_gtol};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -75,8 +75,9 @@ fn search_prefers_the_clearly_better_candidate() {
     let data = load(&path, &opts).unwrap();
     let p = plan(data.train.len(), 28);
     let fold_of = folds(&data.train.y, 4, p.k, 0);
+    let gtol = probe_gtol(data.train.len());
     let rounds: Vec<Round> = (0..p.rounds)
-        .map(|f| Round { data: fold_data(&data, &fold_of, f), seed: 0, probe_gtol: 1e-6 })
+        .map(|f| Round { data: fold_data(&data, &fold_of, f), seed: 0, probe_gtol: gtol })
         .collect();
     let layers = vec![vec![Represent::Output]; 2];
     // The worse candidate first, so that the tie-break (candidates' order) cannot pick it.
