@@ -22,14 +22,7 @@ fn main() -> ExitCode {
     let path = PathBuf::from(&args[0]);
     let out = PathBuf::from(&args[1]);
     let seed: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let opts = LoadOptions {
-        label: Some("label".into()),
-        test_frac: 0.3,
-        seed: 0,
-        channels: None,
-        image: None,
-        columns: Default::default(),
-    };
+    let opts = LoadOptions::default();
     let result = dataset::load(&path, &opts).and_then(|data| {
         let y = &data.train.y;
         let min_class =

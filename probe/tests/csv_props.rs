@@ -28,14 +28,7 @@ fn check_load(
     strict: bool,
 ) -> Result<(), TestCaseError> {
     let path = scratch_file(bytes);
-    let opts = LoadOptions {
-        label: label.map(String::from),
-        test_frac: 0.3,
-        seed: 0,
-        channels,
-        image: None,
-        columns: Default::default(),
-    };
+    let opts = LoadOptions { label: label.map(String::from), channels, ..LoadOptions::default() };
     let r = load(&path, &opts);
     let _ = std::fs::remove_file(&path);
     match r {

@@ -122,7 +122,7 @@ fn compare_writes_all_its_files_or_none() {
 /// alone.
 #[test]
 fn embeddings_csv_rows_are_each_row_embedded_alone() {
-    use probe::dataset::{LoadOptions, columns::Columns, load};
+    use probe::dataset::{LoadOptions, load};
     use probe::eval::Representation;
     use probe::network::{Dense, Embedder};
     let dir = tmp("blocks");
@@ -135,14 +135,7 @@ fn embeddings_csv_rows_are_each_row_embedded_alone() {
         w.write_record([v(0), v(1), v(2), (i % 3).to_string()]).unwrap();
     }
     w.flush().unwrap();
-    let opts = LoadOptions {
-        label: Some("label".into()),
-        test_frac: 0.3,
-        seed: 1,
-        channels: None,
-        image: None,
-        columns: Columns::from_options(None, &[], &[]).unwrap(),
-    };
+    let opts = LoadOptions { seed: 1, ..LoadOptions::default() };
     let data = load(&path, &opts).unwrap();
     let weights = |len: usize| (0..len).map(|i| ((i * 5 % 7) as f64 - 3.0) * 0.3).collect::<Vec<f64>>();
     let layer = |inputs, outputs, relu| Dense {

@@ -2,7 +2,7 @@
 //! leaves the options the user set alone, is reproduced by the command it prints, does not
 //! depend on the thread count, and without labels selects by RankMe and says so.
 
-use probe::dataset::{Columns, LoadOptions, load};
+use probe::dataset::{LoadOptions, load};
 use probe::network::Represent;
 use probe::search::halving::halve;
 use probe::search::result::Criterion;
@@ -64,14 +64,7 @@ fn four_blobs(dir: &Path) -> PathBuf {
 fn search_prefers_the_clearly_better_candidate() {
     let dir = tmp("better");
     let path = four_blobs(&dir);
-    let opts = LoadOptions {
-        label: Some("label".into()),
-        test_frac: 0.3,
-        seed: 0,
-        channels: None,
-        image: None,
-        columns: Columns::from_options(None, &[], &[]).unwrap(),
-    };
+    let opts = LoadOptions::default();
     let data = load(&path, &opts).unwrap();
     let p = plan(data.train.len(), 28);
     let fold_of = folds(&data.train.y, 4, p.k, 0);

@@ -8,14 +8,7 @@ use std::collections::BTreeMap;
 #[test]
 fn fold_csvs_hold_the_training_rows_only() {
     let path = std::path::PathBuf::from(format!("{}/../data/iris.csv", env!("CARGO_MANIFEST_DIR")));
-    let opts = LoadOptions {
-        label: Some("label".into()),
-        test_frac: 0.3,
-        seed: 0,
-        channels: None,
-        image: None,
-        columns: Default::default(),
-    };
+    let opts = LoadOptions::default();
     let data = dataset::load(&path, &opts).unwrap();
     let y = &data.train.y;
     let p = plan(y.len(), 35);

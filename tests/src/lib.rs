@@ -68,14 +68,7 @@ pub fn scaled_iris(dir: &Path, name: &str, f: f64, edit: impl Fn(usize, &mut [f6
 /// seed 0).
 pub fn dataset(file: &str) -> probe::dataset::Dataset {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data").join(file);
-    let opts = probe::dataset::LoadOptions {
-        label: Some("label".into()),
-        test_frac: 0.3,
-        seed: 0,
-        channels: None,
-        image: None,
-        columns: Default::default(),
-    };
+    let opts = probe::dataset::LoadOptions::default();
     probe::dataset::load(&path, &opts).unwrap_or_else(|e| panic!("{e}"))
 }
 

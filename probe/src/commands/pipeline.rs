@@ -278,6 +278,26 @@ mod tests {
         a.probe == b.probe && a.knn == b.knn && a.diagnostics == b.diagnostics
     }
 
+    /// `LoadOptions::default()`, which the tests load the shipped files with, is what the
+    /// command line loads a file with when no option is given.
+    #[test]
+    fn load_options_default_to_the_command_line_defaults() {
+        use clap::Parser;
+        let args = crate::cli::Cli::try_parse_from(["probe", "x.csv"]).unwrap().run;
+        let d = LoadOptions::default();
+        assert_eq!(d.label.as_deref(), Some(args.label.as_str()));
+        assert_eq!(
+            (d.test_frac, d.seed, d.channels, d.image),
+            (args.test_frac, args.seed, args.channels, args.image)
+        );
+        let c =
+            dataset::Columns::from_options(args.delimiter.as_deref(), &args.drop, &args.features).unwrap();
+        assert_eq!(
+            (d.columns.delimiter, &d.columns.drop, &d.columns.features),
+            (c.delimiter, &c.drop, &c.features)
+        );
+    }
+
     /// Evaluation reports every step's progress up to its end, and the scores with progress
     /// are the scores without it; without a terminal the bars are hidden.
     #[test]

@@ -165,6 +165,22 @@ pub struct LoadOptions {
     pub columns: Columns,
 }
 
+impl Default for LoadOptions {
+    /// The command line's defaults: label column `label`, a stratified 30 % test split with seed
+    /// 0 (`--label label --test-frac 0.3 --seed 0`), no declared channels or image size, every
+    /// column but the label, the delimiter detected.
+    fn default() -> Self {
+        Self {
+            label: Some("label".into()),
+            test_frac: 0.3,
+            seed: 0,
+            channels: None,
+            image: None,
+            columns: Columns::default(),
+        }
+    }
+}
+
 /// Reads, validates, splits and standardizes `path`.
 pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
     let table = read::read_table(path, opts.label.as_deref(), &opts.columns)?;
@@ -291,20 +307,12 @@ fn outlier_notes(path: &Path, table: &read::Table, outliers: &[standardize::Outl
     notes
 }
 
-/// A shipped data file (`data/NAME`) loaded as the unit tests use it: label column `label`, a
-/// stratified 30 % test split with seed 0, every other option at its default.
+/// A shipped data file (`data/NAME`) loaded with the command line's defaults
+/// ([`LoadOptions::default`]), as the unit tests use it.
 #[cfg(test)]
 pub(crate) fn shipped(name: &str) -> Dataset {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data").join(name);
-    let opts = LoadOptions {
-        label: Some("label".into()),
-        test_frac: 0.3,
-        seed: 0,
-        channels: None,
-        image: None,
-        columns: Columns::default(),
-    };
-    load(&path, &opts).unwrap()
+    load(&path, &LoadOptions::default()).unwrap()
 }
 
 #[cfg(test)]

@@ -158,6 +158,13 @@ impl Step {
 /// A progress report `(step, done, total)`, called from any thread.
 pub type Progress<'a> = &'a (dyn Fn(Step, usize, usize) + Sync);
 
+/// Reports `(step, done, total)` to `progress`, if any.
+fn tell(progress: Option<Progress<'_>>, step: Step, done: usize, total: usize) {
+    if let Some(p) = progress {
+        p(step, done, total);
+    }
+}
+
 /// [`score`], reporting its progress to `progress` (the linear probe's and kNN's own
 /// callbacks; `(step, 0, 1)` and `(step, 1, 1)` around the embedding and the diagnostics). The
 /// scores do not depend on it.
@@ -188,17 +195,12 @@ pub fn retrieval<'a>(
     rep: &Representation<'_>,
     progress: Option<Progress<'_>>,
 ) -> Retrieval<'a> {
-    let tell = |step: Step, done: usize, total: usize| {
-        if let Some(p) = progress {
-            p(step, done, total);
-        }
-    };
     let d = data.dim();
-    tell(Step::Embed, 0, 1);
+    tell(progress, Step::Embed, 0, 1);
     let tr = rep.apply(&data.train.x, d);
     let te_in = rep.input(&data.test.x);
     let te = rep.embed_input(&te_in, d);
-    tell(Step::Embed, 1, 1);
+    tell(progress, Step::Embed, 1, 1);
     let (probe, knn) = probe_and_knn(data, rep, tr, &te, progress, knn::EXACT_MAP_QUERIES, DEFAULT_GTOL);
     Retrieval { te_in, te, probe, knn }
 }
@@ -214,17 +216,12 @@ impl Retrieval<'_> {
         seed: u64,
         progress: Option<Progress<'_>>,
     ) -> Scores {
-        let tell = |step: Step, done: usize, total: usize| {
-            if let Some(p) = progress {
-                p(step, done, total);
-            }
-        };
         let d = data.dim();
         let k = rep.dim(d);
-        tell(Step::Diagnostics, 0, 1);
+        tell(progress, Step::Diagnostics, 0, 1);
         let (va, vb) = two_views(aug, &self.te_in, d, seed ^ 0x5eed_d1a6);
         let diagnostics = diagnose(&self.te, &rep.embed_input(&va, d), &rep.embed_input(&vb, d), k);
-        tell(Step::Diagnostics, 1, 1);
+        tell(progress, Step::Diagnostics, 1, 1);
         Scores { probe: self.probe, knn: self.knn, diagnostics }
     }
 }
@@ -242,17 +239,12 @@ fn probe_and_knn(
     map_queries: usize,
     probe_gtol: f64,
 ) -> (ProbeScores, KnnScores) {
-    let tell = |step: Step, done: usize, total: usize| {
-        if let Some(p) = progress {
-            p(step, done, total);
-        }
-    };
     let k = rep.dim(data.dim());
     let c = data.num_classes();
-    let kp = |i: usize, n: usize| tell(Step::Knn, i, n);
+    let kp = |i: usize, n: usize| tell(progress, Step::Knn, i, n);
     let kopts = KnnOptions { progress: Some(&kp), max_map_queries: map_queries, ..Default::default() };
     let knn = knn::evaluate_with(&tr, &data.train.y, te, &data.test.y, k, c, &kopts);
-    let lp = |i: usize, n: usize| tell(Step::LinearProbe, i, n);
+    let lp = |i: usize, n: usize| tell(progress, Step::LinearProbe, i, n);
     let popts = ProbeOptions { progress: Some(&lp), gtol: probe_gtol, ..Default::default() };
     let probe = if matches!(rep, Representation::Encoder { .. }) {
         let (str_, ste) = standardize_owned(tr, te, k);

@@ -23,15 +23,7 @@
 //! use std::path::Path;
 //! let path = Path::new("../data/iris.csv");
 //! let args = probe::cli::Cli::try_parse_from(["probe", "../data/iris.csv", "--tau", "0.2"]).unwrap().run;
-//! let opts = probe::dataset::LoadOptions {
-//!     label: Some("label".into()),
-//!     test_frac: 0.3,
-//!     seed: 0,
-//!     channels: None,
-//!     image: None,
-//!     columns: Default::default(),
-//! };
-//! let data = probe::dataset::load(path, &opts).unwrap();
+//! let data = probe::dataset::load(path, &probe::dataset::LoadOptions::default()).unwrap();
 //! let s = probe::settings::resolve(&args, &data, path).unwrap();
 //! // Every option of the run spelled out, so that it repeats without searching.
 //! let c = command_line(path, &args, &s);
