@@ -19,7 +19,7 @@
 //! dimensions (`extended-isolation-forest` fixes the dimension in the type and uses hyperplane
 //! splits, a different detector). Randomness comes from core's seeded generator, so scores are
 //! reproducible but not scikit-learn's numbers: agreement is statistical (mean AUROC within 2
-//! points, `probe/tests/anomaly_baselines.rs`).
+//! points, `tests/tests/anomaly_baselines.rs`).
 //!
 //! ```
 //! use probe::eval::anomaly::iforest::IsolationForest;
