@@ -3,16 +3,16 @@
 //! the candidates in `f64` to rank them exactly ([`super::neighbours`]).
 //!
 //! **Why no neighbour is lost.** For L2-normalized `q`, `t` rounded to `f32` and summed in `f32`
-//! over `d` features (by multiply and add, or fused multiply-adds, which round once per term
-//! instead of twice: [`multiply_add`]), the screened similarity `s̃` and the exact one `s` differ by at most
-//! `δ = (d + 4)·2⁻²³`, twice the textbook bound `(d + 2)·u·Σ|qⱼtⱼ|` with `u = 2⁻²⁴` and
-//! `Σ|qⱼtⱼ| ≤ ‖q‖‖t‖ ≤ 1` (Higham, *Accuracy and Stability of Numerical Algorithms*, §3.1).
-//! Let `F` be the `k`-th best screened similarity over all rows. `k` rows have `s ≥ F − δ`, so
-//! every row of the exact top `k` has `s ≥ F − δ` and `s̃ ≥ F − 2δ`. The screen keeps every row
-//! with `s̃` at least the running `k`-th best minus `3δ` (the running value never exceeds `F`;
-//! the extra `δ` covers the `f32` rounding of the threshold itself), so the candidates hold the
-//! exact top `k`, ties included, and the exact ranking of the candidates is the exact ranking.
-//! Rows with a value that is not finite are never screened ([`usable`]).
+//! over `d` features (by multiply and add, or by fused multiply-adds, which round once per term
+//! instead of twice: [`multiply_add`]), the screened similarity `s̃` and the exact one `s` differ
+//! by at most `δ = (d + 4)·2⁻²³`, twice the textbook bound `(d + 2)·u·Σ|qⱼtⱼ|` with `u = 2⁻²⁴` and
+//! `Σ|qⱼtⱼ| ≤ ‖q‖‖t‖ ≤ 1` (Higham, *Accuracy and Stability of Numerical Algorithms*, §3.1). Let `F`
+//! be the `k`-th best screened similarity over all rows. `k` rows have `s ≥ F − δ`, so every row of
+//! the exact top `k` has `s ≥ F − δ` and `s̃ ≥ F − 2δ`. The screen keeps every row with `s̃` at
+//! least the running `k`-th best minus `3δ` (the running value never exceeds `F`; the extra `δ`
+//! covers the `f32` rounding of the threshold itself), so the candidates hold the exact top `k`,
+//! ties included, and the exact ranking of the candidates is the exact ranking. Rows with a value
+//! that is not finite are never screened ([`usable`]).
 //!
 //! At `d` = 128 the margin is `3δ` ≈ 5·10⁻⁵: a few rows beyond the `k` are recomputed per query.
 
@@ -150,7 +150,7 @@ fn tile(q: &[f32], group: &[f32]) -> [[f32; LANES]; QUERY_BLOCK] {
 }
 
 /// `a·b + s`: one fused multiply-add (one rounding) where the target has the instruction (the
-/// host build's x86-64-v3, aarch64), else a multiply and an add (two roundings). Either way the
+/// host build's x86-64-v3), else a multiply and an add (two roundings). Either way the
 /// error stays within the module's bound, which counts two roundings per term, so the
 /// candidates hold the exact top `k` and the ranking returned is the same bits: only the
 /// number of candidates recomputed in `f64` may differ. The fused form does twice the work
