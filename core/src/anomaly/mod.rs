@@ -43,4 +43,4 @@ pub mod threshold;
 pub use knn::{KnnScorer, MAX_K};
 pub use memory::NormalMemory;
 pub use recon::reconstruction_errors;
-pub use threshold::UpperScores;
+pub use threshold::{UpperScores, expected_false_positive_rate};

@@ -6,7 +6,9 @@
 //! the `(m+1)`-th largest score, `t = s_[m+1]`, and a sample is flagged when its score is
 //! **strictly greater** than `t`. Then at most `m ≤ α n` of the `n` normal scores are flagged
 //! (fewer when scores tie at `t`): the empirical `1 − α` quantile, never above the target rate
-//! on the data it was set from.
+//! on the data it was set from. New normal samples exceed it at the rate
+//! [`expected_false_positive_rate`], `(m + 1)/(n + 1)`: close to `α` for large `n`, but at least
+//! `1/(n + 1)`.
 //!
 //! Only the `m + 1` largest scores matter, so [`UpperScores`] keeps the `C` largest scores seen
 //! in a sorted buffer (insertion, `O(C)` per score) plus the count `n`. **Its error is zero**
@@ -104,7 +106,7 @@ where
 
     /// `m = ⌊α n⌋`: how many of the `n` normal scores may lie above the threshold.
     pub fn allowed_above(&self, fpr: f64) -> u64 {
-        (fpr * self.n as f64 + 1e-9) as u64
+        allowed_above(self.n, fpr)
     }
 
     /// The threshold `t = s_[m+1]` for a target false-positive rate `fpr` (`α ∈ [0, 1)`):
@@ -117,4 +119,29 @@ where
         let m = self.allowed_above(fpr);
         if m >= self.held as u64 { None } else { Some(self.top[m as usize]) }
     }
+}
+
+/// `m = ⌊α n + 10⁻⁹⌋` (the module doc's rounding guard).
+fn allowed_above(n: u64, fpr: f64) -> u64 {
+    (fpr * n as f64 + 1e-9) as u64
+}
+
+/// How often a **new** normal sample scores above the threshold set from `n` normal scores at
+/// a target false-positive rate `α` (`fpr`): `(m + 1) / (n + 1)` with `m = ⌊α n⌋`, for
+/// exchangeable scores without ties. The new score is equally likely to take each of the
+/// `n + 1` places among the scores, and `m + 1` of them lie above `s_[m+1]` (the rank argument
+/// of conformal prediction: Vovk, Gammerman & Shafer, *Algorithmic Learning in a Random
+/// World*, 2005; Angelopoulos & Bates 2021, §1). The threshold keeps at most `α n` of the
+/// scores it was set from above it; on new samples the rate lies within `1/(n + 1)` of `α`,
+/// and it is at least `1/(n + 1)`: `n` scores cannot promise a rate below that (at `α` = 5 %,
+/// fewer than 19 scores give more than 5 %).
+///
+/// ```
+/// use selfsup_core::anomaly::expected_false_positive_rate as rate;
+/// assert_eq!(rate(10, 0.05), 1.0 / 11.0); // the largest of 10 scores: 9.1 %, not 5 %
+/// assert_eq!(rate(19, 0.05), 0.05);
+/// assert_eq!(rate(199, 0.05), 10.0 / 200.0);
+/// ```
+pub fn expected_false_positive_rate(n: u64, fpr: f64) -> f64 {
+    (allowed_above(n, fpr) + 1) as f64 / (n as f64 + 1.0)
 }
