@@ -128,6 +128,53 @@ fn one_normal_class_and_unlabelled_scores() {
     assert_ne!(csv, scores(&["--tau", "0.5"]), "not the main run's");
 }
 
+/// Eight training rows per class cannot set a 5 % false-positive rate: a warning gives the
+/// rate to expect (1/9) and the rows needed, report.json each class's expected rate; the
+/// input's notes (here a row-id column) are printed and kept in the report.
+#[test]
+fn few_normal_rows_warn_of_the_rate_to_expect() {
+    let dir = tmp("few");
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(iris()).unwrap();
+    let mut kept = [0usize; 3];
+    let mut csv = format!("id,{}\n", text.lines().next().unwrap());
+    for (i, line) in text.lines().skip(1).enumerate() {
+        let f: Vec<&str> = line.split(',').collect();
+        let (split, class) = (f[4], f[5].parse::<usize>().unwrap());
+        if split == "train" {
+            if kept[class] == 8 {
+                continue;
+            }
+            kept[class] += 1;
+        }
+        csv.push_str(&format!("{i},{line}\n"));
+    }
+    let file = dir.join("few.csv");
+    std::fs::write(&file, csv).unwrap();
+    let out = dir.join("out");
+    let (code, text, err) =
+        run(&[file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--drop", "id", "--epochs", "20"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!text.contains("row id"), "--drop id: no note: {text}");
+    let (code, text, err) = run(&[file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--epochs", "20"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(text.contains("few.csv: column 1 (\"id\") holds a different integer"), "{text}");
+    let warning = text.lines().find(|l| l.starts_with("warning: normal class 0:")).expect(&text);
+    assert!(warning.contains("8 calibration scores") && warning.contains("1/9 = 11.1 %"), "{warning}");
+    assert!(warning.contains("19 or more training rows"), "{warning}");
+    let json = report(&out);
+    assert!(json["notes"][0].as_str().unwrap().contains("like a row id"), "{}", json["notes"]);
+    for t in json["tasks"].as_array().unwrap() {
+        assert_eq!(t["calibration_rows"], 8);
+        assert_eq!(t["expected_fpr"].as_f64().unwrap(), 1.0 / 9.0);
+    }
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("| 0 | 8 | 8 | 11.1 |"), "{md}");
+    // Enough rows: no warning (iris, 35 training rows per class: 2/36 = 5.6 %).
+    let json = normal_one(&tmp("enough"), &[]);
+    assert_eq!(json["tasks"][0]["expected_fpr"].as_f64().unwrap(), 2.0 / 36.0);
+}
+
 #[test]
 fn knn_auto_never_reads_the_test_rows() {
     // The iris CSV with every test row's features replaced: the choice of k and its validation

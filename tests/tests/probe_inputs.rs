@@ -163,6 +163,34 @@ fn columns_can_be_dropped_or_chosen() {
     assert_error(&run(&[&p, "--drop", "a,b,id"]), &[&p, "no feature columns"]);
 }
 
+/// Every command that reads a CSV prints its notes: a row-id column is named by labels,
+/// compare and sweep (on standard error, beside their tables) and anomaly, as by the main run.
+#[test]
+fn every_command_prints_the_notes() {
+    let d = scratch("notes");
+    let iris = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/iris.csv")).unwrap();
+    let body: String = iris
+        .lines()
+        .enumerate()
+        .map(|(i, l)| if i == 0 { format!("id,{l}\n") } else { format!("{i},{l}\n") })
+        .collect();
+    let p = write(&d, "iris_id.csv", body.as_bytes());
+    let o = d.join("out");
+    let commands: [&[&str]; 4] =
+        [&["labels", "--fractions", "50"], &["compare"], &["sweep", "--vary", "tau=0.1"], &["anomaly"]];
+    for command in commands {
+        let mut a = command.to_vec();
+        a.extend([p.as_str(), "--epochs", "2", "--repeats", "1", "--out", o.to_str().unwrap()]);
+        let r = run(&a);
+        assert_eq!(r.code, 0, "{command:?}: {}", r.err);
+        let both = format!("{}{}", r.out, r.err);
+        assert!(
+            both.contains("column 1 (\"id\") holds a different integer in every row"),
+            "{command:?}: {both}"
+        );
+    }
+}
+
 #[test]
 fn pandas_index_column_is_left_out() {
     let d = scratch("pandas");
@@ -198,21 +226,31 @@ fn semicolon_and_tab_separated_files_are_read() {
     }
 }
 
+/// Every command that trains checks the memory first: the main run, compare, labels, a sweep
+/// (each of its points) and anomaly.
 #[test]
 fn options_beyond_the_memory_say_so_before_allocating() {
     let d = scratch("memory");
     let iris = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/iris.csv");
     let o = d.join("out");
-    for args in [
-        &["--dim", "100000000"][..],
-        &["--encoder", "mlp", "--hidden", "100000000"],
-        &["--repeats", "100000000000"],
-    ] {
-        let mut a = vec![iris, "--out", o.to_str().unwrap()];
-        a.extend_from_slice(args);
-        assert_error(
-            &run(&a),
-            &["this run needs about", "GiB is available", "lower --dim, --hidden or --repeats"],
-        );
+    let commands: [&[&str]; 5] =
+        [&[], &["compare"], &["labels"], &["sweep", "--vary", "tau=0.1,0.5"], &["anomaly"]];
+    for command in commands {
+        for args in [
+            &["--dim", "100000000"][..],
+            &["--encoder", "mlp", "--hidden", "100000000"],
+            &["--repeats", "100000000000"],
+        ] {
+            let mut a = command.to_vec();
+            a.extend([iris, "--out", o.to_str().unwrap()]);
+            a.extend_from_slice(args);
+            assert_error(
+                &run(&a),
+                &["this run needs about", "GiB is available", "lower --dim, --hidden or --repeats"],
+            );
+        }
     }
+    // A sweep's point, not only its base, is checked.
+    let r = run(&["sweep", "--vary", "dim=4,100000000", iris, "--out", o.to_str().unwrap()]);
+    assert_error(&r, &["this run needs about", "--dim 100000000"]);
 }

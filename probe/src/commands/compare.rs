@@ -14,7 +14,7 @@
 //! The random baseline is the untrained encoder of the chosen architecture; every method
 //! starts from that same encoder for a given seed (the networks are drawn in the same order).
 
-use super::pipeline::{EvalBars, baselines, encoders, load, train_many};
+use super::pipeline::{EvalBars, baselines, check_memory, encoders, load, print_notes, train_many};
 use crate::cli::CompareArgs;
 use crate::error::{ProbeError, Result};
 use crate::network::{Embedder, EncoderKind};
@@ -74,12 +74,8 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             "drop ae from --methods or pass --encoder linear",
         ));
     }
-    for note in &data.notes {
-        let _ = writeln!(err, "{note}");
-    }
-    let hidden = if run.encoder == EncoderKind::Mlp { run.hidden } else { 0 };
-    let footprint = data.footprint(run.dim, hidden, run.batch, run.repeats.saturating_mul(methods.len()));
-    crate::dataset::memory::check_memory(&footprint, crate::dataset::memory::available_bytes())?;
+    print_notes(&data, err);
+    check_memory(&data, run, run.repeats.saturating_mul(methods.len()))?;
     let s = resolve(run, &data, &path)?.with_method(methods.first().copied().unwrap_or(run.method));
     let d = data.dim();
     let show = !run.quiet;

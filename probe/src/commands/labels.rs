@@ -14,7 +14,7 @@
 //! ([`crate::output::labels`]). Subsets run in parallel on `--threads`; each depends only on
 //! its fraction, seed and draw, so the report does not depend on the thread count.
 
-use super::pipeline::{load, train_runs};
+use super::pipeline::{check_memory, load, print_notes, train_runs};
 use crate::cli::LabelsArgs;
 use crate::error::{ProbeError, Result};
 use crate::eval::label_efficiency::{Embedded, SubsetScores, class_orders, score_subset, stratified_subset};
@@ -77,9 +77,7 @@ pub fn run(args: &LabelsArgs, out: &mut dyn Write) -> Result<()> {
     let a = &args.run;
     let (path, data) =
         load(a, "run `probe labels data/digits.csv`; `probe labels --help` lists every option")?;
-    let hidden = if a.encoder == crate::network::EncoderKind::Mlp { a.hidden } else { 0 };
-    let footprint = data.footprint(a.dim, hidden, a.batch, a.repeats);
-    crate::dataset::memory::check_memory(&footprint, crate::dataset::memory::available_bytes())?;
+    check_memory(&data, a, a.repeats)?;
     let s = resolve(a, &data, &path)?;
     let (d, c) = (data.dim(), data.num_classes());
     let show = !a.quiet;
@@ -94,6 +92,7 @@ pub fn run(args: &LabelsArgs, out: &mut dyn Write) -> Result<()> {
             s.seeds.len(),
             args.draws
         );
+        print_notes(&data, out);
     }
     let runs = train_runs(&data, &s, show, &mut |seed, w| {
         if show {

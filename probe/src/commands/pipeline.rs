@@ -3,17 +3,17 @@
 //! (raw features, PCA, the encoders before and after training) into the report's one metrics
 //! type.
 
-use crate::dataset::{self, Dataset, LoadOptions};
+use crate::dataset::{self, Dataset, LoadOptions, memory};
 use crate::error::{ProbeError, Result};
 use crate::eval::pca::Pca;
 use crate::eval::{Representation, Retrieval, Step, parallel, retrieval, score_with};
-use crate::network::Embedder;
+use crate::network::{Embedder, EncoderKind, Represent};
 use crate::output::build::representation_report;
 use crate::output::report::RepresentationReport;
 use crate::settings::Settings;
 use crate::settings::options::RunArgs;
 use crate::train::{Trained, train};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 /// Loads the CSV named by `args` (with labels unless `--no-label`); `fix` says what to run when
@@ -34,6 +34,29 @@ pub fn load(args: &RunArgs, fix: &str) -> Result<(PathBuf, Dataset)> {
     let data = dataset::load(&path, &opts);
     spin.finish_and_clear();
     Ok((path, data?))
+}
+
+/// What a run of `a` on `data` holds in memory with `runs` trainings at once
+/// ([`Dataset::footprint`]); the embedding is the hidden layer's width when that is the
+/// representation.
+pub fn footprint(data: &Dataset, a: &RunArgs, runs: usize) -> memory::Footprint {
+    let hidden = if a.encoder == EncoderKind::Mlp { a.hidden } else { 0 };
+    let dim = if a.represent == Represent::Hidden { Some(a.hidden) } else { a.dim };
+    data.footprint(dim, hidden, a.batch, runs)
+}
+
+/// Refuses options whose run (`runs` trainings at once) needs more memory than the machine
+/// has, before anything is allocated: one error line with the estimate and the fix.
+pub fn check_memory(data: &Dataset, a: &RunArgs, runs: usize) -> Result<()> {
+    memory::check_memory(&footprint(data, a, runs), memory::available_bytes())
+}
+
+/// Prints the data's notes and warnings (outlier cells, columns left out, a likely row id),
+/// one line each: every command that reads a CSV says what it changed or doubts in it.
+pub fn print_notes(data: &Dataset, w: &mut dyn Write) {
+    for note in &data.notes {
+        let _ = writeln!(w, "{note}");
+    }
 }
 
 /// A spinner with `message` on standard error while a step without a count runs (hidden

@@ -7,7 +7,8 @@
 //! of extra memory; the report is byte-identical to the one of the same steps in sequence.
 
 use super::pipeline::{
-    EvalBars, encoders, initial_encoders, load, pca_report, raw_report, raw_retrieval, spinner, train_runs,
+    EvalBars, check_memory, encoders, footprint, initial_encoders, load, pca_report, print_notes, raw_report,
+    raw_retrieval, spinner, train_runs,
 };
 use crate::dataset::{Dataset, memory};
 use crate::error::Result;
@@ -42,13 +43,8 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
     )?;
     // The memory the final run needs, checked for the user's options before the search and
     // again for the search's winner (whose encoder or K may be larger) before the final run.
-    let footprint = |a: &RunArgs| {
-        let hidden = if a.encoder == crate::network::EncoderKind::Mlp { a.hidden } else { 0 };
-        // The hidden layer, when it is the representation, is the width of the embeddings.
-        let dim = if a.represent == crate::network::Represent::Hidden { Some(a.hidden) } else { a.dim };
-        data.footprint(dim, hidden, a.batch, a.repeats)
-    };
-    let check_memory = |a: &RunArgs| memory::check_memory(&footprint(a), memory::available_bytes());
+    let footprint = |a: &RunArgs| footprint(&data, a, a.repeats);
+    let check_memory = |a: &RunArgs| check_memory(&data, a, a.repeats);
     // Evaluating beside the search or the pretraining holds two evaluations' buffers at once:
     // done when that evaluation of `width` dimensions adds at most BESIDE_BYTES and the machine
     // has twice the run's estimate available (or does not say).
@@ -225,9 +221,7 @@ fn header(out: &mut dyn Write, path: &Path, data: &Dataset, record: Option<&Sear
         data.kind.name(),
         data.num_classes()
     );
-    for note in &data.notes {
-        let _ = writeln!(out, "{note}");
-    }
+    print_notes(data, out);
     if !data.zero_variance.is_empty() {
         let _ = writeln!(
             out,

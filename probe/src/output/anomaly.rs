@@ -1,4 +1,4 @@
-//! The report of `probe anomaly`: `report.json` (schema `probe-anomaly/1`) and `report.md`.
+//! The report of `probe anomaly`: `report.json` (schema `probe-anomaly/2`) and `report.md`.
 
 use crate::eval::anomaly::metrics::AtThreshold;
 use crate::settings::Choice;
@@ -56,6 +56,10 @@ pub struct TaskSizes {
     pub fit_rows: usize,
     /// Held-out normal training rows that set the threshold.
     pub calibration_rows: usize,
+    /// How often a new normal row exceeds that threshold, for exchangeable scores (fraction;
+    /// `selfsup_core::anomaly::expected_false_positive_rate`): near the target, but at least
+    /// `1/(calibration_rows + 1)`.
+    pub expected_fpr: f64,
     /// Normal and anomalous test rows.
     pub test_normal: usize,
     /// Anomalous test rows.
@@ -85,6 +89,9 @@ pub struct AnomalyReport {
     pub config: serde_json::Value,
     /// Defaults chosen from the data, per normal class.
     pub chosen: Vec<(String, Vec<Choice>)>,
+    /// The notes and warnings about the input (outlier cells, columns left out, a likely row
+    /// id), as printed.
+    pub notes: Vec<String>,
     /// The tasks.
     pub tasks: Vec<TaskSizes>,
     /// Every detector, the self-supervised one first.
@@ -178,7 +185,31 @@ impl AnomalyReport {
              (seeds, and folds with --validate).\n\n",
             self.file,
         );
+        for n in &self.notes {
+            let _ = writeln!(s, "- {n}");
+        }
+        if !self.notes.is_empty() {
+            s.push('\n');
+        }
         s.push_str(&self.table());
+        s.push_str(
+            "\n## Thresholds per normal class\n\nExpected FPR: how often a new normal row exceeds the \
+             threshold, (⌊α n⌋ + 1)/(n + 1) for n calibration scores (exchangeable scores; at least 1/(n + 1)).\n\n\
+             | normal class | fitted on | calibration scores | expected FPR % | test normals | test anomalies |\n\
+             |---|---|---|---|---|---|\n",
+        );
+        for t in &self.tasks {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {:.1} | {} | {} |",
+                t.class,
+                t.fit_rows,
+                t.calibration_rows,
+                100.0 * t.expected_fpr,
+                t.test_normal,
+                t.test_anomalies
+            );
+        }
         s.push_str("\n## AUROC % per normal class (mean over runs)\n\n| detector |");
         for t in &self.tasks {
             let _ = write!(s, " {} |", t.class);

@@ -26,7 +26,7 @@
 pub mod choose;
 mod task;
 
-use super::pipeline::load;
+use super::pipeline::{check_memory, load, print_notes};
 use crate::cli::{AnomalyArgs, Neighbours};
 use crate::dataset::Dataset;
 use crate::error::{ProbeError, Result};
@@ -39,7 +39,7 @@ use crate::output::roc::roc_curves;
 use crate::settings::Choice;
 use crate::train::train;
 use nalgebra::Dyn;
-use selfsup_core::anomaly::UpperScores;
+use selfsup_core::anomaly::{UpperScores, expected_false_positive_rate};
 use selfsup_core::rng::{seeded, shuffle};
 use std::io::Write;
 use std::path::Path;
@@ -65,6 +65,22 @@ fn threshold(calibration: &[f64], fpr: f64) -> f64 {
     let mut u = UpperScores::<f64, Dyn>::new(Dyn(calibration.len().max(1)));
     calibration.iter().for_each(|&s| u.push(s));
     u.threshold(fpr).unwrap_or(f64::INFINITY)
+}
+
+/// When `n` calibration scores cannot set a threshold at `fpr` (`1/(n + 1) > fpr`: the
+/// threshold is their largest, and a new normal row exceeds the largest of `n` exchangeable
+/// scores with probability `1/(n + 1)`), what the user should expect and how to reach the target.
+fn few_calibration_scores(n: usize, fpr: f64) -> Option<String> {
+    let expected = expected_false_positive_rate(n as u64, fpr);
+    let needed = (1.0 / fpr).ceil() as usize - 1;
+    (n < needed).then(|| {
+        format!(
+            "{n} calibration scores cannot set a {:.1} % false-positive rate: the threshold is their largest, which a new normal row exceeds with probability 1/{} = {:.1} %; expect about that rate, or give the class {needed} or more training rows",
+            100.0 * fpr,
+            n + 1,
+            100.0 * expected
+        )
+    })
 }
 
 fn metrics(seed: u64, test: &[f64], cal: &[f64], anomaly: &[bool], fpr: f64) -> RunMetrics {
@@ -103,6 +119,10 @@ pub fn run(args: &AnomalyArgs, out: &mut dyn Write) -> Result<()> {
     let (path, data) =
         load(a, "run `probe anomaly data/digits.csv`; `probe anomaly --help` lists every option")?;
     let data = data.image_as_tabular();
+    check_memory(&data, a, a.repeats)?;
+    if !a.quiet {
+        print_notes(&data, out);
+    }
     if !data.labelled() {
         return unlabelled(args, &data, &path, out);
     }
@@ -171,10 +191,12 @@ pub fn run(args: &AnomalyArgs, out: &mut dyn Write) -> Result<()> {
                     });
                 }
                 chosen.push((name.clone(), s.chosen.clone()));
+                let expected_fpr = expected_false_positive_rate(t.calibration_rows as u64, args.fpr);
                 tasks.push(TaskSizes {
                     class: name.clone(),
                     fit_rows: t.fit_rows,
                     calibration_rows: t.calibration_rows,
+                    expected_fpr,
                     test_normal: anomaly.iter().filter(|&&x| !x).count(),
                     test_anomalies: anomaly.iter().filter(|&&x| x).count(),
                 });
@@ -186,6 +208,9 @@ pub fn run(args: &AnomalyArgs, out: &mut dyn Write) -> Result<()> {
                         t.calibration_rows,
                         eval.len()
                     );
+                    if let Some(w) = few_calibration_scores(t.calibration_rows, args.fpr) {
+                        let _ = writeln!(out, "warning: normal class {name}: {w}");
+                    }
                 }
             }
             for ((dname, ev), (_, cal)) in t.eval.iter().zip(&t.calibration) {
@@ -231,6 +256,7 @@ pub fn run(args: &AnomalyArgs, out: &mut dyn Write) -> Result<()> {
         validate: args.validate,
         config,
         chosen,
+        notes: data.notes.clone(),
         tasks,
         detectors,
     };

@@ -27,7 +27,7 @@
 
 pub mod factor;
 
-use super::pipeline::{load, train_each};
+use super::pipeline::{check_memory, load, print_notes, train_each};
 use crate::cli::SweepArgs;
 use crate::dataset::Dataset;
 use crate::error::{ProbeError, Result};
@@ -201,9 +201,9 @@ pub fn run(args: &SweepArgs, repeats_given: bool, out: &mut dyn Write, err: &mut
             "export one point's encoder with its `probe` command line and --export DIR",
         ));
     }
-    for note in &data.notes {
-        let _ = writeln!(err, "{note}");
-    }
+    print_notes(&data, err);
+    // The base before resolving it (which allocates per repeat), then every point below.
+    check_memory(&data, &run, run.repeats)?;
     let base = resolve(&run, &data, &path)?;
     let pinned = factor::pin_defaults(&run, &base);
     let base = resolve(&pinned, &data, &path)?;
@@ -221,6 +221,9 @@ pub fn run(args: &SweepArgs, repeats_given: bool, out: &mut dyn Write, err: &mut
                 of.push(unique.len() - 1);
             }
         }
+    }
+    for p in &unique {
+        check_memory(&data, &p.args, p.args.repeats)?;
     }
     let show = !run.quiet;
     let out_dir = run.out.clone().unwrap_or_else(|| base.out_dir.join("sweep"));
