@@ -164,7 +164,7 @@ pub struct LabelsArgs {
     /// stratified with at least one row per class.
     #[arg(long, value_delimiter = ',', value_name = "LIST", default_values_t = [1.0, 5.0, 10.0, 25.0, 100.0])]
     pub fractions: Vec<f64>,
-    /// Subsets drawn per seed and fraction (one at 100 %).
+    /// Subsets drawn per seed and fraction, 1 to 10 000 (one at 100 %).
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub draws: usize,
     /// Everything else as for the main run (`--repeats` seeds, each pretrained once).

@@ -32,6 +32,24 @@ pub fn shown(text: &str) -> String {
     s
 }
 
+/// A number as a user would type it in an option: the shortest decimal that reads back as
+/// `x`, with an exponent outside `[10⁻⁴, 10⁶)` (`1e30`, not thirty zeros).
+///
+/// ```
+/// use probe::error::number;
+/// assert_eq!(number(0.5), "0.5");
+/// assert_eq!(number(1e30), "1e30");
+/// assert_eq!(number(1e-30), "1e-30");
+/// assert_eq!(number(-2.5e-7), "-2.5e-7");
+/// ```
+pub fn number(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() || (1e-4..1e6).contains(&x.abs()) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
+}
+
 fn escape_into(s: &mut String, c: char) {
     match c {
         '\0' => s.push_str("\\0"),

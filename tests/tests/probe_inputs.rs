@@ -254,3 +254,32 @@ fn options_beyond_the_memory_say_so_before_allocating() {
     let r = run(&["sweep", "--vary", "dim=4,100000000", iris, "--out", o.to_str().unwrap()]);
     assert_error(&r, &["this run needs about", "--dim 100000000"]);
 }
+
+/// Counts beyond any run that ends are refused before anything is allocated (they aborted on
+/// a failed allocation, exit 134), and numbers in messages read as typed.
+#[test]
+fn counts_beyond_reason_are_refused_and_numbers_read_as_typed() {
+    let d = scratch("counts");
+    let iris = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/iris.csv");
+    let o = d.join("out");
+    let o = o.to_str().unwrap();
+    for args in [
+        &[iris, "--epochs", "100000000000"][..],
+        &["anomaly", iris, "--epochs", "100000000000"],
+        &["compare", iris, "--epochs", "100000000000"],
+        &["sweep", iris, "--vary", "epochs=100,100000000000"],
+    ] {
+        let mut a = args.to_vec();
+        a.extend(["--out", o]);
+        assert_error(&run(&a), &["--epochs 100000000000 is more than 1000000"]);
+    }
+    assert_error(
+        &run(&["labels", iris, "--draws", "100000000000", "--out", o]),
+        &["--draws 100000000000 is more than 10000"],
+    );
+    assert_error(&run(&[iris, "--tau", "1e-30", "--out", o]), &["--tau 1e-30 is outside"]);
+    assert_error(
+        &run(&["anomaly", iris, "--lr", "1e30", "--epochs", "3", "--out", o]),
+        &["(now --lr 1e30), e.g. --lr 1e29"],
+    );
+}

@@ -27,6 +27,11 @@ use crate::settings::resolve;
 use crate::train::finetune::{Labelled, Selection, fit, select};
 use std::io::Write;
 
+/// The most subsets drawn per fraction and seed: each is a linear probe, a kNN and two
+/// fine-tunings, so more would run for days (and the job list alone would not fit in memory
+/// long before `usize::MAX`).
+const MAX_DRAWS: usize = 10_000;
+
 /// Checks the options; returns the fractions (%) asked for, sorted and without repeats.
 fn check_args(args: &LabelsArgs) -> Result<Vec<f64>> {
     let mut f = args.fractions.clone();
@@ -42,6 +47,12 @@ fn check_args(args: &LabelsArgs) -> Result<Vec<f64>> {
         return Err(ProbeError::usage(
             "--draws 0: each fraction needs at least one subset",
             "pass e.g. --draws 3",
+        ));
+    }
+    if args.draws > MAX_DRAWS {
+        return Err(ProbeError::usage(
+            format!("--draws {} is more than {MAX_DRAWS} subsets per fraction and seed", args.draws),
+            "pass e.g. --draws 10 (the standard error of the mean falls as 1/√draws)",
         ));
     }
     if args.run.no_label {

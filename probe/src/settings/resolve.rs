@@ -7,7 +7,7 @@ use super::options::{Method, NormalizeKind, OptimizerKind, RunArgs};
 use super::resolved::{Choice, Settings, choice};
 use crate::augment::{self, default_spec};
 use crate::dataset::{DataKind, Dataset};
-use crate::error::{Loc, ProbeError, Result};
+use crate::error::{Loc, ProbeError, Result, number};
 use crate::network::{EncoderKind, HeadKind};
 use crate::weights;
 use crate::weights::Precision;
@@ -17,6 +17,12 @@ use std::path::{Path, PathBuf};
 /// a hard maximum whose gradient vanishes for every other pair (the encoder stays where it
 /// started); above 10³ every pair weighs the same. SimCLR (Chen et al. 2020) uses 0.05–1.
 pub const TAU_RANGE: (f64, f64) = (1e-3, 1e3);
+
+/// The most epochs `--epochs` accepts: 2 000 times the MLP's default. A million epochs of the
+/// MLP on iris (one batch per epoch) take about 4 minutes; on 100 000 rows (390 batches per
+/// epoch) they would take weeks. The cap keeps a mistyped count from allocating its loss curve
+/// (8 bytes per epoch) and running without end.
+pub const MAX_EPOCHS: usize = 1_000_000;
 
 /// The MLP encoder's default embedding size on data that is not 2-D, whatever the number of
 /// features `d`. A linear encoder gains nothing from `K > d` (its image has rank at most `d`),
@@ -101,6 +107,12 @@ pub fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Settings> 
     if epochs == 0 {
         return Err(ProbeError::usage("--epochs 0: nothing to train", "pass --epochs 1 or more"));
     }
+    if epochs > MAX_EPOCHS {
+        return Err(ProbeError::usage(
+            format!("--epochs {epochs} is more than {MAX_EPOCHS} (2000× the MLP's default of {MLP_EPOCHS})"),
+            "pass fewer epochs (the defaults: up to 150 for a linear encoder, 500 for an MLP)",
+        ));
+    }
     let batch = match args.batch {
         Some(b) => {
             if b > n {
@@ -148,11 +160,14 @@ pub fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Settings> 
         }
     };
     if !(lr.is_finite() && lr > 0.0) {
-        return Err(ProbeError::usage(format!("--lr {lr} must be a positive number"), "pass e.g. --lr 0.01"));
+        return Err(ProbeError::usage(
+            format!("--lr {} must be a positive number", number(lr)),
+            "pass e.g. --lr 0.01",
+        ));
     }
     if !(args.tau.is_finite() && args.tau > 0.0) {
         return Err(ProbeError::usage(
-            format!("--tau {} must be a positive number", args.tau),
+            format!("--tau {} must be a positive number", number(args.tau)),
             "pass e.g. --tau 0.5",
         ));
     }
@@ -160,7 +175,9 @@ pub fn resolve(args: &RunArgs, data: &Dataset, path: &Path) -> Result<Settings> 
         return Err(ProbeError::usage(
             format!(
                 "--tau {} is outside [{}, {}]: the softmax saturates and the encoder hardly moves",
-                args.tau, TAU_RANGE.0, TAU_RANGE.1
+                number(args.tau),
+                TAU_RANGE.0,
+                TAU_RANGE.1
             ),
             "pass a temperature between 0.05 and 1 (SimCLR's range), e.g. --tau 0.5",
         ));

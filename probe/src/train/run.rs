@@ -25,7 +25,7 @@
 use super::build::{AnyLearner, build};
 use super::collapse::CollapseLog;
 use super::trained::Trained;
-use crate::error::{ProbeError, Result};
+use crate::error::{ProbeError, Result, number};
 use crate::eval::diagnostics::effective_rank;
 use crate::settings::{Method, OptimizerKind, Precision, Settings};
 use selfsup_core::Real;
@@ -170,13 +170,15 @@ fn check_divergence(
             "check the extreme cells (probe's outlier warnings name them), remove those rows or --drop the column",
         ));
     }
-    let mut fix = format!("lower the learning rate (now --lr {}), e.g. --lr {}", s.lr, s.lr / 10.0);
+    // A tenth of the rate, to 3 significant digits (a tenth of 1e30 is 1.0000000000000001e29).
+    let lower: f64 = format!("{:.2e}", s.lr / 10.0).parse().unwrap_or(s.lr / 10.0);
+    let mut fix = format!("lower the learning rate (now --lr {}), e.g. --lr {}", number(s.lr), number(lower));
     fix.push_str(match s.optimizer {
         OptimizerKind::Sgd => ", or switch from --optimizer sgd to --optimizer adam",
         OptimizerKind::Adam => " (--optimizer adam is in use)",
     });
     if matches!(s.method, Method::Infonce | Method::Ntxent) {
-        fix.push_str(&format!("; a larger --tau (now {}) also calms training", s.tau));
+        fix.push_str(&format!("; a larger --tau (now {}) also calms training", number(s.tau)));
     }
     Err(ProbeError::training(
         format!("{what}; the input is not the cause (its largest magnitude is {:.3})", peak.0),
