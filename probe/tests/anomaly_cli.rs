@@ -275,6 +275,21 @@ fn held_out_calibration_and_validation_folds() {
     assert_eq!(json["tasks"][0]["fit_rows"], 28);
     assert!(json["detectors"][0]["name"].as_str().unwrap().starts_with("ssl_cos"), "--score comes first");
 
+    // 99 % held out: the encoder trains on 2 rows, whose one-class loss starts near 0 (10⁻³)
+    // and rises to its usual size: not a divergence.
+    let (code, _, err) = run(&[
+        iris().to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+        "--calibration",
+        "0.99",
+        "--normal",
+        "0",
+        "--quiet",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(report(&dir)["tasks"][0]["fit_rows"], 2);
+
     // --validate scores 4 folds of the training rows: 105 rows, 35 per class, never the test rows.
     let dir = tmp("validate");
     let (code, _, err) =

@@ -9,9 +9,12 @@
 //!   blames the input (the value and its row and feature), not the learning rate.
 //! - **Divergence**: a non-finite epoch loss, or one whose magnitude exceeds 1000× a reference
 //!   scale, stops training with one error line saying what to change. The scale is the first
-//!   epoch's loss (at least 1e-3, so that losses near zero or negative ones — BYOL, SimSiam —
-//!   are judged by scale) and, for the autoencoder, also the loss of reconstructing every row
-//!   as zero, `½ mean ‖x‖²`: an autoencoder that explodes within its first epoch is caught too.
+//!   epoch's loss, at least 1: losses near zero or negative ones (BYOL, SimSiam) are judged by
+//!   scale, and a contrastive loss that starts near its minimum may rise to its usual size (a
+//!   one-class NT-Xent at τ = 0.02 on two rows: 10⁻³ in the first epoch, 1.0 later) without
+//!   being called divergence, while an exploding one (10¹⁷) still is. For the autoencoder the
+//!   scale is also at most the loss of reconstructing every row as zero, `½ mean ‖x‖²` (at
+//!   least 10⁻³): an autoencoder that explodes within its first epoch is caught too.
 //!   The message tells the two causes apart by the input's largest magnitude: beyond
 //!   [`INPUT_EXTREME`] (standardized features are within `±√n` of their mean, and ordinary ones
 //!   within a few units) a few extreme cells are the likely cause; below it, the step size,
@@ -120,7 +123,7 @@ fn train_in<T: Real>(
     let zero_map = (s.method == Method::Ae).then(|| 0.5 * x.iter().map(|v| v * v).sum::<f64>() / n as f64);
     for epoch in 0..s.epochs {
         let loss = learner.learner().epoch(&data, &mut order, &mut rng).to_f64();
-        let scale = match (losses.first().map(|f: &f64| f.abs().max(1e-3)), zero_map) {
+        let scale = match (losses.first().map(|f: &f64| f.abs().max(1.0)), zero_map) {
             (Some(f), Some(z)) => Some(f.min(z.max(1e-3))),
             (f, z) => f.or(z.map(|z| z.max(1e-3))),
         };
