@@ -1,6 +1,6 @@
-//! Property tests of the option parser through `probe::run_cli`: any argv (options from the
-//! real vocabulary with odd values, unknown flags, arbitrary strings) exits 0, or 2 with
-//! exactly one printable error line; never a panic. The data file is tiny and the training
+//! Property tests of the option parser through `probe::run_cli`, for every command: any argv
+//! (options from the real vocabulary with odd values, unknown flags, arbitrary strings) exits 0,
+//! or 2 with exactly one printable error line; never a panic. The data file is tiny and the training
 //! budget small, so each run takes milliseconds.
 
 use proptest::prelude::*;
@@ -34,7 +34,9 @@ fn value() -> impl Strategy<Value = String> {
         3 => (0u32..4).prop_map(|v| v.to_string()),
         1 => prop::sample::select(vec![
             "-1", "0.5", "1e-30", "nan", "inf", "-0", "", "abc", "linear", "mlp", "adam", "sgd", "none", "noise:0.1",
-            "rotate:9", "ntxent", "infonce", "ae", "byol", "simsiam", "barlow", "vicreg",
+            "rotate:9", "ntxent", "infonce", "ae", "byol", "simsiam", "barlow", "vicreg", "auto", "crossfit",
+            "cosine", "euclidean", "0.99", "100000000000", "tau=0.1", "dim=2,3", "epochs=1,100000000000",
+            "batch=0", "method=ae,byol", "x0", "x1,x2", ";",
         ])
         .prop_map(String::from),
         1 => "[ -~]{0,6}",
@@ -42,8 +44,23 @@ fn value() -> impl Strategy<Value = String> {
 }
 
 /// Options whose value sets the amount of work are kept to small values.
-const SIZES: [&str; 5] = ["--epochs", "--repeats", "--dim", "--batch", "--channels"];
-const OPTIONS: [&str; 21] = [
+const SIZES: [&str; 7] = ["--epochs", "--repeats", "--dim", "--batch", "--channels", "--draws", "--shifted"];
+/// The other options, of every command (an option of another command is a usage error).
+const OPTIONS: [&str; 35] = [
+    "--fpr",
+    "--knn",
+    "--normal",
+    "--calibration",
+    "--score",
+    "--validate",
+    "--standardize",
+    "--vary",
+    "--grid",
+    "--fractions",
+    "--drop",
+    "--features",
+    "--delimiter",
+    "--represent",
     "--label",
     "--test-frac",
     "--method",
@@ -112,7 +129,7 @@ proptest! {
 
     #[test]
     fn any_options_exit_0_or_2_with_one_line(
-        sub in prop::sample::select(vec![None, Some("compare"), Some("gen")]),
+        sub in prop::sample::select(vec![None, Some("compare"), Some("gen"), Some("anomaly"), Some("sweep"), Some("labels")]),
         file in prop::sample::select(vec!["tiny", "missing", "dir", "ring"]),
         args in prop::collection::vec(arg(), 0..5),
     ) {
