@@ -92,7 +92,7 @@ pub struct RunArgs {
     /// Embedding size K [default: 2 for 2-D data, else min(16, d), 16 for an MLP encoder].
     #[arg(long, value_name = "K")]
     pub dim: Option<usize>,
-    /// Training epochs, 1 to 1 000 000 [default: about 400 optimizer steps: ⌈400 / batches per epoch⌉, at most 150].
+    /// Training epochs, 1 to 1 000 000 [default: linear encoder about 400 optimizer steps, ⌈400 / batches per epoch⌉, at most 150; MLP 500, at most 5 000 steps].
     #[arg(long)]
     pub epochs: Option<usize>,
     /// Batch size [default: 256, or the number of training rows if fewer].

@@ -296,12 +296,6 @@ fn check_contrastive_options(args: &RunArgs) -> Result<()> {
     Ok(())
 }
 
-/// Defaults for an MLP encoder, replacing the linear encoder's where the user gave no value
-/// (and saying so in `chosen`): Adam 3e-3, 500 epochs, batch ≤ 128 and, for tabular rows,
-/// `noise:0.1,scarf:0.4` — the PyTorch study's MLP recipe (Adam 3e-3, 500 epochs, noise 0.1 +
-/// 40% SCARF corruption). The epoch count is the same for every kind of data: on validation
-/// folds of basic_motions' training rows 500 epochs score 80.2 / 88.0 (linear probe / weighted
-/// kNN-20) against 81.2 / 83.9 for 300 (`scripts/validation_study.sh`, DECISIONS.md "Defaults").
 /// The MLP's default epochs (the PyTorch study's recipe), before the [`MLP_MAX_STEPS`] cap.
 pub const MLP_EPOCHS: usize = 500;
 
@@ -311,6 +305,12 @@ pub const MLP_EPOCHS: usize = 500;
 /// 390,000 steps).
 pub const MLP_MAX_STEPS: usize = 5_000;
 
+/// Defaults for an MLP encoder, replacing the linear encoder's where the user gave no value
+/// (and saying so in `chosen`): Adam 3e-3, 500 epochs, batch ≤ 128 and, for tabular rows,
+/// `noise:0.1,scarf:0.4` — the PyTorch study's MLP recipe (Adam 3e-3, 500 epochs, noise 0.1 +
+/// 40% SCARF corruption). The epoch count is the same for every kind of data: on validation
+/// folds of basic_motions' training rows 500 epochs score 80.2 / 88.0 (linear probe / weighted
+/// kNN-20) against 81.2 / 83.9 for 300 (`scripts/validation_study.sh`, DECISIONS.md "Defaults").
 fn adjust_defaults(args: &RunArgs, data: &Dataset, cfg: &mut Settings) -> Result<()> {
     if args.encoder != EncoderKind::Mlp {
         return Ok(());
