@@ -71,14 +71,14 @@ fn threshold(calibration: &[f64], fpr: f64) -> f64 {
 /// threshold is their largest, and a new normal row exceeds the largest of `n` exchangeable
 /// scores with probability `1/(n + 1)`), what the user should expect and how to reach the target.
 fn few_calibration_scores(n: usize, fpr: f64) -> Option<String> {
-    let expected = expected_false_positive_rate(n as u64, fpr);
-    let needed = (1.0 / fpr).ceil() as usize - 1;
-    (n < needed).then(|| {
+    let floor = 1.0 / (n as f64 + 1.0);
+    (floor > fpr).then(|| {
         format!(
-            "{n} calibration scores cannot set a {:.1} % false-positive rate: the threshold is their largest, which a new normal row exceeds with probability 1/{} = {:.1} %; expect about that rate, or give the class {needed} or more training rows",
+            "{n} calibration scores cannot set a {:.1} % false-positive rate: the threshold is their largest, which a new normal row exceeds with probability 1/{} = {:.1} %; expect about that rate, or give the class {} or more training rows",
             100.0 * fpr,
             n + 1,
-            100.0 * expected
+            100.0 * floor,
+            (1.0 / fpr - 1.0).ceil()
         )
     })
 }
